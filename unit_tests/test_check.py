@@ -1,0 +1,195 @@
+"""`check` proves the credentials and every scope, and says precisely what to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airbyte_cdk.models import Status
+from unit_tests.conftest import (
+    ACCESS_TOKEN,
+    TOKEN_URL,
+    USER_INFO_URL,
+    VIDEO_LIST_URL,
+    envelope,
+    make_config,
+    mock_token_ok,
+    token_body,
+    user,
+    video,
+    videos_page,
+)
+
+
+def mock_api_ok(requests_mock: Any) -> None:
+    requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
+    requests_mock.post(VIDEO_LIST_URL, json=videos_page([video(1, 1_700_000_000)], has_more=True))
+
+
+def test_check_succeeds_with_valid_credentials_and_all_scopes(run_connector: Any, requests_mock: Any) -> None:
+    token = mock_token_ok(requests_mock)
+    mock_api_ok(requests_mock)
+
+    run = run_connector("check", make_config())
+
+    assert run.connection_status.status == Status.SUCCEEDED
+    assert token.call_count == 1
+    assert "client_key=awclientkey123" in token.last_request.text
+    assert "grant_type=refresh_token" in token.last_request.text
+    api_calls = [r for r in requests_mock.request_history if r.url.split("?")[0] != TOKEN_URL]
+    assert {r.url.split("?")[0] for r in api_calls} == {USER_INFO_URL, VIDEO_LIST_URL}
+    assert all(r.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}" for r in api_calls)
+
+
+@pytest.mark.parametrize(
+    "granted, missing",
+    [
+        ("user.info.basic", ["user.info.profile", "user.info.stats", "video.list"]),
+        ("user.info.basic,user.info.profile,user.info.stats", ["video.list"]),
+        ("user.info.basic,video.list", ["user.info.profile", "user.info.stats"]),
+        ("user.info.basic,user.info.profile,video.list", ["user.info.stats"]),
+        ("video.list", ["user.info.basic", "user.info.profile", "user.info.stats"]),
+    ],
+)
+def test_check_names_every_missing_scope(
+    run_connector: Any, requests_mock: Any, granted: str, missing: list[str]
+) -> None:
+    mock_token_ok(requests_mock, scope=granted)
+    requests_mock.get(
+        USER_INFO_URL,
+        status_code=400,
+        json=envelope({}, "scope_permission_missed", "The user did not authorize the scope required for completing this request."),
+    )
+    requests_mock.post(
+        VIDEO_LIST_URL,
+        status_code=401,
+        json=envelope({}, "scope_not_authorized", "The user did not authorize the scope required for completing this request."),
+    )
+
+    run = run_connector("check", make_config())
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    listed = status.message.split("missing the scope(s) ")[1].split(" (granted")[0]
+    assert listed.split(", ") == missing
+    assert "Re-authenticate" in status.message
+
+
+def test_check_with_a_cached_access_token_names_the_scopes_of_the_failing_stream(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    """Without a refresh the granted scopes are unknown: the failing stream says what it needs."""
+    token = mock_token_ok(requests_mock)
+    requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
+    requests_mock.post(
+        VIDEO_LIST_URL,
+        status_code=401,
+        json=envelope({}, "scope_not_authorized", "The user did not authorize the scope.", log_id="LOG-77"),
+    )
+    config = make_config()
+    config["credentials"].update(access_token=ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00")
+
+    run = run_connector("check", config)
+
+    assert token.call_count == 0
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert "videos" in status.message and "video.list" in status.message
+    assert "scope_not_authorized" in status.message and "LOG-77" in status.message
+    assert not status.message.startswith(("'", '"'))
+
+
+@pytest.mark.parametrize(
+    "status_code, error, expected",
+    [
+        (401, "invalid_client", "Check that Client Key and Client Secret"),
+        (400, "invalid_grant", "TikTok rotates refresh tokens"),
+        (200, "invalid_grant", "TikTok rotates refresh tokens"),
+        (200, "invalid_client", "Check that Client Key and Client Secret"),
+    ],
+)
+def test_rejected_credentials_fail_check_with_an_actionable_config_error(
+    run_connector: Any, requests_mock: Any, status_code: int, error: str, expected: str
+) -> None:
+    requests_mock.post(
+        TOKEN_URL,
+        status_code=status_code,
+        json={"error": error, "error_description": "Refresh token is invalid or expired.", "log_id": "LOG-TOKEN-1"},
+    )
+    user_info = requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
+
+    run = run_connector("check", make_config())
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert expected in status.message
+    assert error in status.message and "LOG-TOKEN-1" in status.message
+    assert user_info.call_count == 0, "no API call may go out without a token (never Bearer None)"
+
+
+def test_check_fails_fast_when_the_token_endpoint_is_unreachable(
+    run_connector: Any, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    from source_tiktok_organic import source
+
+    monkeypatch.setattr(source, "CHECK_TOKEN_REFRESH_RETRY_SECONDS", 1.0)
+    token = requests_mock.post(TOKEN_URL, exc=requests.exceptions.ConnectionError("connection refused"))
+
+    run = run_connector("check", make_config())
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert "Could not reach TikTok's token endpoint" in status.message
+    assert "api_base_url" in status.message
+    assert token.call_count >= 1
+
+
+def test_check_gives_up_at_its_deadline(run_connector: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from source_tiktok_organic import source
+
+    monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 0.5)
+    hang = threading.Event()
+
+    def token_request_that_hangs(self: Any) -> None:
+        hang.wait(30)
+        raise RuntimeError("released by the test")
+
+    monkeypatch.setattr(
+        "source_tiktok_organic.components.TikTokOAuthAuthenticator._make_handled_request",
+        token_request_that_hangs,
+    )
+    try:
+        run = run_connector("check", make_config(api_base_url="https://tiktok-proxy.invalid"))
+    finally:
+        hang.set()
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert "did not answer within" in status.message
+    assert "https://tiktok-proxy.invalid" in status.message
+
+
+@pytest.mark.parametrize(
+    "config_change, expected",
+    [
+        ({"api_base_url": "not a url"}, "'not a url' does not match"),
+        ({"start_date": "yesterday"}, "'yesterday' does not match"),
+        ({"credentials": {"auth_type": "oauth2.0", "client_id": "x"}}, "client_secret"),
+    ],
+)
+def test_malformed_config_is_a_config_error_before_any_request(
+    run_connector: Any, requests_mock: Any, config_change: dict[str, Any], expected: str
+) -> None:
+    token = mock_token_ok(requests_mock)
+
+    run = run_connector("check", make_config(**config_change))
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert expected in status.message
+    assert token.call_count == 0

@@ -1,0 +1,72 @@
+"""The manifest is valid for the CDK and says what SPEC.md promises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
+    get_declarative_component_schema,
+    validate_manifest,
+)
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+from source_tiktok_organic.source import MANIFEST_PATH, SourceTikTokOrganic
+from unit_tests.conftest import USER_FIELDS, VIDEO_FIELDS, make_config
+
+
+@pytest.fixture(scope="module")
+def raw_manifest() -> dict[str, Any]:
+    return yaml.safe_load(MANIFEST_PATH.read_text())
+
+
+@pytest.fixture(scope="module")
+def resolved_manifest(raw_manifest: dict[str, Any]) -> dict[str, Any]:
+    resolved = ManifestReferenceResolver().preprocess_manifest(raw_manifest)
+    return ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
+
+
+def test_manifest_validates_against_the_cdk_schema(resolved_manifest: dict[str, Any]) -> None:
+    validate_manifest(resolved_manifest, get_declarative_component_schema())
+
+
+def test_invalid_manifest_is_rejected(resolved_manifest: dict[str, Any]) -> None:
+    broken = dict(resolved_manifest, check={"type": "CheckStream", "stream_names": "user_info"})
+    with pytest.raises(Exception):
+        validate_manifest(broken, get_declarative_component_schema())
+
+
+def test_streams_share_one_requester_definition(raw_manifest: dict[str, Any]) -> None:
+    for stream in ("user_info_stream", "videos_stream"):
+        requester = raw_manifest["definitions"][stream]["retriever"]["requester"]
+        assert requester["$ref"] == "#/definitions/requester"
+
+
+@pytest.mark.parametrize(
+    "stream, fields, primary_key",
+    [("user_info", USER_FIELDS, "open_id"), ("videos", VIDEO_FIELDS, "id")],
+)
+def test_streams_request_every_field_and_declare_them(
+    stream: str, fields: list[str], primary_key: str, resolved_manifest: dict[str, Any]
+) -> None:
+    (definition,) = [s for s in resolved_manifest["streams"] if s["name"] == stream]
+    assert definition["$parameters"]["fields"].split(",") == fields
+    assert definition["primary_key"] == primary_key
+    schema_properties = definition["schema_loader"]["schema"]["properties"]
+    assert set(fields) <= set(schema_properties)
+
+
+def test_discovered_types_keep_tiktok_names_and_types() -> None:
+    source = SourceTikTokOrganic(config=make_config())
+    schemas = {s.name: s.json_schema for s in source.discover(None, make_config()).streams}  # type: ignore[arg-type]
+    videos = schemas["videos"]["properties"]
+    assert videos["id"]["type"] == "string"
+    assert videos["create_time"]["type"] == "integer"
+    for count in ("like_count", "comment_count", "share_count", "view_count"):
+        assert "integer" in videos[count]["type"]
+    user_info = schemas["user_info"]["properties"]
+    assert "boolean" in user_info["is_verified"]["type"]
+    assert "integer" in user_info["follower_count"]["type"]
+    assert all(prop.get("description") for prop in list(videos.values()) + list(user_info.values()))
