@@ -155,12 +155,24 @@ class Run:
     def error_traces(self) -> List[Any]:
         return [m.trace.error for m in self.output.errors]
 
+    @property
+    def config_error(self) -> Any:
+        """The first config error: the stream's own (the CDK adds a summary of all failures after it)."""
+        errors = [e for e in self.error_traces if e.failure_type.value == "config_error"]
+        assert errors, f"expected a config error, got {[e.message for e in self.error_traces]}"
+        return errors[0]
+
 
 @pytest.fixture
 def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """Run a command the way `source-tiktok-organic` does: source built by run.py, then the CDK entrypoint."""
 
-    def run(command: str, config: dict[str, Any], configured_catalog: Optional[ConfiguredAirbyteCatalog] = None) -> Run:
+    def run(
+        command: str,
+        config: dict[str, Any],
+        configured_catalog: Optional[ConfiguredAirbyteCatalog] = None,
+        debug: bool = False,
+    ) -> Run:
         TikTokOAuthAuthenticator.granted_scopes = None
         args = [command]
         if command != "spec":
@@ -171,6 +183,8 @@ def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callabl
                 "--catalog",
                 make_file(tmp_path / "catalog.json", ConfiguredAirbyteCatalogSerializer.dump(configured_catalog)),
             ]
+        if debug:
+            args.append("--debug")
         capsys.readouterr()
         output = _run_command(_create_source(args), args)
         printed = capsys.readouterr()
