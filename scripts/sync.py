@@ -1,0 +1,170 @@
+"""Run check, discover and a full read the way Airbyte does, and show what came out.
+
+With secrets/config.json the connector talks to the real TikTok API and the rotated refresh token
+is written back to that file (TikTok retires the old one). Without it, a loopback TikTok emulator
+is started so the whole job runs with no credentials at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+SECRETS_CONFIG = REPO_ROOT / "secrets" / "config.json"
+PREVIEW_COLUMNS = {
+    "user_info": ["username", "display_name", "follower_count", "likes_count", "video_count"],
+    "videos": ["id", "created_at", "title", "view_count", "like_count", "comment_count"],
+}
+
+
+def run_connector(command: str, args: list[str], output: Path) -> list[dict[str, Any]]:
+    """Run one connector command as a subprocess; keep its raw messages in output/<command>.jsonl."""
+    raw_path = output / f"{command}.jsonl"
+    with raw_path.open("w", encoding="utf-8") as raw:
+        completed = subprocess.run(
+            ["source-tiktok-organic", command, *args], stdout=raw, stderr=subprocess.PIPE, text=True
+        )
+    messages = list(_parse(raw_path))
+    if completed.returncode != 0 and not any(m.get("type") == "TRACE" for m in messages):
+        sys.stderr.write(completed.stderr)
+    return messages
+
+
+def _parse(path: Path) -> Iterator[dict[str, Any]]:
+    # split("\n"), not splitlines(): JSON strings may hold U+2028 and other characters that
+    # splitlines() treats as line ends.
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("{"):
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def carry_rotated_config(messages: list[dict[str, Any]], config: dict[str, Any], config_path: Path, persist: Optional[Path]) -> dict[str, Any]:
+    """Adopt the newest CONNECTOR_CONFIG, as the Airbyte platform does, so the next command works."""
+    for message in messages:
+        if message.get("type") == "CONTROL" and message["control"].get("type") == "CONNECTOR_CONFIG":
+            config = message["control"]["connectorConfig"]["config"]
+    config_path.write_text(json.dumps(config, indent=2))
+    if persist is not None:
+        persist.write_text(json.dumps(config, indent=2))
+        os.chmod(persist, 0o600)
+    return config
+
+
+def errors_of(messages: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{m['trace']['error'].get('failure_type')}: {m['trace']['error'].get('message')}"
+        for m in messages
+        if m.get("type") == "TRACE" and m["trace"].get("type") == "ERROR"
+    ]
+
+
+def cell(value: Any, width: int = 28) -> str:
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    widths = [max(len(c), *(len(cell(r.get(c))) for r in rows)) for c in columns]
+    print("    " + "  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        print("    " + "  ".join(cell(row.get(c)).ljust(w) for c, w in zip(columns, widths)))
+
+
+def sync(config: dict[str, Any], output: Path, persist: Optional[Path], source_label: str) -> int:
+    output.mkdir(parents=True, exist_ok=True)
+    config_path = output / "config.json"
+    config_path.write_text(json.dumps(config, indent=2))
+    os.chmod(config_path, 0o600)
+    print(f"Source: {source_label}\n")
+
+    started = time.perf_counter()
+    check = run_connector("check", ["--config", str(config_path)], output)
+    config = carry_rotated_config(check, config, config_path, persist)
+    statuses = [m["connectionStatus"] for m in check if m.get("type") == "CONNECTION_STATUS"]
+    if not statuses or statuses[-1]["status"] != "SUCCEEDED":
+        reason = statuses[-1].get("message") if statuses else "; ".join(errors_of(check))
+        print(f"check      FAILED: {reason}")
+        return 1
+    print("check      succeeded: credentials and all four scopes work")
+
+    discover = run_connector("discover", ["--config", str(config_path)], output)
+    catalogs = [m["catalog"] for m in discover if m.get("type") == "CATALOG"]
+    if not catalogs:
+        print(f"discover   FAILED: {'; '.join(errors_of(discover))}")
+        return 1
+    streams = catalogs[-1]["streams"]
+    print("discover   " + ", ".join(f"{s['name']} ({'/'.join(s['supported_sync_modes'])})" for s in streams))
+
+    configured = {
+        "streams": [
+            {
+                "stream": stream,
+                "sync_mode": "full_refresh",
+                "destination_sync_mode": "overwrite",
+                "primary_key": stream.get("source_defined_primary_key") or [],
+            }
+            for stream in streams
+        ]
+    }
+    catalog_path = output / "configured_catalog.json"
+    catalog_path.write_text(json.dumps(configured, indent=2))
+    read = run_connector("read", ["--config", str(config_path), "--catalog", str(catalog_path)], output)
+    carry_rotated_config(read, config, config_path, persist)
+    elapsed = time.perf_counter() - started
+
+    records: dict[str, list[dict[str, Any]]] = {s["name"]: [] for s in streams}
+    for message in read:
+        if message.get("type") == "RECORD":
+            records.setdefault(message["record"]["stream"], []).append(message["record"]["data"])
+    failures = errors_of(read)
+    refreshes = sum(1 for m in check + read if m.get("type") == "CONTROL")
+    print(f"read       {sum(map(len, records.values()))} records in {elapsed:.1f} s "
+          f"({refreshes} token refresh{'es' if refreshes != 1 else ''}, refresh token rotated and kept)\n")
+    for name, rows in records.items():
+        print(f"  {name}: {len(rows)} record{'s' if len(rows) != 1 else ''}")
+        if rows:
+            print_table(rows[:3], PREVIEW_COLUMNS.get(name, list(rows[0])[:6]))
+        print()
+    if failures:
+        print("Errors:")
+        for failure in failures:
+            print(f"  {failure}")
+    print(f"Raw Airbyte messages: {output}/check.jsonl, discover.jsonl, read.jsonl")
+    return 1 if failures else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, default=SECRETS_CONFIG, help="connector config (default: secrets/config.json)")
+    parser.add_argument("--videos", type=int, default=120, help="videos the emulator generates when no config exists")
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / ".sync-output", help="where raw messages are written")
+    args = parser.parse_args()
+
+    if args.config.exists():
+        config = json.loads(args.config.read_text())
+        return sync(config, args.output, persist=args.config, source_label=f"the TikTok API, with {args.config}")
+
+    from integration_tests.tiktok_emulator import TikTokEmulator
+
+    with TikTokEmulator(video_count=args.videos) as emulator:
+        label = (
+            f"the loopback TikTok emulator at {emulator.base_url} ({args.videos} videos; "
+            f"no {SECRETS_CONFIG.relative_to(REPO_ROOT)}, so no credentials are needed)"
+        )
+        return sync(emulator.connector_config(), args.output, persist=None, source_label=label)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
