@@ -1030,6 +1030,16 @@ class TikTokEmulator:
         with self._lock:
             return self._mint_access_token(_Grant(scopes=self.granted_scopes))
 
+    def add_refresh_token(self, refresh_token: str, scopes: Sequence[str]) -> None:
+        """Register another account authorisation: ``refresh_token`` granting only ``scopes``.
+
+        Why: one emulator can then serve a fully authorised config and one missing scopes,
+        as TikTok serves users who unticked a scope on its consent screen.
+        """
+        with self._lock:
+            grant = _Grant(scopes=tuple(scopes))
+            self._refresh_tokens[refresh_token] = _RefreshToken(grant, time.time() + self.refresh_expires_in)
+
     # -- faults ----------------------------------------------------------------------
     def add_fault(self, rule: FaultRule) -> None:
         """Append a rule; it starts counting matching requests from now."""
