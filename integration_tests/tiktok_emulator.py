@@ -901,6 +901,7 @@ class TikTokEmulator:
         access_token_lifetime_requests: int | None = None,
         latency: float = 0.0,
         rate_limit_per_minute: int | None = None,
+        rate_limit_window_seconds: float = 60.0,
         faults: list[FaultRule] | None = None,
         token_endpoint_error_in_200: bool = False,
     ) -> None:
@@ -939,7 +940,12 @@ class TikTokEmulator:
         self._ascending_times: list[int] = [v["create_time"] for v in reversed(self.videos)]
 
         self.counters = EmulatorCounters()
-        self._limiter = SlidingWindowRateLimiter(rate_limit_per_minute) if rate_limit_per_minute else None
+        # The window is TikTok's minute; tests shrink it to exercise the limiter in seconds.
+        self._limiter = (
+            SlidingWindowRateLimiter(rate_limit_per_minute, window=rate_limit_window_seconds)
+            if rate_limit_per_minute
+            else None
+        )
         self._lock = threading.RLock()
         self._faults: list[_FaultState] = [_FaultState(rule) for rule in (faults or [])]
         self._access_tokens: dict[str, _AccessToken] = {}

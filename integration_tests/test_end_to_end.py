@@ -1,0 +1,212 @@
+"""The installed connector, run as Airbyte runs it (a subprocess), against the loopback emulator."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections import Counter
+from typing import Any, Callable
+
+import pytest
+
+from integration_tests.conftest import ConnectorRun, catalog_of
+from integration_tests.tiktok_emulator import FaultRule, TikTokEmulator
+
+VIDEO_LIST = "/v2/video/list/"
+USER_INFO = "/v2/user/info/"
+
+
+def assert_every_video_exactly_once(run: ConnectorRun, emulator: TikTokEmulator) -> None:
+    ids = [record["id"] for record in run.records("videos")]
+    duplicates = [video_id for video_id, count in Counter(ids).items() if count > 1]
+    assert not duplicates, f"duplicated videos: {duplicates[:5]}"
+    assert ids == [video["id"] for video in emulator.videos], "every video, newest first, none lost"
+
+
+def assert_no_secret_leaked(run: ConnectorRun, emulator: TikTokEmulator, *extra_secrets: str) -> None:
+    secrets = {emulator.client_secret, emulator.current_refresh_token, *extra_secrets}
+    for config in run.emitted_configs:
+        secrets.update(str(config["credentials"].get(key)) for key in ("refresh_token", "access_token"))
+    outside_control = "\n".join(line for line in run.stdout.split("\n") if '"type":"CONTROL"' not in line)
+    for secret in secrets - {"None", ""}:
+        assert secret not in outside_control, "a secret reached stdout"
+        assert secret not in run.stderr, "a secret reached stderr"
+
+
+def test_spec_check_discover_read(run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]) -> None:
+    tiktok = emulator(video_count=95, rotate_refresh_tokens=False)
+    config = tiktok.connector_config()
+
+    spec = run_connector("spec")
+    assert spec.returncode == 0
+    assert spec.of_type("SPEC")[0]["spec"]["connectionSpecification"]["properties"]["credentials"]
+
+    check = run_connector("check", config)
+    assert check.connection_status["status"] == "SUCCEEDED"
+
+    discover = run_connector("discover", config)
+    streams = {s["name"]: s for s in discover.of_type("CATALOG")[0]["catalog"]["streams"]}
+    assert set(streams) == {"user_info", "videos"}
+    assert streams["videos"]["source_defined_primary_key"] == [["id"]]
+
+    read = run_connector("read", config)
+    assert read.returncode == 0, read.stderr[-2000:]
+    assert read.records("user_info") == [tiktok.user]
+    assert_every_video_exactly_once(read, tiktok)
+    first = read.records("videos")[0]
+    assert first == {**tiktok.videos[0], "created_at": first["created_at"]}
+    assert not read.errors
+    assert_no_secret_leaked(read, tiktok)
+
+
+FAULTS = {
+    "429-with-retry-after": [FaultRule("http_429", endpoint=VIDEO_LIST, after=1, times=2, retry_after=1)],
+    "429-without-retry-after": [FaultRule("http_429", endpoint=VIDEO_LIST, after=2, times=1)],
+    "500": [FaultRule("http_500", endpoint=VIDEO_LIST, after=1, times=2)],
+    "503": [FaultRule("http_503", every=3)],
+    "dropped-connection": [FaultRule("drop_connection", endpoint=VIDEO_LIST, every=2)],
+    "access-token-dies": [FaultRule("access_token_invalid", endpoint=VIDEO_LIST, after=2, times=1)],
+    "internal-error-in-200": [FaultRule("error_in_200", endpoint=VIDEO_LIST, after=1, times=1, error_code="internal_error")],
+    "rate-limit-in-200": [FaultRule("error_in_200", endpoint=VIDEO_LIST, after=3, times=1, error_code="rate_limit_exceeded")],
+    "short-pages": [FaultRule("short_page", every=1)],
+    "token-endpoint-503": [FaultRule("http_503", endpoint="/v2/oauth/token/", times=1)],
+}
+
+
+@pytest.mark.parametrize("faults", list(FAULTS.values()), ids=list(FAULTS))
+def test_a_sync_under_faults_delivers_every_video_exactly_once(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator], faults: list[FaultRule]
+) -> None:
+    tiktok = emulator(video_count=130, posting_pattern="clustered", faults=faults)
+
+    run = run_connector("read", tiktok.connector_config())
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not run.errors, run.errors
+    assert_every_video_exactly_once(run, tiktok)
+    assert run.records("user_info") == [tiktok.user]
+    assert sum(tiktok.snapshot()["faults_fired"].values()) >= 1, "the fault really happened"
+    assert_no_secret_leaked(run, tiktok)
+
+
+def test_access_tokens_that_die_early_are_refreshed(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=200, access_token_lifetime_requests=3)
+
+    run = run_connector("read", tiktok.connector_config())
+
+    assert not run.errors, run.errors
+    assert_every_video_exactly_once(run, tiktok)
+    assert len(run.emitted_configs) >= 3, "one refresh per dead token, each persisted"
+    assert run.latest_config["credentials"]["refresh_token"] == tiktok.current_refresh_token
+
+
+def test_tiktoks_rate_limit_is_waited_out(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=120, rate_limit_per_minute=3, rate_limit_window_seconds=2)
+
+    run = run_connector("read", tiktok.connector_config(), catalog_of("videos"))
+
+    assert not run.errors, run.errors
+    assert_every_video_exactly_once(run, tiktok)
+    assert tiktok.rate_limited >= 1, "the limit was really hit"
+
+
+def test_a_repeated_cursor_ends_the_sync_without_duplicates(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=100, faults=[FaultRule("repeat_cursor", after=2, times=1000)])
+
+    run = run_connector("read", tiktok.connector_config(), catalog_of("videos"), timeout=120)
+
+    ids = [record["id"] for record in run.records("videos")]
+    assert len(ids) == len(set(ids)), "no duplicates"
+    assert ids == [video["id"] for video in tiktok.videos[: len(ids)]], "what was read is the newest, in order"
+    assert tiktok.requests_by_endpoint[VIDEO_LIST] <= 4, "paging stopped instead of looping"
+    assert "did not move back in time" in run.stdout
+
+
+def test_rotated_refresh_token_carries_across_two_syncs(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=30)
+    first_config = tiktok.connector_config()
+
+    first = run_connector("read", first_config, catalog_of("user_info"))
+    saved = first.latest_config
+    assert saved["credentials"]["refresh_token"] == tiktok.current_refresh_token
+    assert saved["credentials"]["refresh_token"] != first_config["credentials"]["refresh_token"]
+
+    # Force the next refresh, as a day later when the stored access token has expired.
+    saved["credentials"]["token_expiry_date"] = "2000-01-01T00:00:00+00:00"
+    second = run_connector("read", saved, catalog_of("user_info"))
+    assert second.records("user_info") == [tiktok.user]
+    assert second.latest_config["credentials"]["refresh_token"] == tiktok.current_refresh_token
+
+    stale = run_connector("read", first_config, catalog_of("user_info"))
+    assert stale.records("user_info") == []
+    assert stale.errors[0]["failure_type"] == "config_error"
+    assert "TikTok rotates refresh tokens" in stale.errors[0]["message"]
+    assert_no_secret_leaked(stale, tiktok, first_config["credentials"]["refresh_token"])
+
+
+def test_check_names_every_missing_scope(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(granted_scopes=("user.info.basic",))
+
+    check = run_connector("check", tiktok.connector_config())
+
+    status = check.connection_status
+    assert status["status"] == "FAILED"
+    assert "missing the scope(s) user.info.profile, user.info.stats, video.list" in status["message"]
+    assert_no_secret_leaked(check, tiktok)
+
+
+def test_check_with_a_stale_refresh_token_says_to_reauthenticate(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator()
+    config = tiktok.connector_config()
+    config["credentials"]["refresh_token"] = "rft.revoked-or-rotated-away"
+
+    check = run_connector("check", config)
+
+    status = check.connection_status
+    assert status["status"] == "FAILED"
+    assert "TikTok rejected the refresh token" in status["message"] and "Re-authenticate" in status["message"]
+    assert_no_secret_leaked(check, tiktok, "rft.revoked-or-rotated-away")
+
+
+def test_check_answers_within_a_minute_when_api_base_url_is_unreachable(
+    run_connector: Callable[..., ConnectorRun], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    tiktok = emulator()
+
+    check = run_connector("check", tiktok.connector_config(api_base_url=f"http://127.0.0.1:{closed_port}"), timeout=90)
+
+    assert check.seconds < 60
+    status = check.connection_status
+    assert status["status"] == "FAILED"
+    assert "Could not reach TikTok's token endpoint" in status["message"]
+
+
+def test_a_config_that_is_not_json_gets_a_trace_not_a_traceback(run_connector: Callable[..., ConnectorRun], tmp_path: Any) -> None:
+    run = run_connector("check", None)  # no --config at all
+    assert run.returncode != 0
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    import subprocess
+
+    from integration_tests.conftest import CONNECTOR
+
+    completed = subprocess.run([str(CONNECTOR), "check", "--config", str(broken)], capture_output=True, text=True)
+    messages = [json.loads(line) for line in completed.stdout.split("\n") if line.startswith("{")]
+    assert completed.returncode == 1
+    assert [m["trace"]["error"]["failure_type"] for m in messages if m["type"] == "TRACE"] == ["config_error"]
+    assert "Traceback" not in completed.stderr
