@@ -6,6 +6,7 @@ retries, pagination) stays the CDK's own.
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,10 +186,12 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
 
     Why not plain YAML: the video list cursor is a millisecond timestamp meaning "videos created
     before", so each next cursor must be older than the one just sent. A ``stop_condition`` cannot
-    see the cursor that was sent (its context has no previous page token), and a server repeating
-    the same cursor with ``has_more: true`` would be paged forever. The page that repeated the
-    cursor is still emitted; only the next request, which would return the same videos again, is
-    not sent.
+    see the cursor that was sent (its context has neither the request nor the previous page
+    token), and a server repeating the same cursor with ``has_more: true`` would be paged forever,
+    emitting the same videos again each time. The cursor sent is read from the request body, so the
+    first page of a time window (whose cursor comes from the window, not from a page token) is
+    guarded too. The page that repeated the cursor is still emitted; only the next request, which
+    would return the same videos again, is not sent.
     """
 
     def next_page_token(
@@ -208,18 +211,32 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
             page_size_override,
             stream_slice,
         )
-        if token is None or last_page_token_value is None:
+        sent = _sent_cursor(response)
+        if sent is None:
+            sent = last_page_token_value
+        if token is None or sent is None:
             return token
         try:
-            advanced = int(token) < int(last_page_token_value)
+            advanced = int(token) < int(sent)
         except (TypeError, ValueError):
-            advanced = token != last_page_token_value
+            advanced = token != sent
         if not advanced:
             logger.warning(
                 "TikTok returned pagination cursor %s after cursor %s with has_more=true; the "
                 "cursor did not move back in time, so paging stops here instead of looping.",
                 token,
-                last_page_token_value,
+                sent,
             )
             return None
         return token
+
+
+def _sent_cursor(response: requests.Response) -> Optional[Any]:
+    body = response.request.body if response.request is not None else None
+    if not body:
+        return None
+    try:
+        sent = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    return sent.get("cursor") if isinstance(sent, dict) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,11 @@ VIDEO_FIELDS = (
 ).split(",")
 
 
+# One time window from the start date to now, so a test scripts TikTok's answers in the order one
+# sequential pager asks for them; test_windows.py covers many concurrent windows.
+SINGLE_WINDOW = {"start_date": "2023-01-01T00:00:00Z", "window_days": 3650}
+
+
 def make_config(**overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "credentials": {
@@ -49,7 +55,8 @@ def make_config(**overrides: Any) -> dict[str, Any]:
             "client_id": "awclientkey123",
             "client_secret": CLIENT_SECRET,
             "refresh_token": REFRESH_TOKEN,
-        }
+        },
+        **SINGLE_WINDOW,
     }
     config.update(overrides)
     return config
@@ -121,10 +128,11 @@ def videos_page(videos: List[dict[str, Any]], has_more: bool, cursor: Optional[i
     return envelope({"videos": videos, "cursor": cursor, "has_more": has_more})
 
 
-def catalog(*streams: str) -> ConfiguredAirbyteCatalog:
+def catalog(*streams: str, incremental: bool = False) -> ConfiguredAirbyteCatalog:
     builder = CatalogBuilder()
     for name in streams or ("user_info", "videos"):
-        builder.with_stream(name, SyncMode.full_refresh)
+        mode = SyncMode.incremental if incremental and name == "videos" else SyncMode.full_refresh
+        builder.with_stream(name, mode)
     return builder.build()
 
 
@@ -146,6 +154,21 @@ class Run:
             for m in self.stdout_messages
             if m.type == Type.CONTROL
         ]
+
+    @property
+    def final_state(self) -> List[dict[str, Any]]:
+        """The last state of each stream, as the platform would pass it to the next sync."""
+        latest: dict[str, dict[str, Any]] = {}
+        for message in self.output.state_messages:
+            stream = message.state.stream
+            latest[stream.stream_descriptor.name] = {
+                "type": "STREAM",
+                "stream": {
+                    "stream_descriptor": {"name": stream.stream_descriptor.name},
+                    "stream_state": stream.stream_state.__dict__,
+                },
+            }
+        return list(latest.values())
 
     @property
     def connection_status(self) -> Any:
@@ -172,6 +195,7 @@ def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callabl
         config: dict[str, Any],
         configured_catalog: Optional[ConfiguredAirbyteCatalog] = None,
         debug: bool = False,
+        state: Optional[List[dict[str, Any]]] = None,
     ) -> Run:
         TikTokOAuthAuthenticator.granted_scopes = None
         args = [command]
@@ -183,6 +207,8 @@ def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callabl
                 "--catalog",
                 make_file(tmp_path / "catalog.json", ConfiguredAirbyteCatalogSerializer.dump(configured_catalog)),
             ]
+        if state is not None:
+            args += ["--state", make_file(tmp_path / "state.json", state)]
         if debug:
             args.append("--debug")
         capsys.readouterr()
@@ -228,3 +254,51 @@ def recorded_sleeps(monkeypatch: pytest.MonkeyPatch) -> List[float]:
 
 def mock_token_ok(requests_mock: requests_mock_module.Mocker, **kwargs: Any) -> Any:
     return requests_mock.post(TOKEN_URL, json=token_body(**kwargs))
+
+
+class FakeVideoList:
+    """Answers POST /v2/video/list/ like TikTok: newest first, only videos created before the cursor.
+
+    Records every cursor it was sent and the peak number of requests in flight at once.
+    """
+
+    def __init__(self, videos: List[dict[str, Any]], delay: float = 0.0) -> None:
+        self.videos = sorted(videos, key=lambda v: -v["create_time"])
+        self.delay = delay
+        self.cursors: List[int] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any, context: Any) -> dict[str, Any]:
+        body = request.json()
+        with self._lock:
+            self.cursors.append(body["cursor"])
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            older = [v for v in self.videos if v["create_time"] * 1000 < body["cursor"]]
+            page = older[: body.get("max_count", 10)]
+            next_cursor = page[-1]["create_time"] * 1000 if page else body["cursor"]
+            return videos_page(page, has_more=len(older) > len(page), cursor=next_cursor)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+def posting_history(pattern: str, count: int, newest: int = 1_763_000_000) -> List[dict[str, Any]]:
+    """Videos with unique create_times: `clustered` bursts minutes apart separated by months,
+    `sparse` a video every 10 to 50 days, `daily` one a day."""
+    times: List[int] = []
+    moment = newest
+    for index in range(count):
+        times.append(moment)
+        if pattern == "clustered":
+            moment -= 240 if (index + 1) % 25 else 200 * 86_400
+        elif pattern == "sparse":
+            moment -= (10 + (index * 37) % 40) * 86_400
+        else:
+            moment -= 86_400
+    return [video(index, create_time) for index, create_time in enumerate(times)]
