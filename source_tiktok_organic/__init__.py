@@ -1,5 +1,14 @@
 """Airbyte source connector for a TikTok creator's own profile and videos (TikTok Open API v2)."""
 
-from source_tiktok_organic.source import SourceTikTokOrganic
+from typing import Any
 
 __all__ = ["SourceTikTokOrganic"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that tiktok-organic-auth starts without importing the CDK.
+    if name == "SourceTikTokOrganic":
+        from source_tiktok_organic.source import SourceTikTokOrganic
+
+        return SourceTikTokOrganic
+    raise AttributeError(name)
