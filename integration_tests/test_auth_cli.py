@@ -1,0 +1,582 @@
+"""tiktok-organic-auth against the loopback TikTok emulator, end to end.
+
+The emulator's /v2/auth/authorize/ is an auto-consenting stand-in for TikTok's consent page: a
+"browser" here is ``requests`` fetching the printed URL. It checks PKCE the way TikTok does (hex
+SHA-256), so a successful exchange proves the challenge/verifier pair is TikTok's kind.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
+import requests
+
+from integration_tests.tiktok_emulator import TikTokEmulator
+from source_tiktok_organic import auth_cli
+
+BIN = Path(sys.executable).parent
+AUTH_COMMAND = BIN / "tiktok-organic-auth"
+CONNECTOR = BIN / "source-tiktok-organic"
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def with_query(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {**query_of(url), **changes}
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@pytest.fixture
+def emu() -> Iterator[Callable[..., TikTokEmulator]]:
+    started: list[TikTokEmulator] = []
+
+    def start(**options: Any) -> TikTokEmulator:
+        emulator = TikTokEmulator(video_count=25, **options)
+        emulator.start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+class FakeTerminal(auth_cli.Terminal):
+    """The command's terminal, in memory; ``browser`` plays the user's browser."""
+
+    def __init__(
+        self, emulator: TikTokEmulator, browser: Callable[[str], None], stdin_text: Optional[str] = None
+    ) -> None:
+        self.pasted: list[str] = []
+        stdin = _LazyStdin(self.pasted) if stdin_text is None else io.StringIO(stdin_text)
+        super().__init__(
+            stdin=stdin,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+            environ={
+                "TIKTOK_CLIENT_KEY": emulator.client_key,
+                "TIKTOK_CLIENT_SECRET": emulator.client_secret,
+            },
+            ask_secret=lambda prompt: pytest.fail("must not prompt"),
+            open_browser=lambda url: (browser(url), True)[1],
+        )
+
+    @property
+    def output(self) -> str:
+        return self.stdout.getvalue() + self.stderr.getvalue()
+
+
+class _LazyStdin(io.StringIO):
+    """stdin whose one line is what the fake browser saw in the address bar after the redirect."""
+
+    def __init__(self, pasted: list[str]) -> None:
+        super().__init__()
+        self._pasted = pasted
+
+    def readline(self, *args: Any) -> str:  # type: ignore[override]
+        return (self._pasted[0] + "\n") if self._pasted else ""
+
+
+def paste_browser(
+    term_ref: list[FakeTerminal], tamper: Callable[[str], str] = lambda url: url
+) -> Callable[[str], None]:
+    """A browser on a web app's https redirect: it lands on the redirect URI, the user copies it."""
+
+    def browse(url: str) -> None:
+        location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        term_ref[0].pasted.append(tamper(location))
+
+    return browse
+
+
+def listener_browser(
+    seen: dict[str, Any], tamper: Callable[[str], str] = lambda url: url
+) -> Callable[[str], None]:
+    """A browser on a desktop app's loopback redirect: follows TikTok's redirect to the listener."""
+
+    def fetch(url: str) -> None:
+        try:
+            response = requests.get(tamper(url), timeout=10)
+            seen["status"] = response.status_code
+            seen["code"] = query_of(response.url).get("code")
+        except requests.RequestException as error:  # surfaced by the assertions
+            seen["error"] = repr(error)
+
+    def browse(url: str) -> None:
+        seen["url"] = url
+        # Asynchronous, like a real browser: the command is about to serve the callback.
+        seen["thread"] = threading.Thread(target=fetch, args=(url,), daemon=True)
+        seen["thread"].start()
+
+    return browse
+
+
+def run_cli(args: list[str], term: FakeTerminal) -> int:
+    return auth_cli.main(args, term)
+
+
+def common_args(emulator: TikTokEmulator, output: Path, redirect_uri: str) -> list[str]:
+    return [
+        "--redirect-uri",
+        redirect_uri,
+        "--api-base-url",
+        emulator.base_url,
+        "--authorize-url",
+        emulator.base_url + "/v2/auth/authorize/",
+        "--output",
+        str(output),
+        "--timeout",
+        "20",
+    ]
+
+
+def refresh(emulator: TikTokEmulator, refresh_token: str) -> dict[str, Any]:
+    response = requests.post(
+        emulator.base_url + "/v2/oauth/token/",
+        data={
+            "client_key": emulator.client_key,
+            "client_secret": emulator.client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        },
+        timeout=10,
+    )
+    return response.json()
+
+
+def assert_no_secret(text: str, *secrets: Optional[str]) -> None:
+    for secret in secrets:
+        if secret:
+            assert secret not in text, "a secret reached the terminal"
+
+
+def mint_paste(emulator: TikTokEmulator, output: Path, **kwargs: Any) -> tuple[int, FakeTerminal]:
+    ref: list[FakeTerminal] = []
+    term = FakeTerminal(emulator, paste_browser(ref, **kwargs))
+    ref.append(term)
+    code = run_cli(common_args(emulator, output, "https://app.example.invalid/tiktok/callback"), term)
+    return code, term
+
+
+# ------------------------------------------------------------------------------------------
+# end to end
+# ------------------------------------------------------------------------------------------
+
+
+def test_console_script_listener_mode_mints_a_config_that_passes_check(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    """The installed command, a browser following the redirect to 127.0.0.1, then `check`."""
+    emulator = emu()
+    output = tmp_path / "secrets" / "config.json"
+    redirect_uri = f"http://127.0.0.1:{free_port()}/callback"
+    env = {
+        **os.environ,
+        "TIKTOK_CLIENT_KEY": emulator.client_key,
+        "TIKTOK_CLIENT_SECRET": emulator.client_secret,
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [str(AUTH_COMMAND), "--no-browser", *common_args(emulator, output, redirect_uri)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    printed = []
+    for line in process.stdout:
+        printed.append(line)
+        if line.startswith("http"):
+            break
+    if not printed or not printed[-1].startswith("http"):
+        process.kill()
+        pytest.fail(f"no authorisation URL printed: {''.join(printed)} {process.communicate()[1]}")
+    url = printed[-1].strip()
+    params = query_of(url)
+    assert url.startswith(emulator.base_url + "/v2/auth/authorize/?")
+    assert params["client_key"] == emulator.client_key
+    assert params["scope"] == "user.info.basic,user.info.profile,user.info.stats,video.list"
+    assert params["response_type"] == "code"
+    assert params["redirect_uri"] == redirect_uri
+    assert params["code_challenge_method"] == "S256"
+    assert re.fullmatch(r"[0-9a-f]{64}", params["code_challenge"]), "TikTok's challenge is hex SHA-256"
+    assert len(params["state"]) >= 16
+
+    browser = requests.get(url, timeout=10)  # TikTok -> 302 -> the command's listener
+    assert browser.status_code == 200 and "authorisation received" in browser.text
+    code = query_of(browser.history[-1].headers["Location"])["code"]
+    rest, stderr = process.communicate(timeout=30)
+    stdout = "".join(printed) + rest
+    assert process.returncode == 0, stderr
+
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    config = json.loads(output.read_text())
+    credentials = config["credentials"]
+    assert credentials["auth_type"] == "oauth2.0"
+    assert credentials["client_id"] == emulator.client_key
+    assert credentials["client_secret"] == emulator.client_secret
+    assert credentials["refresh_token"] == emulator.current_refresh_token
+    assert config["api_base_url"] == emulator.base_url
+    assert_no_secret(
+        stdout + stderr,
+        emulator.client_secret,
+        credentials["refresh_token"],
+        credentials["access_token"],
+        code,
+    )
+
+    check = subprocess.run(
+        [str(CONNECTOR), "check", "--config", str(output)], capture_output=True, text=True, timeout=120
+    )
+    statuses = [
+        json.loads(line)["connectionStatus"]
+        for line in check.stdout.split("\n")
+        if '"CONNECTION_STATUS"' in line
+    ]
+    assert statuses == [{"status": "SUCCEEDED"}], check.stdout[-2000:]
+
+
+def test_paste_mode_for_https_redirect_keeps_other_keys_and_tightens_mode(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()
+    output = tmp_path / "config.json"
+    output.write_text(
+        json.dumps(
+            {
+                "start_date": "2024-01-01T00:00:00Z",
+                "credentials": {"auth_type": "oauth2.0", "refresh_token": "an-old-refresh-token"},
+                "api_base_url": "http://127.0.0.1:1",
+            }
+        )
+    )
+    output.chmod(0o644)
+
+    code, term = mint_paste(emulator, output)
+
+    assert code == 0, term.output
+    assert "Paste the full URL" in term.stderr.getvalue()
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    config = json.loads(output.read_text())
+    assert config["start_date"] == "2024-01-01T00:00:00Z"
+    assert config["api_base_url"] == emulator.base_url
+    credentials = config["credentials"]
+    assert credentials["refresh_token"] == emulator.current_refresh_token != "an-old-refresh-token"
+    assert credentials["token_expiry_date"].endswith("+00:00")
+    assert "start_date" in term.stdout.getvalue()  # says what it kept
+    assert_no_secret(
+        term.output,
+        emulator.client_secret,
+        credentials["refresh_token"],
+        credentials["access_token"],
+        term.pasted[0],
+    )
+    # The minted refresh token works (and rotates) at the token endpoint.
+    refreshed = refresh(emulator, credentials["refresh_token"])
+    assert refreshed.get("access_token") and refreshed.get("refresh_token"), refreshed
+
+
+def test_pkce_challenge_is_hex_sha256_of_the_verifier_sent(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pairs: list[auth_cli.PkcePair] = []
+    original = auth_cli.make_pkce_pair
+
+    def recording() -> auth_cli.PkcePair:
+        pairs.append(original())
+        return pairs[-1]
+
+    monkeypatch.setattr(auth_cli, "make_pkce_pair", recording)
+    emulator = emu()
+    code, term = mint_paste(emulator, tmp_path / "config.json")
+    assert code == 0, term.output
+    (pair,) = pairs
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,128}", pair.verifier)
+    assert pair.challenge == hashlib.sha256(pair.verifier.encode()).hexdigest()
+    printed_url = next(line for line in term.stdout.getvalue().splitlines() if line.startswith("http"))
+    assert query_of(printed_url)["code_challenge"] == pair.challenge
+    assert pair.verifier not in term.output
+
+
+def test_an_rfc7636_base64url_challenge_would_be_rejected(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why the hex matters: the emulator, like TikTok, refuses a base64url challenge at the exchange."""
+
+    def rfc7636_pair() -> auth_cli.PkcePair:
+        verifier = "v" * 50
+        digest = hashlib.sha256(verifier.encode()).digest()
+        return auth_cli.PkcePair(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+
+    monkeypatch.setattr(auth_cli, "make_pkce_pair", rfc7636_pair)
+    emulator = emu()
+    output = tmp_path / "config.json"
+    code, term = mint_paste(emulator, output)
+    assert code == 1
+    assert "TikTok refused to exchange the authorisation code: invalid_grant" in term.stderr.getvalue()
+    assert not output.exists()
+    assert "Traceback" not in term.output
+
+
+def test_listener_rejects_a_redirect_with_another_state(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()
+    output = tmp_path / "config.json"
+    seen: dict[str, Any] = {}
+    term = FakeTerminal(
+        emulator, listener_browser(seen, tamper=lambda url: with_query(url, state="forged-state-value"))
+    )
+    code = run_cli(common_args(emulator, output, f"http://127.0.0.1:{free_port()}/cb"), term)
+    assert code == 1
+    assert "state does not match" in term.stderr.getvalue()
+    seen["thread"].join(10)
+    assert seen.get("status") == 400
+    assert not output.exists()
+    assert_no_secret(term.output, emulator.client_secret, seen.get("code"))
+
+
+def test_paste_mode_rejects_a_url_with_another_state(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()
+    output = tmp_path / "config.json"
+    code, term = mint_paste(emulator, output, tamper=lambda url: with_query(url, state="stale"))
+    assert code == 1
+    assert "state does not match" in term.stderr.getvalue()
+    assert not output.exists()
+
+
+def test_missing_granted_scopes_are_named_and_nothing_is_written(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu(granted_scopes=("user.info.basic", "video.list"))
+    output = tmp_path / "config.json"
+    output.write_text('{"start_date": "2024-01-01T00:00:00Z"}')
+    code, term = mint_paste(emulator, output)
+    assert code == auth_cli.EXIT_MISSING_SCOPES
+    message = term.stderr.getvalue()
+    assert "granted user.info.basic, video.list but not user.info.profile, user.info.stats" in message
+    assert json.loads(output.read_text()) == {"start_date": "2024-01-01T00:00:00Z"}
+
+
+def test_user_denial_is_reported(emu: Callable[..., TikTokEmulator], tmp_path: Path) -> None:
+    emulator = emu()
+
+    def deny(location: str) -> str:
+        state = query_of(location)["state"]
+        return "https://app.example.invalid/tiktok/callback?" + urlencode(
+            {"error": "access_denied", "error_description": "The user denied the request", "state": state}
+        )
+
+    code, term = mint_paste(emulator, tmp_path / "config.json", tamper=deny)
+    assert code == 1
+    assert (
+        "TikTok did not authorise the app: access_denied: The user denied the request."
+        in term.stderr.getvalue()
+    )
+
+
+def test_wrong_client_secret_is_a_clear_error_without_the_secret(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()
+    ref: list[FakeTerminal] = []
+    term = FakeTerminal(emulator, paste_browser(ref))
+    ref.append(term)
+    wrong = "not-the-right-secret-value"
+    code = run_cli(
+        [
+            *common_args(emulator, tmp_path / "c.json", "https://app.example.invalid/cb"),
+            "--client-secret",
+            wrong,
+        ],
+        term,
+    )
+    assert code == 1
+    assert "TikTok refused to exchange the authorisation code: invalid_client" in term.stderr.getvalue()
+    assert_no_secret(term.output, wrong, emulator.client_secret)
+
+
+def test_listener_times_out_with_a_message(emu: Callable[..., TikTokEmulator], tmp_path: Path) -> None:
+    emulator = emu()
+    term = FakeTerminal(emulator, browser=lambda url: None)
+    args = common_args(emulator, tmp_path / "c.json", f"http://127.0.0.1:{free_port()}/cb")
+    code = run_cli([*args, "--timeout", "0.3"], term)
+    assert code == 1
+    assert "No redirect from TikTok reached" in term.stderr.getvalue()
+
+
+def test_unusable_redirect_uri_and_unreachable_token_host(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()
+    term = FakeTerminal(emulator, browser=lambda url: None)
+    code = run_cli(common_args(emulator, tmp_path / "c.json", "http://example.invalid/cb"), term)
+    assert code == 1 and "is not usable" in term.stderr.getvalue()
+
+    ref: list[FakeTerminal] = []
+    term = FakeTerminal(emulator, paste_browser(ref))
+    ref.append(term)
+    args = common_args(emulator, tmp_path / "c.json", "https://app.example.invalid/cb")
+    args[args.index("--api-base-url") + 1] = f"http://127.0.0.1:{free_port()}"
+    code = run_cli(args, term)
+    assert code == 1 and "Could not reach" in term.stderr.getvalue()
+    assert "Traceback" not in term.output
+
+
+def test_revoke_makes_the_refresh_token_unusable(emu: Callable[..., TikTokEmulator], tmp_path: Path) -> None:
+    emulator = emu(rotate_refresh_tokens=False)
+    output = tmp_path / "config.json"
+    code, term = mint_paste(emulator, output)
+    assert code == 0, term.output
+    credentials = json.loads(output.read_text())["credentials"]
+    assert "access_token" in refresh(emulator, credentials["refresh_token"])  # usable before
+
+    # No key or secret given: both come from the config file, like the api_base_url.
+    term = FakeTerminal(emulator, browser=lambda url: None)
+    term.environ = {}
+    code = run_cli(["--revoke", "--output", str(output)], term)
+    assert code == 0, term.output
+    assert "no longer authenticates" in term.stdout.getvalue()
+    assert_no_secret(
+        term.output, emulator.client_secret, credentials["refresh_token"], credentials["access_token"]
+    )
+
+    assert refresh(emulator, credentials["refresh_token"])["error"] == "invalid_grant"
+    user_info = requests.get(
+        emulator.base_url + "/v2/user/info/",
+        params={"fields": "open_id"},
+        headers={"Authorization": f"Bearer {credentials['access_token']}"},
+        timeout=10,
+    ).json()
+    assert user_info["error"]["code"] == "access_token_invalid"
+
+
+def test_revoke_succeeds_if_tiktok_accepts_either_token(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    from integration_tests.tiktok_emulator import REVOKE_PATH, FaultRule
+
+    emulator = emu(rotate_refresh_tokens=False)
+    output = tmp_path / "config.json"
+    code, term = mint_paste(emulator, output)
+    assert code == 0, term.output
+    refresh_token = json.loads(output.read_text())["credentials"]["refresh_token"]
+
+    # TikTok refuses both: an error, with TikTok's code.
+    emulator.add_fault(
+        FaultRule(kind="error_in_200", endpoint=REVOKE_PATH, times=2, error_code="invalid_request")
+    )
+    term = FakeTerminal(emulator, browser=lambda url: None)
+    assert run_cli(["--revoke", "--output", str(output)], term) == 1
+    assert "TikTok refused to revoke the refresh token: invalid_request" in term.stderr.getvalue()
+    assert "access_token" in refresh(emulator, refresh_token)  # still alive
+
+    # TikTok refuses the refresh token but revokes the access token: the authorisation ends.
+    emulator.clear_faults()
+    emulator.add_fault(
+        FaultRule(kind="error_in_200", endpoint=REVOKE_PATH, times=1, error_code="invalid_request")
+    )
+    term = FakeTerminal(emulator, browser=lambda url: None)
+    assert run_cli(["--revoke", "--output", str(output)], term) == 0, term.output
+    assert "Note: TikTok refused to revoke the refresh token" in term.stderr.getvalue()
+    assert refresh(emulator, refresh_token)["error"] == "invalid_grant"
+
+
+def test_revoke_without_a_config_is_a_clear_error(tmp_path: Path) -> None:
+    term = auth_cli.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert auth_cli.main(["--revoke", "--output", str(tmp_path / "absent.json")], term) == 1
+    assert "Nothing to revoke" in term.stderr.getvalue()
+
+
+def test_missing_app_credentials_without_a_terminal(tmp_path: Path) -> None:
+    term = auth_cli.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert auth_cli.main(["--no-browser", "--output", str(tmp_path / "c.json")], term) == 1
+    assert "TIKTOK_CLIENT_SECRET" in term.stderr.getvalue()
+
+
+# ------------------------------------------------------------------------------------------
+# building blocks
+# ------------------------------------------------------------------------------------------
+
+
+def test_config_shape_default_host_is_not_written() -> None:
+    from datetime import datetime, timezone
+
+    body = {"access_token": "a" * 10, "refresh_token": "r" * 10, "expires_in": 86400}
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    existing = {"api_base_url": "http://127.0.0.1:9", "start_date": "2025-01-01T00:00:00Z"}
+    config = auth_cli.build_config(existing, "key", "secret", body, auth_cli.DEFAULT_API_BASE_URL, now)
+    assert config == {
+        "start_date": "2025-01-01T00:00:00Z",
+        "credentials": {
+            "auth_type": "oauth2.0",
+            "client_id": "key",
+            "client_secret": "secret",
+            "refresh_token": "r" * 10,
+            "access_token": "a" * 10,
+            "token_expiry_date": "2026-01-02T00:00:00+00:00",
+        },
+    }
+
+
+def test_default_scopes_are_the_connectors() -> None:
+    from source_tiktok_organic.source import REQUIRED_SCOPES
+
+    assert auth_cli.DEFAULT_SCOPES == REQUIRED_SCOPES
+
+
+def test_redirect_uri_rules() -> None:
+    assert auth_cli.RedirectTarget.parse("http://127.0.0.1:8765/callback").listen_port == 8765
+    assert auth_cli.RedirectTarget.parse("http://localhost:9000/").listen_port == 9000
+    assert auth_cli.RedirectTarget.parse("https://example.com/cb").listen_port is None
+    for bad in ("http://127.0.0.1/cb", "http://example.com/cb", "ftp://x/y", "not a url"):
+        with pytest.raises(auth_cli.AuthError):
+            auth_cli.RedirectTarget.parse(bad)
+
+
+def test_authorization_url_keeps_an_existing_query() -> None:
+    url = auth_cli.authorization_url(
+        "https://proxy.example/authorize?tenant=1", "k", ["a", "b"], "https://r/cb", "s", "c"
+    )
+    assert query_of(url) == {
+        "tenant": "1",
+        "client_key": "k",
+        "scope": "a,b",
+        "response_type": "code",
+        "redirect_uri": "https://r/cb",
+        "state": "s",
+        "code_challenge": "c",
+        "code_challenge_method": "S256",
+    }

@@ -1,0 +1,300 @@
+"""The user documentation (docs/tiktok-organic.md) against the code it documents.
+
+Every list here is derived from the code, never written down twice: the config options from the
+manifest's connection_specification, the error messages from the manifest's response filters and
+from the ``message=`` texts of the Python modules, the streams and fields from the manifest. A new
+option, message, stream or field fails this test until the docs page describes it.
+
+Run ``python -m integration_tests.test_docs`` to print the derived lists.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = REPO_ROOT / "source_tiktok_organic"
+MANIFEST = PACKAGE / "manifest.yaml"
+DOCS = REPO_ROOT / "docs" / "tiktok-organic.md"
+README = REPO_ROOT / "README.md"
+CHANGELOG = REPO_ROOT / "CHANGELOG.md"
+ICON = REPO_ROOT / "icon.svg"
+
+# Modules whose user-facing messages the connector (components, source, run) or the auth command
+# (auth_cli) can emit.
+MESSAGE_MODULES = ("components.py", "source.py", "run.py", "auth_cli.py")
+# Exceptions and results whose text reaches the user.
+MESSAGE_CALLS = {"AirbyteTracedException", "AirbyteConnectionStatus", "AirbyteErrorTraceMessage", "AuthError"}
+# The fixed text compared with the docs: its first words, up to about this many characters.
+PREFIX_CHARS = 40
+# Fixed text shorter than this says nothing on its own (", retrying", "TikTok said: ").
+MIN_FIXED_CHARS = 12
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed and markdown code marks dropped, so tables and prose compare alike."""
+    return re.sub(r"\s+", " ", text.replace("`", "").replace("\\|", "|")).strip()
+
+
+def leading_text(fixed_parts: list[Optional[str]]) -> Optional[str]:
+    """The message's identifying words: the first fixed run long enough to mean something, cut at
+    a word boundary near PREFIX_CHARS. ``None`` in ``fixed_parts`` marks an interpolation."""
+    for part in fixed_parts:
+        if part is None:
+            continue
+        # printf-style placeholders (logger calls) are interpolations too.
+        text = normalise(re.split(r"%[-+ 0-9.]*[sdifr]", part)[0])
+        if len(text) < MIN_FIXED_CHARS:
+            continue
+        if len(text) <= PREFIX_CHARS:
+            return text
+        cut = text.rfind(" ", 0, PREFIX_CHARS + 1)
+        return text[: cut if cut >= MIN_FIXED_CHARS else PREFIX_CHARS]
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# what the code says
+# ------------------------------------------------------------------------------------------
+
+
+def manifest() -> dict[str, Any]:
+    return yaml.safe_load(MANIFEST.read_text())
+
+
+def config_options(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every option of a connection_specification, nested objects included (credentials.*)."""
+    for name, option in (schema.get("properties") or {}).items():
+        dotted = f"{prefix}{name}"
+        yield dotted, option
+        if option.get("type") == "object" or "properties" in option:
+            yield from config_options(option, dotted + ".")
+        for variant in option.get("oneOf", []) or []:
+            yield from config_options(variant, dotted + ".")
+
+
+def walk(node: Any) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, Mapping):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def manifest_error_messages() -> list[str]:
+    """The fixed words of every ``error_message`` of the manifest's response filters."""
+    found = []
+    for node in walk(manifest()):
+        template = node.get("error_message")
+        if node.get("type") == "HttpResponseFilter" and isinstance(template, str):
+            parts: list[Optional[str]] = []
+            for piece in re.split(r"(\{\{.*?\}\}|\{%.*?%\})", template, flags=re.S):
+                parts.append(None if piece.startswith(("{{", "{%")) else piece)
+            text = leading_text(parts)
+            assert text, f"no fixed text in {template!r}"
+            found.append(text)
+    return found
+
+
+class _MessageFinder(ast.NodeVisitor):
+    """Collects the fixed parts of the user-facing messages of one module."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        self.constants = {
+            t.id: n.value
+            for n in tree.body
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        self.messages: list[list[Optional[str]]] = []
+
+    def parts(self, node: ast.AST, depth: int = 0) -> list[Optional[str]]:
+        """The message as fixed strings and ``None`` for what is computed at run time."""
+        if depth > 5:
+            return [None]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.JoinedStr):
+            out: list[Optional[str]] = []
+            for value in node.values:
+                out.extend([value.value] if isinstance(value, ast.Constant) else [None])
+            return out
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.parts(node.left, depth + 1) + self.parts(node.right, depth + 1)
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return self.parts(self.constants[node.id], depth + 1)
+        if isinstance(node, ast.Call):
+            function = node.func.id if isinstance(node.func, ast.Name) else None
+            if function in self.functions:  # a local helper that builds the message
+                returns = [
+                    n.value
+                    for n in ast.walk(self.functions[function])
+                    if isinstance(n, ast.Return) and n.value
+                ]
+                return self.parts(returns[0], depth + 1) if returns else [None]
+            if node.args:  # a wrapper such as filter_secrets(...) or redact(...)
+                return self.parts(node.args[0], depth + 1)
+        return [None]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if name in MESSAGE_CALLS:
+            argument = next(
+                (k.value for k in node.keywords if k.arg == "message"), node.args[0] if node.args else None
+            )
+            if argument is not None:
+                self.messages.append(self.parts(argument))
+        if name in ("warning", "error") and isinstance(node.func, ast.Attribute) and node.args:
+            self.messages.append(self.parts(node.args[0]))  # logger.warning/error: shown in the sync log
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        # `message = "..."` branches that are later raised with extra detail.
+        if any(isinstance(t, ast.Name) and t.id == "message" for t in node.targets):
+            self.messages.append(self.parts(node.value))
+        self.generic_visit(node)
+
+
+def code_messages(module: str) -> list[str]:
+    tree = ast.parse((PACKAGE / module).read_text())
+    finder = _MessageFinder(tree)
+    finder.visit(tree)
+    texts = {leading_text(parts) for parts in finder.messages}
+    return sorted(t for t in texts if t)
+
+
+def readme_error_texts() -> list[str]:
+    """The fixed fragments of the first column of README's "Errors and what to do" table."""
+    section = markdown_section(README.read_text(), "Errors and what to do")
+    fragments = []
+    for line in section.splitlines():
+        if not line.startswith("| ") or line.startswith("| message") or set(line) <= set("|- "):
+            continue
+        first_cell = line.split(" | ")[0]
+        for code in re.findall(r"`([^`]+)`", first_cell):
+            for fragment in re.split(r"…|<[^>]*>|\.\.\.", code):
+                fragment = normalise(fragment)
+                if len(fragment) >= MIN_FIXED_CHARS:
+                    fragments.append(fragment)
+    return fragments
+
+
+# ------------------------------------------------------------------------------------------
+# what the docs say
+# ------------------------------------------------------------------------------------------
+
+
+def markdown_section(text: str, title: str) -> str:
+    """The body of the first ``##`` heading containing ``title``, up to the next ``##`` heading."""
+    match = re.search(rf"^## [^\n]*{re.escape(title)}[^\n]*\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    assert match, f"no '## {title}' section"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def docs() -> str:
+    assert DOCS.exists(), f"{DOCS} is missing"
+    return DOCS.read_text()
+
+
+@pytest.fixture(scope="module")
+def troubleshooting(docs: str) -> str:
+    return normalise(markdown_section(docs, "Troubleshooting"))
+
+
+def test_docs_page_has_airbytes_sections(docs: str) -> None:
+    assert docs.startswith("# TikTok Organic\n")
+    for title in (
+        "Prerequisites",
+        "Setup guide",
+        "Supported sync modes",
+        "Supported streams",
+        "Configuration",
+        "Performance considerations",
+        "Troubleshooting",
+        "Changelog",
+    ):
+        markdown_section(docs, title)
+
+
+def test_every_config_option_is_documented(docs: str) -> None:
+    configuration = normalise(markdown_section(docs, "Configuration"))
+    options = list(config_options(manifest()["spec"]["connection_specification"]))
+    assert len(options) >= 7
+    undocumented = [name for name, _ in options if name not in configuration]
+    assert not undocumented, f"options missing from the Configuration section: {undocumented}"
+    untitled = [
+        option["title"]
+        for _, option in options
+        if option.get("title") and normalise(option["title"]) not in configuration
+    ]
+    assert not untitled, f"UI titles missing from the Configuration section: {untitled}"
+
+
+def test_every_manifest_error_message_is_in_troubleshooting(troubleshooting: str) -> None:
+    messages = manifest_error_messages()
+    assert len(messages) >= 6
+    missing = [m for m in messages if m not in troubleshooting]
+    assert not missing, f"manifest error messages missing from Troubleshooting: {missing}"
+
+
+@pytest.mark.parametrize("module", MESSAGE_MODULES)
+def test_every_code_message_is_in_troubleshooting(module: str, troubleshooting: str) -> None:
+    messages = code_messages(module)
+    assert messages, f"no messages found in {module}: the extractor is broken"
+    missing = [m for m in messages if m not in troubleshooting]
+    assert not missing, f"{module} messages missing from Troubleshooting: {missing}"
+
+
+def test_extractor_sees_the_messages_it_must() -> None:
+    """Guards the extractor itself with messages known to exist."""
+    assert any(m.startswith("TikTok rejected the refresh token") for m in code_messages("components.py"))
+    assert any(m.startswith("The redirect's state does not match") for m in code_messages("auth_cli.py"))
+    assert any(m.startswith("The TikTok authorisation is missing the") for m in code_messages("source.py"))
+    assert any(m.startswith("TikTok API error") for m in manifest_error_messages())
+    assert any(m.startswith("did not answer like the TikTok Open API") for m in manifest_error_messages())
+
+
+def test_troubleshooting_agrees_with_readme(troubleshooting: str) -> None:
+    fragments = readme_error_texts()
+    assert len(fragments) >= 8
+    missing = [f for f in fragments if f not in troubleshooting]
+    assert not missing, f"README's error table names messages the docs page does not: {missing}"
+
+
+def test_streams_and_fields_are_documented(docs: str) -> None:
+    source = manifest()
+    streams = markdown_section(docs, "Supported streams")
+    for name, schema in source["schemas"].items():
+        assert f"`{name}`" in streams, name
+        missing = [field for field in schema["properties"] if f"`{field}`" not in docs]
+        assert not missing, f"{name} fields missing from the docs: {missing}"
+
+
+def test_changelog_icon_and_readme_link() -> None:
+    version = re.search(r'^version = "([^"]+)"', (REPO_ROOT / "pyproject.toml").read_text(), flags=re.M)
+    assert version
+    assert f"## {version.group(1)}" in CHANGELOG.read_text()
+    assert f"| {version.group(1)} " in markdown_section(DOCS.read_text(), "Changelog")
+    root = ElementTree.fromstring(ICON.read_text())  # well-formed XML
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    assert "## Getting a refresh token" in README.read_text()
+
+
+if __name__ == "__main__":
+    print("options:", [name for name, _ in config_options(manifest()["spec"]["connection_specification"])])
+    print("manifest messages:", *manifest_error_messages(), sep="\n  ")
+    for module in MESSAGE_MODULES:
+        print(f"{module}:", *code_messages(module), sep="\n  ")
+    print("README:", *readme_error_texts(), sep="\n  ")

@@ -1,0 +1,339 @@
+"""The spec's ``advanced_auth`` (the Airbyte UI's OAuth button), validated and then run.
+
+1. The spec the connector prints (``spec`` through the CDK entrypoint) is validated against the
+   CDK's declarative component schema (``AuthFlow`` / ``OAuthConfigSpecification``), and the
+   manifest's ``spec`` block against ``Spec``.
+2. Its content is checked against TikTok's flow (consent URL, scopes, PKCE pair, form-encoded token
+   request) and against the connector's own ``connection_specification`` (every output path lands
+   on a field that exists).
+3. The flow is executed the way the Airbyte platform's declarative OAuth executes it (its
+   documented template variables, rendered with Jinja), against the loopback emulator, and the
+   config it produces passes the connector's ``check``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional, Sequence
+from urllib.parse import parse_qs, quote_plus, urlsplit
+
+import airbyte_cdk
+import jinja2
+import jsonschema
+import pytest
+import requests
+import yaml
+
+from integration_tests.tiktok_emulator import TikTokEmulator
+from source_tiktok_organic.source import MANIFEST_PATH, REQUIRED_SCOPES
+
+SCHEMA_PATH = (
+    Path(airbyte_cdk.__file__).parent / "sources" / "declarative" / "declarative_component_schema.yaml"
+)
+TIKTOK_AUTHORIZE = "https://www.tiktok.com/v2/auth/authorize/"
+TIKTOK_TOKEN = "https://open.tiktokapis.com/v2/oauth/token/"
+# What Airbyte Cloud sends as redirect_uri (register it in the TikTok app).
+AIRBYTE_REDIRECT = "https://cloud.airbyte.com/auth_flow"
+
+
+@lru_cache(maxsize=1)
+def component_schema() -> dict[str, Any]:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def validate_as(definition: str, instance: Any) -> None:
+    schema = component_schema()
+    jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/{definition}", "definitions": schema["definitions"]}
+    ).validate(instance)
+
+
+def run_entrypoint(args: list[str]) -> list[dict[str, Any]]:
+    """The connector command, through the CDK's entrypoint, in-process (what the console script
+    runs, without paying a second interpreter start-up and CDK import per command)."""
+    from airbyte_cdk.entrypoint import AirbyteEntrypoint
+
+    from source_tiktok_organic.run import _create_source
+
+    entrypoint = AirbyteEntrypoint(_create_source(args))
+    return [json.loads(line) for line in entrypoint.run(AirbyteEntrypoint.parse_args(args))]
+
+
+@pytest.fixture(scope="module")
+def rendered_spec() -> dict[str, Any]:
+    """The SPEC message of `source-tiktok-organic spec`."""
+    specs = [m["spec"] for m in run_entrypoint(["spec"]) if m["type"] == "SPEC"]
+    assert len(specs) == 1
+    return specs[0]
+
+
+@pytest.fixture(scope="module")
+def advanced_auth(rendered_spec: dict[str, Any]) -> dict[str, Any]:
+    assert "advanced_auth" in rendered_spec, "the spec declares no OAuth flow"
+    return rendered_spec["advanced_auth"]
+
+
+@pytest.fixture(scope="module")
+def oauth(advanced_auth: dict[str, Any]) -> dict[str, Any]:
+    return advanced_auth["oauth_config_specification"]
+
+
+@pytest.fixture(scope="module")
+def connector_input(oauth: dict[str, Any]) -> dict[str, Any]:
+    return oauth["oauth_connector_input_specification"]
+
+
+def spec_field(
+    connection_specification: Mapping[str, Any], path: Sequence[str]
+) -> Optional[Mapping[str, Any]]:
+    """The JSON schema of the config field at ``path``, or None if the spec has no such field."""
+    node: Mapping[str, Any] = connection_specification
+    for name in path:
+        properties = node.get("properties")
+        if not isinstance(properties, Mapping) or name not in properties:
+            return None
+        node = properties[name]
+    return node
+
+
+# ------------------------------------------------------------------------------------------
+# 1. schema validation
+# ------------------------------------------------------------------------------------------
+
+
+def test_rendered_advanced_auth_is_a_valid_auth_flow(advanced_auth: dict[str, Any]) -> None:
+    validate_as("AuthFlow", advanced_auth)
+    # AuthFlow only references OAuthConfigSpecification; validate it (and its required
+    # consent_url / access_token_url) directly as well.
+    validate_as("OAuthConfigSpecification", advanced_auth["oauth_config_specification"])
+    assert advanced_auth["auth_flow_type"] == "oauth2.0"
+
+
+def test_manifest_spec_block_is_a_valid_spec() -> None:
+    manifest = yaml.safe_load(MANIFEST_PATH.read_text())
+    validate_as("Spec", manifest["spec"])
+    assert "advanced_auth" in manifest["spec"]
+
+
+def test_schema_validation_catches_a_broken_flow(connector_input: dict[str, Any]) -> None:
+    """The validation above has teeth: a flow without its consent URL is rejected."""
+    broken = {key: value for key, value in connector_input.items() if key != "consent_url"}
+    with pytest.raises(jsonschema.ValidationError):
+        validate_as("OAuthConfigSpecification", {"oauth_connector_input_specification": broken})
+
+
+def test_rendered_spec_loads_as_the_protocol_model(rendered_spec: dict[str, Any]) -> None:
+    from airbyte_cdk.models import ConnectorSpecificationSerializer
+
+    spec = ConnectorSpecificationSerializer.load(rendered_spec)
+    assert spec.advanced_auth is not None
+    assert spec.advanced_auth.oauth_config_specification is not None
+
+
+# ------------------------------------------------------------------------------------------
+# 2. content: TikTok's flow, and paths into the connector's config
+# ------------------------------------------------------------------------------------------
+
+
+def test_predicate_selects_the_oauth_credentials(
+    advanced_auth: dict[str, Any], rendered_spec: dict[str, Any]
+) -> None:
+    field = spec_field(rendered_spec["connectionSpecification"], advanced_auth["predicate_key"])
+    assert field is not None
+    assert field.get("const") == advanced_auth["predicate_value"]
+
+
+def test_consent_url_and_token_request_follow_tiktok(connector_input: dict[str, Any]) -> None:
+    assert connector_input["consent_url"].startswith(TIKTOK_AUTHORIZE + "?")
+    assert connector_input["access_token_url"] == TIKTOK_TOKEN
+    assert connector_input["scope"].split(",") == list(REQUIRED_SCOPES)
+    assert connector_input["client_id_key"] == "client_key"  # TikTok's name for the client id
+    assert connector_input["access_token_headers"] == {"Content-Type": "application/x-www-form-urlencoded"}
+    params = connector_input["access_token_params"]
+    assert params["grant_type"] == "authorization_code"
+    assert {"client_key", "client_secret", "code", "redirect_uri", "code_verifier"} <= set(params)
+    assert connector_input["state"]["min"] >= 16
+    assert set(connector_input["extract_output"]) == {"access_token", "refresh_token", "expires_in"}
+
+
+def test_pkce_pair_is_tiktoks_hex_sha256(connector_input: dict[str, Any]) -> None:
+    consent = render(connector_input["consent_url"], template_values("k", AIRBYTE_REDIRECT, "s" * 32))
+    query = {k: v[0] for k, v in parse_qs(urlsplit(consent).query).items()}
+    verifier = connector_input["access_token_params"]["code_verifier"]
+    assert re.fullmatch(r"[A-Za-z0-9._~-]{43,128}", verifier), "TikTok's verifier charset and length"
+    assert query["code_challenge_method"] == "S256"
+    assert query["code_challenge"] == hashlib.sha256(verifier.encode()).hexdigest()
+
+
+def test_outputs_land_in_credentials_fields_that_exist(
+    oauth: dict[str, Any], rendered_spec: dict[str, Any]
+) -> None:
+    connection_specification = rendered_spec["connectionSpecification"]
+    outputs = oauth["complete_oauth_output_specification"]["properties"]
+    assert set(outputs) == {"access_token", "refresh_token", "token_expiry_date"}
+    for name, output in outputs.items():
+        path = output["path_in_connector_config"]
+        assert path[0] == "credentials", name
+        assert spec_field(connection_specification, path) is not None, f"{name}: {path} is not in the spec"
+        assert output["path_in_oauth_response"], name
+    # The connector refreshes with the refresh token, so it must be a required secret.
+    credentials = spec_field(connection_specification, ["credentials"])
+    assert credentials is not None and "refresh_token" in credentials["required"]
+    assert credentials["properties"]["refresh_token"]["airbyte_secret"] is True
+
+    server_input = oauth["complete_oauth_server_input_specification"]["properties"]
+    server_output = oauth["complete_oauth_server_output_specification"]["properties"]
+    connector_input = oauth["oauth_connector_input_specification"]
+    # The platform looks the app's key and secret up under client_id_key / client_secret_key.
+    assert (
+        set(server_input)
+        == set(server_output)
+        == {connector_input["client_id_key"], connector_input["client_secret_key"]}
+    )
+    assert server_output[connector_input["client_id_key"]]["path_in_connector_config"] == [
+        "credentials",
+        "client_id",
+    ]
+    assert server_output[connector_input["client_secret_key"]]["path_in_connector_config"] == [
+        "credentials",
+        "client_secret",
+    ]
+    for output in server_output.values():
+        assert spec_field(connection_specification, output["path_in_connector_config"]) is not None
+
+
+# ------------------------------------------------------------------------------------------
+# 3. the flow, executed the way the platform executes it
+# ------------------------------------------------------------------------------------------
+
+
+def template_values(
+    client_key: str, redirect_uri: str, state: str, client_secret: str = "", code: str = ""
+) -> dict[str, str]:
+    """The template variables Airbyte's declarative OAuth documents, for this spec's key names.
+
+    (docs.airbyte.com, "OAuth Authentication Methods", Available Template Variables: *_key is the
+    parameter name, *_value its value, *_param "name=value" with redirect_uri and scope URL-encoded.)
+    """
+    values = {
+        "client_key": client_key,
+        "client_secret": client_secret,
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "scope": ",".join(REQUIRED_SCOPES),
+    }
+    names = {
+        "client_id": "client_key",
+        "client_secret": "client_secret",
+        "auth_code": "code",
+        "redirect_uri": "redirect_uri",
+        "scope": "scope",
+        "state": "state",
+    }
+    encoded = {"redirect_uri", "scope"}
+    out: dict[str, str] = {}
+    for role, name in names.items():
+        value = values[name]
+        out[f"{role}_key"] = name
+        out[f"{role}_value"] = value
+        out[f"{role}_param"] = f"{name}={quote_plus(value) if role in encoded else value}"
+    return out
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template).render(**values)
+
+
+def run_platform_flow(
+    connector_input: Mapping[str, Any], emulator: TikTokEmulator, challenge: Optional[str] = None
+) -> dict[str, Any]:
+    """Consent URL -> (auto-consent) -> redirect -> token request, as the platform does them.
+
+    TikTok's hosts are swapped for the emulator's; everything else is the spec's.
+    """
+    state = "Ab3.-_" * 6
+    consent = render(
+        connector_input["consent_url"], template_values(emulator.client_key, AIRBYTE_REDIRECT, state)
+    )
+    consent = consent.replace(TIKTOK_AUTHORIZE, emulator.base_url + "/v2/auth/authorize/")
+    if challenge is not None:
+        consent = re.sub(r"code_challenge=[^&]+", f"code_challenge={challenge}", consent)
+    location = requests.get(consent, allow_redirects=False, timeout=10).headers["Location"]
+    assert location.startswith(AIRBYTE_REDIRECT + "?")
+    callback = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert callback["state"] == state and "code" in callback, callback
+
+    values = template_values(
+        emulator.client_key, AIRBYTE_REDIRECT, state, emulator.client_secret, callback["code"]
+    )
+    form = {render(k, values): render(v, values) for k, v in connector_input["access_token_params"].items()}
+    headers = {
+        render(k, values): render(v, values) for k, v in connector_input["access_token_headers"].items()
+    }
+    url = connector_input["access_token_url"].replace("https://open.tiktokapis.com", emulator.base_url)
+    return requests.post(url, data=form, headers=headers, timeout=10).json()
+
+
+def config_from_platform_output(
+    oauth: Mapping[str, Any], token: Mapping[str, Any], emulator: TikTokEmulator
+) -> dict[str, Any]:
+    """Place the outputs where complete_oauth_*_output_specification says, as the platform does."""
+    from datetime import datetime, timedelta, timezone
+
+    extracted = {path: token[path] for path in oauth["oauth_connector_input_specification"]["extract_output"]}
+    # The platform adds token_expiry_date = now + expires_in (ISO 8601 instant).
+    extracted["token_expiry_date"] = (
+        datetime.now(timezone.utc) + timedelta(seconds=int(token["expires_in"]))
+    ).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    config: dict[str, Any] = {"api_base_url": emulator.base_url}
+
+    def put(path: Sequence[str], value: Any) -> None:
+        node = config
+        for name in path[:-1]:
+            node = node.setdefault(name, {})
+        node[path[-1]] = value
+
+    put(["credentials", "auth_type"], "oauth2.0")  # the form fills the const itself
+    for name, output in oauth["complete_oauth_output_specification"]["properties"].items():
+        put(output["path_in_connector_config"], extracted[name])
+    app = {"client_key": emulator.client_key, "client_secret": emulator.client_secret}
+    for name, output in oauth["complete_oauth_server_output_specification"]["properties"].items():
+        put(output["path_in_connector_config"], app[name])
+    return config
+
+
+@pytest.fixture
+def emulator() -> Iterator[TikTokEmulator]:
+    with TikTokEmulator(video_count=25) as instance:
+        yield instance
+
+
+def test_platform_flow_against_the_emulator_yields_a_config_that_passes_check(
+    oauth: dict[str, Any], connector_input: dict[str, Any], emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    token = run_platform_flow(connector_input, emulator)
+    assert "error" not in token, token
+    config = config_from_platform_output(oauth, token, emulator)
+    assert config["credentials"]["refresh_token"] == emulator.current_refresh_token
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    messages = run_entrypoint(["check", "--config", str(path)])
+    statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
+    assert statuses == [{"status": "SUCCEEDED"}], messages[-3:]
+
+
+def test_platform_codechallenge_filter_would_not_do(
+    connector_input: dict[str, Any], emulator: TikTokEmulator
+) -> None:
+    """Why the spec carries a fixed hex challenge instead of `{{ state_value | codechallengeS256 }}`:
+    the platform's filter yields base64url(SHA-256), which TikTok (and the emulator) reject."""
+    verifier = connector_input["access_token_params"]["code_verifier"]
+    base64url = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    token = run_platform_flow(connector_input, emulator, challenge=base64url)
+    assert token.get("error") == "invalid_grant", token
