@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -55,18 +55,9 @@ def with_query(url: str, **changes: str) -> str:
 
 
 @pytest.fixture
-def emu() -> Iterator[Callable[..., TikTokEmulator]]:
-    started: list[TikTokEmulator] = []
-
-    def start(**options: Any) -> TikTokEmulator:
-        emulator = TikTokEmulator(video_count=25, **options)
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+def emu(emulator: Callable[..., TikTokEmulator]) -> Callable[..., TikTokEmulator]:
+    """Small emulators: these tests need an account, not a long video history."""
+    return lambda **options: emulator(video_count=25, **options)
 
 
 class FakeTerminal(auth_cli.Terminal):
