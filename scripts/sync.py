@@ -135,7 +135,9 @@ def sync(config: dict[str, Any], output: Path, persist: Optional[Path], source_l
     for name, rows in records.items():
         print(f"  {name}: {len(rows)} record{'s' if len(rows) != 1 else ''}")
         if rows:
-            print_table(rows[:3], PREVIEW_COLUMNS.get(name, list(rows[0])[:6]))
+            # Windows are read concurrently, so records arrive in no particular order.
+            newest_first = sorted(rows, key=lambda row: row.get("create_time") or 0, reverse=True)
+            print_table(newest_first[:3], PREVIEW_COLUMNS.get(name, list(rows[0])[:6]))
         print()
     if failures:
         print("Errors:")
