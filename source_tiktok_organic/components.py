@@ -67,6 +67,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
     definition, so this class takes the built one and adopts its state.
     """
 
+    # Declared for the component factory, which passes the nested `oauth` definition, built, by name.
     oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator
 
     token_refresh_retry_seconds: ClassVar[float] = 300.0

@@ -70,3 +70,13 @@ def test_discovered_types_keep_tiktok_names_and_types() -> None:
     assert "boolean" in user_info["is_verified"]["type"]
     assert "integer" in user_info["follower_count"]["type"]
     assert all(prop.get("description") for prop in list(videos.values()) + list(user_info.values()))
+
+
+def test_videos_offer_incremental_on_create_time_and_user_info_full_refresh() -> None:
+    source = SourceTikTokOrganic(config=make_config())
+    streams = {s.name: s for s in source.discover(None, make_config()).streams}  # type: ignore[arg-type]
+
+    videos = streams["videos"]
+    assert {mode.value for mode in videos.supported_sync_modes} == {"full_refresh", "incremental"}
+    assert videos.source_defined_cursor and videos.default_cursor_field == ["create_time"]
+    assert [mode.value for mode in streams["user_info"].supported_sync_modes] == ["full_refresh"]
