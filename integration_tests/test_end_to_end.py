@@ -239,16 +239,17 @@ def test_pacing_keeps_every_endpoint_under_tiktoks_limit(
 ) -> None:
     """TikTok's limit, enforced over its real one-minute window, never answers 429 to our pace.
 
-    The budget keeps the same few-percent margin below the limit as the default (580 of 600):
-    requests reach TikTok a little after they leave, so a pace of exactly the limit can overlap.
+    The budget keeps a margin of requests below the limit, as the default does (580 of 600): TikTok
+    counts requests when they arrive, and the first minute's burst leaves over a spread of
+    arrival times, so a pace of exactly the limit can put one more in TikTok's window.
     """
-    tiktok = emulator(video_count=700, rate_limit_per_minute=40)
+    tiktok = emulator(video_count=700, rate_limit_per_minute=60)
 
     run = run_connector(
-        "read", tiktok.connector_config(requests_per_minute=38, window_days=180, num_workers=8), timeout=240
+        "read", tiktok.connector_config(requests_per_minute=50, window_days=180, num_workers=8), timeout=240
     )
 
     assert not run.errors, run.errors
     assert_every_video_exactly_once(run, tiktok)
-    assert tiktok.requests_by_endpoint[VIDEO_LIST] > 40, "the sync needed more than one minute's budget"
+    assert tiktok.requests_by_endpoint[VIDEO_LIST] > 50, "the sync needed more than one minute's budget"
     assert tiktok.rate_limited == 0, "our own pace never drew a 429"
