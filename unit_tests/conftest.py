@@ -62,6 +62,14 @@ def make_config(**overrides: Any) -> dict[str, Any]:
     return config
 
 
+def whole_history_config(**overrides: Any) -> dict[str, Any]:
+    """A config without the single window: the history since 2014, in many windows."""
+    config = make_config(**overrides)
+    if "start_date" not in overrides:
+        del config["start_date"]
+    return config
+
+
 def envelope(data: Any, code: str = "ok", message: str = "", log_id: str = "202611220000LOGID") -> dict[str, Any]:
     return {"data": data, "error": {"code": code, "message": message, "log_id": log_id}}
 

@@ -10,9 +10,9 @@ from unit_tests.conftest import (
     VIDEO_LIST_URL,
     FakeVideoList,
     catalog,
-    make_config,
     mock_token_ok,
     posting_history,
+    whole_history_config,
     video,
 )
 
@@ -21,9 +21,7 @@ NEWEST = 1_763_000_000
 
 
 def history_config(**overrides: Any) -> dict[str, Any]:
-    config = make_config(window_days=30, **overrides)
-    del config["start_date"]
-    return config
+    return whole_history_config(window_days=30, **overrides)
 
 
 def first_sync(run_connector: Any, requests_mock: Any, videos: list[dict[str, Any]], **config: Any) -> tuple[Any, FakeVideoList]:

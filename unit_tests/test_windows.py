@@ -14,16 +14,10 @@ from unit_tests.conftest import (
     make_config,
     mock_token_ok,
     posting_history,
+    whole_history_config,
 )
 
 DAY = 86_400
-
-
-def whole_history_config(**overrides: Any) -> dict[str, Any]:
-    config = make_config(**overrides)
-    if "start_date" not in overrides:
-        del config["start_date"]
-    return config
 
 
 @pytest.mark.parametrize("pattern", ["clustered", "sparse", "daily"])
