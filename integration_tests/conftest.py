@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import pytest
 
-from integration_tests.tiktok_emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONNECTOR = Path(sys.executable).with_name("source-tiktok-organic")

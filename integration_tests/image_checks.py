@@ -48,7 +48,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from integration_tests.tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
+from tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTAINER_ENGINE_HELPER = REPO_ROOT.parent / "shared" / "tools" / "container-engine"

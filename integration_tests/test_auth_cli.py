@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
-from integration_tests.tiktok_emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator
 from source_tiktok_organic import auth_cli
 
 BIN = Path(sys.executable).parent
@@ -477,7 +477,7 @@ def test_revoke_makes_the_refresh_token_unusable(emu: Callable[..., TikTokEmulat
 def test_revoke_succeeds_if_tiktok_accepts_either_token(
     emu: Callable[..., TikTokEmulator], tmp_path: Path
 ) -> None:
-    from integration_tests.tiktok_emulator import REVOKE_PATH, FaultRule
+    from tiktok_emulator import REVOKE_PATH, FaultRule
 
     emulator = emu(rotate_refresh_tokens=False)
     output = tmp_path / "config.json"

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import pytest
 
 from integration_tests.conftest import ConnectorRun, catalog_of
-from integration_tests.tiktok_emulator import FaultRule, TikTokEmulator
+from tiktok_emulator import FaultRule, TikTokEmulator
 
 VIDEO_LIST = "/v2/video/list/"
 USER_INFO = "/v2/user/info/"

@@ -29,7 +29,7 @@ import pytest
 import requests
 import yaml
 
-from integration_tests.tiktok_emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator
 from source_tiktok_organic.source import MANIFEST_PATH, REQUIRED_SCOPES
 
 SCHEMA_PATH = (

@@ -426,7 +426,7 @@ def is_ignored(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
         "secrets/README.md",
         "unit_tests/test_streams.py",
         "integration_tests/sample_config.json",
-        "integration_tests/tiktok_emulator.py",
+        "tiktok_emulator/__init__.py",
         ".git/config",
         ".venv/bin/python",
         ".venv-pyairbyte/bin/python",

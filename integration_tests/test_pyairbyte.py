@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
+from tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYAIRBYTE_PYTHON = Path(os.environ.get("PYAIRBYTE_PYTHON") or REPO_ROOT / ".venv-pyairbyte" / "bin" / "python")

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from integration_tests.tiktok_emulator import (
+from tiktok_emulator import (
     TOKEN_PATH,
     USER_FIELD_SCOPES,
     USER_INFO_PATH,
@@ -671,7 +671,7 @@ def test_connector_config_and_stop_with_open_connection(session: requests.Sessio
 def test_cli_prints_its_address_and_writes_config(tmp_path: Path) -> None:
     config_path = tmp_path / "config.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "integration_tests.tiktok_emulator", "--port", "0", "--videos", "30",
+        [sys.executable, "-m", "tiktok_emulator", "--port", "0", "--videos", "30",
          "--no-rotation", "--write-config", str(config_path)],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,

@@ -27,7 +27,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from integration_tests.tiktok_emulator import TikTokEmulator  # noqa: E402
+from tiktok_emulator import TikTokEmulator  # noqa: E402
 
 CONNECTOR = Path(sys.executable).with_name("source-tiktok-organic")
 CATALOG = REPO_ROOT / "integration_tests" / "configured_catalog.json"

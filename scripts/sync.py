@@ -158,7 +158,7 @@ def main() -> int:
         config = json.loads(args.config.read_text())
         return sync(config, args.output, persist=args.config, source_label=f"the TikTok API, with {args.config}")
 
-    from integration_tests.tiktok_emulator import TikTokEmulator
+    from tiktok_emulator import TikTokEmulator
 
     with TikTokEmulator(video_count=args.videos) as emulator:
         label = (

@@ -15,7 +15,7 @@ runs anywhere the connector's tests run.
 
 Run it from the command line::
 
-    python -m integration_tests.tiktok_emulator --port 0 --videos 200 --write-config /tmp/config.json
+    python -m tiktok_emulator --port 0 --videos 200 --write-config /tmp/config.json
 
 or in-process::
 
@@ -1520,7 +1520,7 @@ def _parse_fault(spec: str) -> FaultRule:
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m integration_tests.tiktok_emulator",
+        prog="python -m tiktok_emulator",
         description="Serve an emulated TikTok Open API v2 on 127.0.0.1 until SIGINT/SIGTERM.",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
@@ -1577,6 +1577,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         emulator.stop()
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``python -m tiktok_emulator``: serve the loopback TikTok emulator from the command line."""
+
+import sys
+
+from tiktok_emulator import main
+
+sys.exit(main())
