@@ -17,349 +17,42 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
-import hashlib
 import json
 import os
 import secrets
 import sys
 import tempfile
-import threading
-import time
 import webbrowser
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, TextIO
-from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import Any, TextIO
+from urllib.parse import urlsplit
 
-import requests
-
-DEFAULT_API_BASE_URL = "https://open.tiktokapis.com"
-DEFAULT_AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
-DEFAULT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
-DEFAULT_OUTPUT = "secrets/config.json"
-DEFAULT_TIMEOUT_SECONDS = 300.0
-# Every scope a full sync needs: source.REQUIRED_SCOPES, repeated so that this module does not
-# depend on the CDK (integration_tests/test_auth_cli.py checks that the two agree).
-DEFAULT_SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.list")
-TOKEN_PATH = "/v2/oauth/token/"
-REVOKE_PATH = "/v2/oauth/revoke/"
-HTTP_TIMEOUT = (10.0, 30.0)
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_MISSING_SCOPES = 3
-EXIT_INTERRUPTED = 130
-
-
-class AuthError(Exception):
-    """A failure the user can act on: printed as one message, never as a traceback."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@dataclass
-class Redactor:
-    """Replaces every secret seen so far by ``****`` in anything about to be printed.
-
-    Why: error descriptions from TikTok, exception texts and URLs can echo what was sent. Every
-    message goes through here, so a secret can only leak if it was never registered.
-    """
-
-    secrets: set[str] = field(default_factory=set)
-
-    def add(self, *values: Optional[str]) -> None:
-        self.secrets.update(v for v in values if v and len(v) >= 4)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "****")
-        return text
-
-
-@dataclass(frozen=True)
-class PkcePair:
-    verifier: str
-    challenge: str
-
-
-def make_pkce_pair() -> PkcePair:
-    """A fresh PKCE pair the way TikTok checks it: challenge = hex(SHA-256(verifier)).
-
-    Why hex: TikTok's Login Kit compares the verifier's hex digest with the challenge; an RFC 7636
-    base64url challenge is rejected at the code exchange. The verifier is 64 characters of
-    [A-Za-z0-9_-], inside TikTok's 43-128 unreserved-character range.
-    """
-    verifier = secrets.token_urlsafe(48)
-    return PkcePair(verifier, hashlib.sha256(verifier.encode("ascii")).hexdigest())
-
-
-def authorization_url(
-    authorize_url: str,
-    client_key: str,
-    scopes: Sequence[str],
-    redirect_uri: str,
-    state: str,
-    code_challenge: str,
-) -> str:
-    """TikTok's consent URL (Login Kit v2), keeping any query the base URL already has."""
-    query = urlencode(
-        {
-            "client_key": client_key,
-            "scope": ",".join(scopes),
-            "response_type": "code",
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-    )
-    return f"{authorize_url}{'&' if urlsplit(authorize_url).query else '?'}{query}"
-
-
-# --------------------------------------------------------------------------------------------
-# Receiving the redirect
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RedirectTarget:
-    """How the redirect comes back: to a local listener, or pasted by the user."""
-
-    uri: str
-    listen_port: Optional[int]  # None: paste mode
-    path: str
-
-    @classmethod
-    def parse(cls, redirect_uri: str) -> "RedirectTarget":
-        """Why the rules: TikTok accepts http only for desktop apps on the loopback host; web apps
-        must register a static https URI, which only the user's browser (not this command) can
-        reach, so its redirect is pasted back."""
-        parts = urlsplit(redirect_uri)
-        if parts.scheme == "https" and parts.hostname:
-            return cls(redirect_uri, None, parts.path or "/")
-        if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
-            try:
-                port = parts.port
-            except ValueError:
-                port = None
-            if not port:
-                raise AuthError(
-                    f"The redirect URI needs an explicit port: {redirect_uri}. Pass the URI "
-                    f"registered in your TikTok app, for example {DEFAULT_REDIRECT_URI}."
-                )
-            return cls(redirect_uri, port, parts.path or "/")
-        raise AuthError(
-            f"The redirect URI is not usable: {redirect_uri}. Use http://127.0.0.1:<port>/<path> "
-            "(desktop apps; this command listens there) or the https redirect URI registered for "
-            "your web app (you then paste the URL TikTok redirects to)."
-        )
-
-
-def _callback_params(url_or_query: str) -> dict[str, str]:
-    query = urlsplit(url_or_query.strip()).query if "?" in url_or_query else url_or_query.strip()
-    return {key: values[0] for key, values in parse_qs(query, keep_blank_values=True).items()}
-
-
-_PAGE = (
-    "<!doctype html><html><head><meta charset='utf-8'><title>TikTok Organic</title></head>"
-    "<body style='font-family:sans-serif;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>"
+from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.login_kit import (
+    DEFAULT_REDIRECT_URI,
+    EXIT_ERROR,
+    AuthError,
+    Redactor,
+    RedirectTarget,
+    authorization_url,
+    check_callback,
+    exchange_code,
+    granted_scopes,
+    make_pkce_pair,
+    post_form,
+    read_pasted_redirect,
+    wait_for_local_redirect,
 )
 
+DEFAULT_OUTPUT = "secrets/config.json"
+DEFAULT_TIMEOUT_SECONDS = 300.0
 
-def wait_for_local_redirect(
-    target: RedirectTarget, expected_state: str, timeout: float, ready: Callable[[], None]
-) -> dict[str, str]:
-    """Serve 127.0.0.1:<port> until TikTok's redirect reaches ``target.path``; its query params.
-
-    Why 127.0.0.1 only: the code must not be reachable from the network, and TikTok's desktop
-    redirect URIs are loopback ones. Requests to other paths (a browser's favicon) are answered
-    404 and ignored; the listener stops after the first request on the callback path.
-    """
-    received: dict[str, str] = {}
-    done = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base-class signature
-            """Silenced: the request line carries the authorisation code."""
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            if parts.path != target.path or done.is_set():
-                self._answer(404, "Not found", "This is not the TikTok authorisation callback.")
-                return
-            received.update(_callback_params(parts.query) if parts.query else {})
-            done.set()
-            if "code" in received and received.get("state") == expected_state:
-                self._answer(
-                    200, "TikTok authorisation received", "You can close this tab and return to the terminal."
-                )
-            else:
-                self._answer(400, "TikTok authorisation failed", "Return to the terminal for details.")
-
-        def _answer(self, status: int, title: str, text: str) -> None:
-            body = _PAGE.format(title=title, text=text).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-
-    assert target.listen_port is not None
-    try:
-        server = HTTPServer(("127.0.0.1", target.listen_port), Handler)
-    except OSError as error:
-        raise AuthError(
-            f"Cannot listen on 127.0.0.1:{target.listen_port} for the redirect ({error.strerror or error}). "
-            "Free the port or register and pass another --redirect-uri."
-        ) from None
-    server.timeout = 0.2
-    deadline = time.monotonic() + timeout
-    try:
-        ready()
-        while not done.is_set():
-            if time.monotonic() >= deadline:
-                raise AuthError(
-                    f"No redirect from TikTok reached {target.uri} within {timeout:.0f} s. Open the "
-                    "authorisation URL in a browser on this machine, approve, and run again "
-                    "(--timeout sets how long to wait)."
-                )
-            server.handle_request()
-    finally:
-        server.server_close()
-    return received
-
-
-def read_pasted_redirect(stdin: TextIO, stderr: TextIO) -> dict[str, str]:
-    """The query of the redirected URL the user pastes (web apps with an https redirect URI)."""
-    stderr.write(
-        "After approving, your browser lands on your redirect URI (the page itself may show an "
-        "error; that is fine).\nPaste the full URL from the address bar here and press Enter:\n"
-    )
-    stderr.flush()
-    line = stdin.readline()
-    if not line.strip():
-        raise AuthError("No redirected URL was pasted; nothing was written.")
-    return _callback_params(line)
-
-
-def check_callback(params: Mapping[str, str], expected_state: str) -> str:
-    """The authorisation code, once ``state`` matches and TikTok reported no error.
-
-    Why check ``state`` before anything else: a redirect carrying another state was not started
-    by this command (a stale tab, or a forged request), and its code must not be used.
-    """
-    if params.get("state") != expected_state:
-        raise AuthError(
-            "The redirect's state does not match this run's (a URL from an earlier attempt, or a "
-            "forged request). Nothing was written; run the command again and use the new URL."
-        )
-    if params.get("error"):
-        description = params.get("error_description") or "no description"
-        raise AuthError(f"TikTok did not authorise the app: {params['error']}: {description}.")
-    code = params.get("code")
-    if not code:
-        raise AuthError(
-            "The redirect has no authorisation code; paste the complete URL, including everything after '?'."
-        )
-    return code
-
-
-# --------------------------------------------------------------------------------------------
-# Token endpoint
-# --------------------------------------------------------------------------------------------
-
-
-def _post_form(url: str, form: Mapping[str, str], redact: Redactor, what: str) -> dict[str, Any]:
-    """POST a form to TikTok's OAuth host; the JSON body, or AuthError on any failure.
-
-    Why check the body and not only the status: TikTok's OAuth endpoints can answer HTTP 200
-    with ``{"error": ...}``.
-    """
-    try:
-        response = requests.post(
-            url,
-            data=dict(form),
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-            timeout=HTTP_TIMEOUT,
-        )
-    except requests.exceptions.RequestException as error:
-        raise AuthError(
-            redact(
-                f"Could not reach TikTok's OAuth endpoint {url} to {what} ({type(error).__name__}). "
-                "Check --api-base-url and the network."
-            )
-        ) from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise AuthError(
-            f"The OAuth endpoint answered without a JSON object: {url} (HTTP {response.status_code}) "
-            "is not TikTok's. Check --api-base-url."
-        )
-    if body.get("error"):
-        description = redact(str(body.get("error_description") or "no description"))
-        raise AuthError(
-            f"TikTok refused to {what}: {body['error']}: {description} "
-            f"(HTTP {response.status_code}, log_id {body.get('log_id') or 'none'})."
-        )
-    if response.status_code >= 400:
-        raise AuthError(
-            f"TikTok refused to {what} (HTTP {response.status_code}, log_id {body.get('log_id') or 'none'})."
-        )
-    return body
-
-
-def exchange_code(
-    api_base_url: str,
-    client_key: str,
-    client_secret: str,
-    code: str,
-    redirect_uri: str,
-    verifier: str,
-    redact: Redactor,
-) -> dict[str, Any]:
-    """TikTok's token response for the authorisation code (grant_type=authorization_code).
-
-    The verifier goes with it: TikTok hashes it and compares with the challenge of the consent
-    URL, so only the process that started the flow can finish it. The new tokens are registered
-    as secrets before anything else can print.
-    """
-    body = _post_form(
-        api_base_url + TOKEN_PATH,
-        {
-            "client_key": client_key,
-            "client_secret": client_secret,
-            "code": code,
-            "grant_type": "authorization_code",
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        },
-        redact,
-        "exchange the authorisation code",
-    )
-    if not body.get("access_token") or not body.get("refresh_token"):
-        raise AuthError(
-            "TikTok's token endpoint answered without an access and refresh token "
-            f"(log_id {body.get('log_id') or 'none'})."
-        )
-    redact.add(str(body["access_token"]), str(body["refresh_token"]))
-    return body
-
-
-def granted_scopes(token_body: Mapping[str, Any]) -> Optional[list[str]]:
-    """The scopes TikTok actually granted (its comma-separated ``scope``); None if not reported."""
-    scope = token_body.get("scope")
-    if not isinstance(scope, str):
-        return None
-    return [s.strip() for s in scope.split(",") if s.strip()]
+EXIT_OK = 0
+EXIT_MISSING_SCOPES = 3
+EXIT_INTERRUPTED = 130
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,7 +137,7 @@ def build_config(
     else:
         credentials.pop("token_expiry_date", None)
     config["credentials"] = credentials
-    if api_base_url == DEFAULT_API_BASE_URL:
+    if api_base_url == tiktok.API_BASE_URL:
         config.pop("api_base_url", None)
     else:
         config["api_base_url"] = api_base_url
@@ -459,9 +152,7 @@ def build_config(
 def _normalise_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise AuthError(
-            f"The API base URL is not an http(s) URL: {url} (for example {DEFAULT_API_BASE_URL})."
-        )
+        raise AuthError(f"The API base URL is not an http(s) URL: {url} (for example {tiktok.API_BASE_URL}).")
     return url.rstrip("/")
 
 
@@ -492,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--scopes",
-        default=",".join(DEFAULT_SCOPES),
-        help=f"comma-separated scopes to request (default: {','.join(DEFAULT_SCOPES)})",
+        default=",".join(tiktok.REQUIRED_SCOPES),
+        help=f"comma-separated scopes to request (default: {','.join(tiktok.REQUIRED_SCOPES)})",
     )
     parser.add_argument(
         "--output",
@@ -502,14 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--api-base-url",
-        default=DEFAULT_API_BASE_URL,
+        default=tiktok.API_BASE_URL,
         help="host of TikTok's token endpoint; written to the config when not the default "
-        f"(default: {DEFAULT_API_BASE_URL})",
+        f"(default: {tiktok.API_BASE_URL})",
     )
     parser.add_argument(
         "--authorize-url",
-        default=DEFAULT_AUTHORIZE_URL,
-        help=f"TikTok's consent page (default: {DEFAULT_AUTHORIZE_URL})",
+        default=tiktok.AUTHORIZE_URL,
+        help=f"TikTok's consent page (default: {tiktok.AUTHORIZE_URL})",
     )
     parser.add_argument(
         "--no-browser", action="store_true", help="only print the authorisation URL; do not open a browser"
@@ -583,12 +274,12 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     api_base_url = _normalise_base_url(args.api_base_url)
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     if not scopes:
-        raise AuthError("--scopes is empty; the connector needs " + ",".join(DEFAULT_SCOPES) + ".")
+        raise AuthError("--scopes is empty; the connector needs " + ",".join(tiktok.REQUIRED_SCOPES) + ".")
     target = RedirectTarget.parse(args.redirect_uri)
     existing = read_config(output)  # fail before the user approves anything, not after
     client_key, client_secret = _client_credentials(args, term, credentials_of(existing))
     redact.add(client_secret)
-    not_requested = [s for s in DEFAULT_SCOPES if s not in scopes]
+    not_requested = [s for s in tiktok.REQUIRED_SCOPES if s not in scopes]
     if not_requested:
         term.stderr.write(f"Note: without {', '.join(not_requested)} the connector's check will fail.\n")
 
@@ -671,17 +362,17 @@ def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     redact.add(*tokens.values())
     client_key, client_secret = _client_credentials(args, term, credentials)
     redact.add(client_secret)
-    explicit = args.api_base_url != DEFAULT_API_BASE_URL
+    explicit = args.api_base_url != tiktok.API_BASE_URL
     api_base_url = _normalise_base_url(
-        args.api_base_url if explicit else str(config.get("api_base_url") or DEFAULT_API_BASE_URL)
+        args.api_base_url if explicit else str(config.get("api_base_url") or tiktok.API_BASE_URL)
     )
     # Both tokens: TikTok's docs name the access token for revocation, the refresh token is what
     # must die. Either one ends the authorisation; only when TikTok refuses both is it an error.
     refusals: list[AuthError] = []
     for name, token in tokens.items():
         try:
-            _post_form(
-                api_base_url + REVOKE_PATH,
+            post_form(
+                api_base_url + tiktok.REVOKE_PATH,
                 {"client_key": client_key, "client_secret": client_secret, "token": token},
                 redact,
                 f"revoke the {name.replace('_', ' ')}",
@@ -697,7 +388,7 @@ def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     return EXIT_OK
 
 
-def main(argv: Optional[Sequence[str]] = None, terminal: Optional[Terminal] = None) -> int:
+def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Console entry point; returns (and, run as a script, exits with) the exit code."""
     term = terminal or Terminal()
     args = build_parser().parse_args(argv)

@@ -2,19 +2,26 @@
 
 Each class says in its docstring what the manifest could not do. Everything else (refresh, rotation,
 retries, pagination) stays the CDK's own.
+
+This file imports nothing from its own package: Airbyte's manifest-only runtime and the Connector
+Builder load ``manifest.yaml`` plus this one file, alone. For the same reason the CDK internals the
+components rely on are kept here, in the section "CDK internals" below;
+``source_tiktok_organic/cdk_internals.py`` lists them with the others and re-exports them for the
+contract test.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Any
 
 import backoff
 import requests
-
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.oauth import (
     DeclarativeSingleUseRefreshTokenOauth2Authenticator,
@@ -31,9 +38,13 @@ from airbyte_cdk.utils import AirbyteTracedException
 
 logger = logging.getLogger("airbyte")
 
-# The CDK's token request without its fixed five-minute retry decorator, so the retry window can
-# depend on the command (see TikTokOAuthAuthenticator.token_refresh_retry_window).
-_token_request_without_retries = AbstractOauth2Authenticator._make_handled_request.__wrapped__  # type: ignore[attr-defined]
+REAUTHENTICATE_HINT = (
+    "Re-authenticate this source (the Authenticate button in Airbyte, or the tiktok-organic-auth "
+    "command) to get a new refresh token."
+)
+
+# A sync is as patient with the token endpoint as the CDK's own retry decorator.
+SYNC_TOKEN_REFRESH_RETRY_SECONDS = 300.0
 
 _RETRYABLE_TOKEN_REQUEST_ERRORS = (
     DefaultBackoffException,
@@ -41,10 +52,106 @@ _RETRYABLE_TOKEN_REQUEST_ERRORS = (
     requests.exceptions.Timeout,
 )
 
-REAUTHENTICATE_HINT = (
-    "Re-authenticate this source (the Authenticate button in Airbyte, or the tiktok-organic-auth "
-    "command) to get a new refresh token."
-)
+
+# --------------------------------------------------------------------------------------------------
+# CDK internals (airbyte-cdk 7.39). Re-check each on a CDK upgrade;
+# unit_tests/test_cdk_contract.py fails with one clear message if one of them moved.
+# --------------------------------------------------------------------------------------------------
+
+TokenRequest = Callable[[AbstractOauth2Authenticator], Any]
+
+
+def token_request_without_retries() -> TokenRequest:
+    """The CDK's token request without its fixed five-minute ``backoff`` decorator.
+
+    ``AbstractOauth2Authenticator._make_handled_request`` is private and decorated with
+    ``backoff.on_exception(max_time=300)``; ``__wrapped__`` is the undecorated function, so the
+    retry window can depend on the command.
+    """
+    request: TokenRequest = AbstractOauth2Authenticator._make_handled_request.__wrapped__  # type: ignore[attr-defined]
+    return request
+
+
+def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator) -> None:
+    """Make ``target`` the authenticator ``built`` is: the factory builds the CDK's OAuth
+    authenticator from the nested ``OAuthAuthenticator`` definition and offers no hook to subclass
+    it, so its instance attributes (all private) are taken over as they are."""
+    target.__dict__.update(built.__dict__)
+
+
+def token_error_body(response: requests.Response) -> Mapping[str, Any] | None:
+    """The JSON object of a failed token response, or None (the CDK's private best-effort parser)."""
+    body: Mapping[str, Any] | None = AbstractOauth2Authenticator._parse_error_response_content(response)
+    return body
+
+
+def redact_token_secrets(authenticator: AbstractOauth2Authenticator, text: str) -> str:
+    """``text`` without the authenticator's client secret and refresh token (CDK private method)."""
+    redacted: str = authenticator._redact_credentials(text)
+    return redacted
+
+
+def refresh_token_error_values(authenticator: AbstractOauth2Authenticator) -> tuple[str, ...]:
+    """The manifest's ``refresh_token_error_values``, kept by the CDK in a private attribute."""
+    return tuple(authenticator._refresh_token_error_values)
+
+
+# --------------------------------------------------------------------------------------------------
+# Token-refresh session
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TokenRefreshSession:
+    """What the token refreshes of one connector command share: how long a failing token request
+    is retried, and which scopes TikTok granted.
+
+    Lifetime: a session opened with ``token_refresh_session()`` lasts for its ``with`` block (a
+    ``check`` opens one); outside any block the default session applies, with a sync's patience.
+    Authenticators on any thread read the active session when they refresh, so it is guarded by a
+    lock. There is no per-command object the CDK hands to both ``check`` and the authenticators it
+    builds, which is why this is process-wide at all.
+    """
+
+    retry_seconds: float = SYNC_TOKEN_REFRESH_RETRY_SECONDS
+    _granted_scopes: frozenset[str] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def granted_scopes(self) -> frozenset[str] | None:
+        """The scopes of the session's last successful refresh; None until a refresh happened."""
+        with self._lock:
+            return self._granted_scopes
+
+    def record_grant(self, scope: str) -> None:
+        """Keep the scopes of TikTok's comma-separated ``scope`` field."""
+        granted = frozenset(s.strip() for s in scope.split(",") if s.strip())
+        with self._lock:
+            self._granted_scopes = granted
+
+
+_active_session = TokenRefreshSession()
+_active_session_lock = threading.Lock()
+
+
+def active_token_refresh_session() -> TokenRefreshSession:
+    with _active_session_lock:
+        return _active_session
+
+
+@contextmanager
+def token_refresh_session(retry_seconds: float) -> Iterator[TokenRefreshSession]:
+    """A fresh session for the ``with`` block: no scopes known, failing token requests retried for
+    at most ``retry_seconds``. The previous session is restored afterwards."""
+    global _active_session
+    session = TokenRefreshSession(retry_seconds=retry_seconds)
+    with _active_session_lock:
+        previous, _active_session = _active_session, session
+    try:
+        yield session
+    finally:
+        with _active_session_lock:
+            _active_session = previous
 
 
 class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
@@ -70,37 +177,22 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
     # Declared for the component factory, which passes the nested `oauth` definition, built, by name.
     oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator
 
-    token_refresh_retry_seconds: ClassVar[float] = 300.0
-    # Scopes of the last successful refresh in this process; None until a refresh happened.
-    granted_scopes: ClassVar[Optional[frozenset[str]]] = None
-
-    def __init__(
-        self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator, **_: Any
-    ) -> None:
-        self.__dict__.update(oauth.__dict__)
-
-    @classmethod
-    @contextmanager
-    def token_refresh_retry_window(cls, seconds: float) -> Iterator[None]:
-        """Retry failing token requests for at most ``seconds`` while the block runs."""
-        previous = cls.token_refresh_retry_seconds
-        cls.token_refresh_retry_seconds = seconds
-        try:
-            yield
-        finally:
-            cls.token_refresh_retry_seconds = previous
+    def __init__(self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator, **_: Any) -> None:
+        adopt_authenticator_state(self, oauth)
 
     def _make_handled_request(self) -> Any:
+        # Overrides the CDK's private token request (see "CDK internals").
+        session = active_token_refresh_session()
         request_with_retries = backoff.on_exception(
             backoff.expo,
             _RETRYABLE_TOKEN_REQUEST_ERRORS,
-            max_time=lambda: type(self).token_refresh_retry_seconds,
+            max_time=session.retry_seconds,
             on_backoff=lambda details: logger.info(
                 "TikTok token refresh failed (attempt %s); retrying in %.1f s.",
                 details["tries"],
                 details["wait"],
             ),
-        )(_token_request_without_retries)
+        )(token_request_without_retries())
         try:
             body = request_with_retries(self)
         except AirbyteTracedException as error:
@@ -114,11 +206,11 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
             raise AirbyteTracedException(
                 message=(
                     f"Could not reach TikTok's token endpoint {self.get_token_refresh_endpoint()} "
-                    f"after retrying for {type(self).token_refresh_retry_seconds:.0f} s. Check "
+                    f"after retrying for {session.retry_seconds:.0f} s. Check "
                     "api_base_url and the network between Airbyte and TikTok; if both are right, "
                     "TikTok is unavailable and a later sync will succeed."
                 ),
-                internal_message=self._redact_credentials(repr(error)),
+                internal_message=redact_token_secrets(self, repr(error)),
                 failure_type=FailureType.transient_error,
             ) from error
         except requests.exceptions.RequestException as error:
@@ -128,7 +220,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
                     f"({type(error).__name__}). Fix api_base_url: it must look like "
                     "https://open.tiktokapis.com."
                 ),
-                internal_message=self._redact_credentials(repr(error)),
+                internal_message=redact_token_secrets(self, repr(error)),
                 failure_type=FailureType.config_error,
             ) from error
 
@@ -136,19 +228,19 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
             raise self._token_endpoint_error(200, body if isinstance(body, Mapping) else None)
         scope = body.get("scope")
         if isinstance(scope, str):
-            type(self).granted_scopes = frozenset(s.strip() for s in scope.split(",") if s.strip())
+            session.record_grant(scope)
         return body
 
     def _token_endpoint_error(
         self, status_code: int, response_or_body: requests.Response | Mapping[str, Any] | None
     ) -> AirbyteTracedException:
         body = (
-            self._parse_error_response_content(response_or_body)
+            token_error_body(response_or_body)
             if isinstance(response_or_body, requests.Response)
             else response_or_body
         ) or {}
         code = str(body.get("error") or "no_access_token")
-        description = self._redact_credentials(str(body.get("error_description") or ""))
+        description = redact_token_secrets(self, str(body.get("error_description") or ""))
         detail = f"TikTok said: {code}" + (f": {description}" if description else "")
         detail += f" (HTTP {status_code}, log_id {body.get('log_id') or 'none'})."
         if code == "invalid_grant":
@@ -165,7 +257,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
                 "that the refresh token was issued to that app."
             )
             failure_type = FailureType.config_error
-        elif code in self._refresh_token_error_values:
+        elif code in refresh_token_error_values(self):
             message = "TikTok rejected the OAuth credentials. " + REAUTHENTICATE_HINT
             failure_type = FailureType.config_error
         elif status_code == 200 and code == "no_access_token":
@@ -199,11 +291,11 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
         self,
         response: requests.Response,
         last_page_size: int,
-        last_record: Optional[Record],
-        last_page_token_value: Optional[Any] = None,
-        page_size_override: Optional[int] = None,
-        stream_slice: Optional[StreamSlice] = None,
-    ) -> Optional[Any]:
+        last_record: Record | None,
+        last_page_token_value: Any | None = None,
+        page_size_override: int | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> Any | None:
         token = super().next_page_token(
             response,
             last_page_size,
@@ -232,7 +324,7 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
         return token
 
 
-def _sent_cursor(response: requests.Response) -> Optional[Any]:
+def _sent_cursor(response: requests.Response) -> Any | None:
     body = response.request.body if response.request is not None else None
     if not body:
         return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 import traceback
 from datetime import datetime, timezone
-from typing import Any, List, Optional
+from typing import Any
 
+import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.models import (
     AirbyteErrorTraceMessage,
@@ -18,14 +19,13 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, update_secrets
-from orjson import orjson
 
 from source_tiktok_organic.source import SourceTikTokOrganic
 
 SECRET_CREDENTIAL_FIELDS = ("client_secret", "refresh_token", "access_token")
 
 
-def _create_source(args: List[str]) -> SourceTikTokOrganic:
+def _create_source(args: list[str]) -> SourceTikTokOrganic:
     """Build the source with catalog, config and state: the CDK 7 declarative source ignores
     config and state handed only to read()."""
     catalog_path = AirbyteEntrypoint.extract_catalog(args)
@@ -71,7 +71,7 @@ def _print_error_trace(error: Exception) -> None:
     print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode())
 
 
-def run(args: Optional[List[str]] = None) -> None:
+def run(args: list[str] | None = None) -> None:
     args = sys.argv[1:] if args is None else args
     try:
         source = _create_source(args)

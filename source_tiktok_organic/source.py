@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import Any
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
@@ -16,12 +16,11 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
-from source_tiktok_organic.components import REAUTHENTICATE_HINT, TikTokOAuthAuthenticator
+from source_tiktok_organic.cdk_internals import check_failure_reason
+from source_tiktok_organic.components import REAUTHENTICATE_HINT, token_refresh_session
+from source_tiktok_organic.tiktok_protocol import API_BASE_URL, REQUIRED_SCOPES, REVIEWED_SCOPES
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yaml"
-
-# Every scope a full sync needs, in the order TikTok's consent screen lists them.
-REQUIRED_SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.list")
 
 # A check runs while a person waits at the setup form: it must answer within a minute whatever
 # api_base_url points at, while a sync keeps retrying transient failures for minutes.
@@ -32,10 +31,10 @@ CHECK_DEADLINE_SECONDS = 50.0
 class SourceTikTokOrganic(YamlDeclarativeSource):
     def __init__(
         self,
-        catalog: Optional[ConfiguredAirbyteCatalog] = None,
-        config: Optional[Mapping[str, Any]] = None,
-        state: Optional[List[AirbyteStateMessage]] = None,
-        config_path: Optional[str] = None,
+        catalog: ConfiguredAirbyteCatalog | None = None,
+        config: Mapping[str, Any] | None = None,
+        state: list[AirbyteStateMessage] | None = None,
+        config_path: str | None = None,
     ) -> None:
         super().__init__(
             path_to_yaml=str(MANIFEST_PATH),
@@ -47,8 +46,7 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """The manifest's CheckStream, bounded in time and naming every missing scope at once."""
-        TikTokOAuthAuthenticator.granted_scopes = None
-        with TikTokOAuthAuthenticator.token_refresh_retry_window(CHECK_TOKEN_REFRESH_RETRY_SECONDS):
+        with token_refresh_session(CHECK_TOKEN_REFRESH_RETRY_SECONDS) as session:
             status = _call_with_deadline(
                 lambda: super(SourceTikTokOrganic, self).check(logger, config),
                 CHECK_DEADLINE_SECONDS,
@@ -58,37 +56,39 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
                 status=Status.FAILED,
                 message=(
                     f"TikTok did not answer within {CHECK_DEADLINE_SECONDS:.0f} s at "
-                    f"{config.get('api_base_url') or 'https://open.tiktokapis.com'}. Check "
+                    f"{config.get('api_base_url') or API_BASE_URL}. Check "
                     "api_base_url and the network between Airbyte and TikTok."
                 ),
             )
-        missing = missing_scopes(TikTokOAuthAuthenticator.granted_scopes)
-        if missing:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=missing_scopes_message(missing))
+        granted = session.granted_scopes
+        missing = missing_scopes(granted)
+        if granted is not None and missing:
+            return AirbyteConnectionStatus(
+                status=Status.FAILED, message=missing_scopes_message(missing, granted)
+            )
         if status.status == Status.FAILED and status.message:
-            status.message = _unrepr(status.message)
+            status.message = check_failure_reason(status.message)
         return status
 
 
-def missing_scopes(granted: Optional[frozenset[str]]) -> List[str]:
+def missing_scopes(granted: frozenset[str] | None) -> list[str]:
     """The required scopes absent from ``granted``; nothing when the grant is unknown."""
     if granted is None:
         return []
     return [scope for scope in REQUIRED_SCOPES if scope not in granted]
 
 
-def missing_scopes_message(missing: List[str]) -> str:
-    granted = sorted(TikTokOAuthAuthenticator.granted_scopes or ())
+def missing_scopes_message(missing: list[str], granted: frozenset[str]) -> str:
     return (
         f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} "
-        f"(granted: {', '.join(granted) or 'none'}). The connector needs {', '.join(REQUIRED_SCOPES)}. "
-        "Add the missing scopes to your app in the TikTok developer portal (Login Kit; "
-        "user.info.profile, user.info.stats and video.list need TikTok's app review) and grant "
+        f"(granted: {', '.join(sorted(granted)) or 'none'}). The connector needs "
+        f"{', '.join(REQUIRED_SCOPES)}. Add the missing scopes to your app in the TikTok developer "
+        f"portal (Login Kit; {', '.join(REVIEWED_SCOPES)} need TikTok's app review) and grant "
         "every scope on TikTok's consent screen. " + REAUTHENTICATE_HINT
     )
 
 
-def _call_with_deadline(call: Any, seconds: float) -> Optional[AirbyteConnectionStatus]:
+def _call_with_deadline(call: Any, seconds: float) -> AirbyteConnectionStatus | None:
     """Run ``call`` in a daemon thread; None if it has not returned within ``seconds``.
 
     A daemon thread because a request hanging on an unreachable host cannot be interrupted, and
@@ -108,14 +108,3 @@ def _call_with_deadline(call: Any, seconds: float) -> Optional[AirbyteConnection
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("status")
-
-
-def _unrepr(message: str) -> str:
-    """The CDK reports a failed check as repr(reason); show the reason itself."""
-    if len(message) >= 2 and message[0] == message[-1] and message[0] in "'\"":
-        try:
-            value = ast.literal_eval(message)
-        except (ValueError, SyntaxError):
-            return message
-        return value if isinstance(value, str) else message
-    return message

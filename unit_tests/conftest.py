@@ -14,9 +14,10 @@ import requests_mock as requests_mock_module
 
 from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, SyncMode, Type
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, make_file
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, make_file
+from source_tiktok_organic.cdk_internals import run_command
 from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer
-from source_tiktok_organic.components import TikTokOAuthAuthenticator
+
 from source_tiktok_organic.run import _create_source
 
 API = "https://open.tiktokapis.com"
@@ -205,7 +206,7 @@ def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callabl
         debug: bool = False,
         state: Optional[List[dict[str, Any]]] = None,
     ) -> Run:
-        TikTokOAuthAuthenticator.granted_scopes = None
+
         args = [command]
         if command != "spec":
             args += ["--config", make_file(tmp_path / "config.json", config)]
@@ -220,7 +221,7 @@ def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callabl
         if debug:
             args.append("--debug")
         capsys.readouterr()
-        output = _run_command(_create_source(args), args)
+        output = run_command(_create_source(args), args)
         printed = capsys.readouterr()
         stdout_messages = []
         for line in printed.out.splitlines():

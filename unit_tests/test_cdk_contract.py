@@ -1,0 +1,119 @@
+"""The CDK internals the connector relies on still have the shape it expects.
+
+Each test exercises one item of ``source_tiktok_organic/cdk_internals.py`` and fails with a message
+naming it, so that a CDK upgrade breaks here, clearly, rather than in the middle of a sync.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefreshTokenOauth2Authenticator
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
+    CustomAuthenticator as CustomAuthenticatorModel,
+)
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.call_rate import APIBudget
+from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import AbstractOauth2Authenticator
+
+from source_tiktok_organic import cdk_internals
+from source_tiktok_organic.components import TikTokOAuthAuthenticator
+from source_tiktok_organic.source import MANIFEST_PATH, SourceTikTokOrganic
+
+UPGRADE_HINT = "the CDK changed an internal listed in source_tiktok_organic/cdk_internals.py: "
+
+
+def built_authenticator(config: dict[str, Any]) -> TikTokOAuthAuthenticator:
+    """The manifest's authenticator, built by the CDK's component factory as a sync builds it."""
+    manifest = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load(MANIFEST_PATH.read_text()))
+    authenticator = ModelToComponentFactory().create_component(
+        CustomAuthenticatorModel, manifest["definitions"]["authenticator"], config
+    )
+    assert isinstance(authenticator, TikTokOAuthAuthenticator), UPGRADE_HINT + "authenticator wiring"
+    return authenticator
+
+
+def config() -> dict[str, Any]:
+    return {
+        "credentials": {
+            "auth_type": "oauth2.0",
+            "client_id": "client-key",
+            "client_secret": "contract-client-secret",
+            "refresh_token": "contract-refresh-token",
+        }
+    }
+
+
+def test_token_request_has_an_undecorated_form() -> None:
+    request = cdk_internals.token_request_without_retries()
+    assert callable(request), UPGRADE_HINT + "1. _make_handled_request.__wrapped__"
+    assert list(inspect.signature(request).parameters) == ["self"], (
+        UPGRADE_HINT + "1. _make_handled_request takes more than self"
+    )
+    assert "_make_handled_request" in vars(AbstractOauth2Authenticator), (
+        UPGRADE_HINT + "1. _make_handled_request moved"
+    )
+
+
+def test_adopted_authenticator_keeps_the_configured_oauth_state() -> None:
+    authenticator = built_authenticator(config())
+    assert isinstance(authenticator, DeclarativeSingleUseRefreshTokenOauth2Authenticator)
+    assert authenticator.get_refresh_token() == "contract-refresh-token", (
+        UPGRADE_HINT + "2. the built authenticator's state"
+    )
+    assert authenticator.get_client_id() == "client-key", UPGRADE_HINT + "2. the built authenticator's state"
+
+
+def test_error_body_parser_reads_a_json_object_and_nothing_else() -> None:
+    response = requests.Response()
+    response._content = b'{"error": "invalid_grant"}'
+    assert cdk_internals.token_error_body(response) == {"error": "invalid_grant"}, (
+        UPGRADE_HINT + "3. _parse_error_response_content"
+    )
+    response._content = b"<html>"
+    assert cdk_internals.token_error_body(response) is None, UPGRADE_HINT + "3. _parse_error_response_content"
+
+
+def test_redaction_removes_the_refresh_token_and_client_secret() -> None:
+    authenticator = built_authenticator(config())
+    redacted = cdk_internals.redact_token_secrets(
+        authenticator, "echo contract-refresh-token and contract-client-secret"
+    )
+    assert "contract-refresh-token" not in redacted, UPGRADE_HINT + "4. _redact_credentials"
+    assert "contract-client-secret" not in redacted, UPGRADE_HINT + "4. _redact_credentials"
+
+
+def test_refresh_token_error_values_are_the_manifests() -> None:
+    authenticator = built_authenticator(config())
+    assert cdk_internals.refresh_token_error_values(authenticator) == ("invalid_grant", "invalid_client"), (
+        UPGRADE_HINT + "5. _refresh_token_error_values"
+    )
+
+
+@pytest.mark.parametrize(
+    "reported, reason",
+    [("'TikTok said no'", "TikTok said no"), ('"it\'s gone"', "it's gone"), ("plain", "plain")],
+)
+def test_check_failure_reason_unwraps_a_repr(reported: str, reason: str) -> None:
+    assert cdk_internals.check_failure_reason(reported) == reason
+
+
+def test_run_command_is_the_entrypoint_runner() -> None:
+    from airbyte_cdk.test import entrypoint_wrapper
+
+    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "7. entrypoint_wrapper._run_command"
+    output = cdk_internals.run_command(SourceTikTokOrganic(), ["spec"])
+    assert output.spec_messages, UPGRADE_HINT + "7. _run_command no longer runs spec"
+
+
+def test_api_budget_is_reachable_once_streams_are_built() -> None:
+    source = SourceTikTokOrganic(config=config())
+    source.streams(config())
+    assert isinstance(cdk_internals.api_budget_of(source), APIBudget), (
+        UPGRADE_HINT + "8. _constructor._api_budget"
+    )

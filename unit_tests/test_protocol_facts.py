@@ -1,0 +1,71 @@
+"""The manifest's copies of TikTok protocol facts equal ``tiktok_protocol``, their one home.
+
+YAML cannot import Python, so the manifest spells out the base URL, the paths, the fields and the
+scopes again; these tests fail as soon as one copy drifts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.source import MANIFEST_PATH
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(MANIFEST_PATH.read_text())
+    return loaded
+
+
+def test_every_url_starts_from_the_one_base_url(manifest: dict[str, Any]) -> None:
+    definitions = manifest["definitions"]
+    assert f"or '{tiktok.API_BASE_URL}'" in definitions["api_base_url"]
+    token_endpoint = definitions["authenticator"]["oauth"]["token_refresh_endpoint"]
+    assert f"or '{tiktok.API_BASE_URL}'" in token_endpoint
+    assert token_endpoint.endswith(tiktok.TOKEN_PATH)
+    spec = manifest["spec"]["connection_specification"]["properties"]["api_base_url"]
+    assert spec["default"] == tiktok.API_BASE_URL
+
+
+def test_streams_read_tiktoks_paths_and_every_documented_field(manifest: dict[str, Any]) -> None:
+    user_info = manifest["definitions"]["user_info_stream"]
+    videos = manifest["definitions"]["videos_stream"]
+    assert user_info["retriever"]["requester"]["path"] == tiktok.USER_INFO_PATH
+    assert videos["retriever"]["requester"]["path"] == tiktok.VIDEO_LIST_PATH
+    assert tuple(user_info["$parameters"]["fields"].split(",")) == tiktok.USER_FIELDS
+    assert tuple(videos["$parameters"]["fields"].split(",")) == tiktok.VIDEO_FIELDS
+    assert videos["retriever"]["requester"]["request_body_json"]["max_count"] == tiktok.VIDEO_LIST_MAX_COUNT
+
+
+def test_the_budget_paces_both_paths_under_tiktoks_limit(manifest: dict[str, Any]) -> None:
+    patterns = [policy["matchers"][0]["url_path_pattern"] for policy in manifest["api_budget"]["policies"]]
+    for path in (tiktok.USER_INFO_PATH, tiktok.VIDEO_LIST_PATH):
+        assert sum(bool(re.fullmatch(p, path.rstrip("/"))) for p in patterns) == 1
+    rate = manifest["spec"]["connection_specification"]["properties"]["requests_per_minute"]
+    assert rate["maximum"] == tiktok.REQUESTS_PER_ENDPOINT_MINUTE
+    assert rate["default"] < tiktok.REQUESTS_PER_ENDPOINT_MINUTE
+
+
+def test_scope_names_match_the_fields_they_unlock(manifest: dict[str, Any]) -> None:
+    definitions = manifest["definitions"]
+    user_scopes = list(dict.fromkeys(tiktok.USER_FIELD_SCOPES.values()))
+    assert definitions["user_info_scopes"] == f"{', '.join(user_scopes[:-1])} and {user_scopes[-1]}"
+    assert definitions["videos_scopes"] == tiktok.VIDEO_SCOPE
+    assert tuple(user_scopes) + (tiktok.VIDEO_SCOPE,) == tiktok.REQUIRED_SCOPES
+
+
+def test_the_oauth_button_asks_for_every_required_scope(manifest: dict[str, Any]) -> None:
+    oauth = manifest["spec"]["advanced_auth"]["oauth_config_specification"]
+    connector_input = oauth["oauth_connector_input_specification"]
+    assert tuple(connector_input["scope"].split(",")) == tiktok.REQUIRED_SCOPES
+    assert connector_input["consent_url"].startswith(tiktok.AUTHORIZE_URL + "?")
+    assert connector_input["access_token_url"] == tiktok.API_BASE_URL + tiktok.TOKEN_PATH
+    refresh_token = manifest["spec"]["connection_specification"]["properties"]["credentials"]["properties"][
+        "refresh_token"
+    ]
+    assert all(scope in refresh_token["description"] for scope in tiktok.REQUIRED_SCOPES)
