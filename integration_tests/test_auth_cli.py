@@ -26,7 +26,8 @@ import pytest
 import requests
 
 from tiktok_emulator import TikTokEmulator
-from source_tiktok_organic import auth_cli
+from source_tiktok_organic import auth_cli, login_kit
+from source_tiktok_organic import tiktok_protocol as tiktok
 
 BIN = Path(sys.executable).parent
 AUTH_COMMAND = BIN / "tiktok-organic-auth"
@@ -300,10 +301,10 @@ def test_paste_mode_for_https_redirect_keeps_other_keys_and_tightens_mode(
 def test_pkce_challenge_is_hex_sha256_of_the_verifier_sent(
     emu: Callable[..., TikTokEmulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pairs: list[auth_cli.PkcePair] = []
+    pairs: list[login_kit.PkcePair] = []
     original = auth_cli.make_pkce_pair
 
-    def recording() -> auth_cli.PkcePair:
+    def recording() -> login_kit.PkcePair:
         pairs.append(original())
         return pairs[-1]
 
@@ -324,10 +325,10 @@ def test_an_rfc7636_base64url_challenge_would_be_rejected(
 ) -> None:
     """Why the hex matters: the emulator, like TikTok, refuses a base64url challenge at the exchange."""
 
-    def rfc7636_pair() -> auth_cli.PkcePair:
+    def rfc7636_pair() -> login_kit.PkcePair:
         verifier = "v" * 50
         digest = hashlib.sha256(verifier.encode()).digest()
-        return auth_cli.PkcePair(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+        return login_kit.PkcePair(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
 
     monkeypatch.setattr(auth_cli, "make_pkce_pair", rfc7636_pair)
     emulator = emu()
@@ -528,7 +529,7 @@ def test_config_shape_default_host_is_not_written() -> None:
     body = {"access_token": "a" * 10, "refresh_token": "r" * 10, "expires_in": 86400}
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     existing = {"api_base_url": "http://127.0.0.1:9", "start_date": "2025-01-01T00:00:00Z"}
-    config = auth_cli.build_config(existing, "key", "secret", body, auth_cli.DEFAULT_API_BASE_URL, now)
+    config = auth_cli.build_config(existing, "key", "secret", body, tiktok.API_BASE_URL, now)
     assert config == {
         "start_date": "2025-01-01T00:00:00Z",
         "credentials": {
@@ -540,12 +541,6 @@ def test_config_shape_default_host_is_not_written() -> None:
             "token_expiry_date": "2026-01-02T00:00:00+00:00",
         },
     }
-
-
-def test_default_scopes_are_the_connectors() -> None:
-    from source_tiktok_organic.source import REQUIRED_SCOPES
-
-    assert auth_cli.DEFAULT_SCOPES == REQUIRED_SCOPES
 
 
 def test_redirect_uri_rules() -> None:

@@ -29,7 +29,7 @@ ICON = REPO_ROOT / "icon.svg"
 
 # Modules whose user-facing messages the connector (components, source, run) or the auth command
 # (auth_cli) can emit.
-MESSAGE_MODULES = ("components.py", "source.py", "run.py", "auth_cli.py")
+MESSAGE_MODULES = ("components.py", "source.py", "run.py", "auth_cli.py", "login_kit.py")
 # Exceptions and results whose text reaches the user.
 MESSAGE_CALLS = {"AirbyteTracedException", "AirbyteConnectionStatus", "AirbyteErrorTraceMessage", "AuthError"}
 # The fixed text compared with the docs: its first words, up to about this many characters.
@@ -260,7 +260,7 @@ def test_every_code_message_is_in_troubleshooting(module: str, troubleshooting: 
 def test_extractor_sees_the_messages_it_must() -> None:
     """Guards the extractor itself with messages known to exist."""
     assert any(m.startswith("TikTok rejected the refresh token") for m in code_messages("components.py"))
-    assert any(m.startswith("The redirect's state does not match") for m in code_messages("auth_cli.py"))
+    assert any(m.startswith("The redirect's state does not match") for m in code_messages("login_kit.py"))
     assert any(m.startswith("The TikTok authorisation is missing the") for m in code_messages("source.py"))
     assert any(m.startswith("TikTok API error") for m in manifest_error_messages())
     assert any(m.startswith("did not answer like the TikTok Open API") for m in manifest_error_messages())

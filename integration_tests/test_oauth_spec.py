@@ -30,7 +30,8 @@ import requests
 import yaml
 
 from tiktok_emulator import TikTokEmulator
-from source_tiktok_organic.source import MANIFEST_PATH, REQUIRED_SCOPES
+from source_tiktok_organic.source import MANIFEST_PATH
+from source_tiktok_organic.tiktok_protocol import REQUIRED_SCOPES
 
 SCHEMA_PATH = (
     Path(airbyte_cdk.__file__).parent / "sources" / "declarative" / "declarative_component_schema.yaml"
