@@ -4,8 +4,9 @@ Fast and offline (no container engine): scripts/image_test.sh builds and runs th
 checks what this file cannot, such as the spec inside the image equalling the package's spec.
 
 The metadata checks mirror what Airbyte's metadata service enforces before a connector enters its
-registry (the ``ConnectorMetadataDefinitionV0`` schema plus its pre-upload validators): required
-fields, allowed values, no unknown fields, and the tag, version and PyPI rules.
+registry: Airbyte's own ``ConnectorMetadataDefinitionV0`` model (from airbyte-connector-models) for
+required fields, allowed values and no unknown field, plus the pre-upload validators' tag, version
+and PyPI rules.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema
+import pydantic
 import pytest
 import yaml
+from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 import ConnectorMetadataDefinitionV0
 from packaging.specifiers import SpecifierSet
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -123,140 +125,12 @@ def test_image_name_label_is_the_registry_repository() -> None:
 # metadata.yaml: what Airbyte's registry requires
 # --------------------------------------------------------------------------------------------
 
-_REGISTRY_OVERRIDES = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["enabled"],
-    "properties": {
-        "enabled": {"type": "boolean"},
-        "name": {"type": "string"},
-        "dockerRepository": {"type": "string"},
-        "dockerImageTag": {"type": "string"},
-        "supportsDbt": {"type": "boolean"},
-        "supportsNormalization": {"type": "boolean"},
-        "license": {"type": "string"},
-        "documentationUrl": {"type": "string"},
-        "connectorSubtype": {"type": "string"},
-        "allowedHosts": {"type": "object"},
-        "normalizationConfig": {"type": "object"},
-        "suggestedStreams": {"type": "object"},
-        "resourceRequirements": {"type": "object"},
-    },
-}
-
-# The registry's metadata model (ConnectorMetadataDefinitionV0): required fields, allowed values,
-# and no field it does not know (it rejects unknown ones). A field Airbyte adds later belongs here
-# before it may appear in metadata.yaml.
-METADATA_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["metadataSpecVersion", "data"],
-    "properties": {
-        "metadataSpecVersion": {"type": "string", "const": "1.0"},
-        "data": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": [
-                "name", "definitionId", "connectorType", "dockerRepository", "dockerImageTag",
-                "license", "documentationUrl", "githubIssueLabel", "connectorSubtype", "releaseStage",
-            ],
-            "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "icon": {"type": "string"},
-                "definitionId": {"type": "string"},
-                "connectorBuildOptions": {
-                    "type": "object", "additionalProperties": False, "properties": {"baseImage": {"type": "string"}},
-                },
-                "connectorTestSuitesOptions": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["suite"],
-                        "properties": {
-                            "suite": {"enum": ["unitTests", "integrationTests", "acceptanceTests", "liveTests"]},
-                            "testSecrets": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["name", "secretStore"],
-                                    "properties": {
-                                        "name": {"type": "string"},
-                                        "fileName": {"type": "string"},
-                                        "secretStore": {
-                                            "type": "object",
-                                            "additionalProperties": False,
-                                            "properties": {"alias": {"type": "string"}, "type": {"enum": ["GSM"]}},
-                                        },
-                                    },
-                                },
-                            },
-                            "testConnections": {"type": "array"},
-                        },
-                    },
-                },
-                "connectorType": {"enum": ["source", "destination"]},
-                "dockerRepository": {"type": "string"},
-                "dockerImageTag": {"type": "string", "pattern": f"^{SEMVER}$"},
-                "supportsDbt": {"type": "boolean"},
-                "supportsNormalization": {"type": "boolean"},
-                "license": {"type": "string", "minLength": 1},
-                "documentationUrl": {"type": "string"},
-                "githubIssueLabel": {"type": "string"},
-                "maxSecondsBetweenMessages": {"type": "integer"},
-                "releaseDate": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-                "protocolVersion": {"type": "string"},
-                "erdUrl": {"type": "string"},
-                "connectorSubtype": {
-                    "enum": ["api", "database", "datalake", "file", "custom", "message_queue", "unknown", "vectorstore"]
-                },
-                "releaseStage": {"enum": ["alpha", "beta", "generally_available", "custom"]},
-                "supportLevel": {"enum": ["community", "certified", "archived"]},
-                "tags": {"type": "array", "items": {"type": "string"}},
-                "registryOverrides": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {"oss": _REGISTRY_OVERRIDES, "cloud": _REGISTRY_OVERRIDES},
-                },
-                "allowedHosts": {
-                    "type": "object", "properties": {"hosts": {"type": "array", "items": {"type": "string"}}},
-                },
-                "releases": {"type": "object", "required": ["breakingChanges"]},
-                "normalizationConfig": {"type": "object"},
-                "suggestedStreams": {
-                    "type": "object", "properties": {"streams": {"type": "array", "items": {"type": "string"}}},
-                },
-                "resourceRequirements": {"type": "object"},
-                "ab_internal": {
-                    "type": "object",
-                    "properties": {"sl": {"enum": [100, 200, 300]}, "ql": {"enum": [100, 200, 300, 400, 500, 600]}},
-                },
-                "remoteRegistries": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {
-                        "pypi": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["enabled", "packageName"],
-                            "properties": {"enabled": {"type": "boolean"}, "packageName": {"type": "string"}},
-                        }
-                    },
-                },
-                "supportsRefreshes": {"type": "boolean"},
-                "generated": {"type": "object"},
-            },
-        },
-    },
-}
-
-
-def test_metadata_matches_the_registry_schema() -> None:
-    errors = sorted(
-        jsonschema.Draft7Validator(METADATA_SCHEMA).iter_errors(METADATA_FILE), key=lambda e: list(e.absolute_path)
-    )
-    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors)
+def test_metadata_matches_the_registry_model() -> None:
+    """Airbyte's own model of metadata.yaml: required fields, allowed values, no unknown field."""
+    try:
+        ConnectorMetadataDefinitionV0.model_validate(METADATA_FILE)
+    except pydantic.ValidationError as invalid:
+        pytest.fail(f"metadata.yaml does not fit Airbyte's registry model:\n{invalid}")
 
 
 def test_metadata_identity_fields_are_well_formed() -> None:
