@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import pytest
+import requests
 
 from tiktok_emulator import TikTokEmulator
 
@@ -143,3 +144,17 @@ def catalog_of(*streams: str) -> dict[str, Any]:
     """The configured catalog restricted to ``streams``."""
     full = json.loads(CONFIGURED_CATALOG.read_text())
     return {"streams": [s for s in full["streams"] if s["stream"]["name"] in streams]}
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[TikTokEmulator]:
+    """One read-only emulator (95 videos) per module, for tests that neither add faults nor change tokens."""
+    with TikTokEmulator(video_count=95) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def http_session() -> Iterator[requests.Session]:
+    """A ``requests`` session (kept-alive connections), closed after the test."""
+    with requests.Session() as session:
+        yield session

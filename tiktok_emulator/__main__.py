@@ -2,6 +2,6 @@
 
 import sys
 
-from tiktok_emulator import main
+from tiktok_emulator.cli import main
 
 sys.exit(main())

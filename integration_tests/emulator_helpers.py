@@ -1,0 +1,115 @@
+"""Plain helpers for the emulator's own tests: the HTTP calls a TikTok client makes.
+
+Each takes the emulator and a ``requests.Session`` (the ``http_session`` fixture), so that one test
+can talk to several emulators over kept-alive connections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import requests
+
+from tiktok_emulator import (
+    AUTHORIZE_PATH,
+    TOKEN_PATH,
+    USER_FIELD_SCOPES,
+    USER_INFO_PATH,
+    VIDEO_FIELDS,
+    VIDEO_LIST_PATH,
+    TikTokEmulator,
+)
+
+ALL_VIDEO_FIELDS = ",".join(VIDEO_FIELDS)
+ALL_USER_FIELDS = ",".join(USER_FIELD_SCOPES)
+#: Where ``authorize`` and ``exchange`` send the user back by default.
+REDIRECT_URI = "http://127.0.0.1:8765/callback"
+
+
+def refresh(emu: TikTokEmulator, s: requests.Session, **overrides: str) -> requests.Response:
+    form = {
+        "client_key": emu.client_key,
+        "client_secret": emu.client_secret,
+        "grant_type": "refresh_token",
+        "refresh_token": emu.current_refresh_token,
+        **overrides,
+    }
+    return s.post(emu.base_url + TOKEN_PATH, data=form, timeout=5)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def user_info(
+    emu: TikTokEmulator, s: requests.Session, token: str, fields: str = ALL_USER_FIELDS
+) -> requests.Response:
+    return s.get(emu.base_url + USER_INFO_PATH, params={"fields": fields}, headers=bearer(token), timeout=5)
+
+
+def video_list(
+    emu: TikTokEmulator, s: requests.Session, token: str, body: Any = None, fields: str = ALL_VIDEO_FIELDS
+) -> requests.Response:
+    return s.post(
+        emu.base_url + VIDEO_LIST_PATH,
+        params={"fields": fields},
+        json={"max_count": 20} if body is None else body,
+        headers=bearer(token),
+        timeout=5,
+    )
+
+
+def error_code(response: requests.Response) -> str:
+    return response.json()["error"]["code"]
+
+
+def page_all(
+    emu: TikTokEmulator, s: requests.Session, token: str, max_count: int = 20
+) -> list[list[dict[str, Any]]]:
+    """Follow the cursor like a correct client; guard against loops so a bug fails fast."""
+    pages: list[list[dict[str, Any]]] = []
+    body: dict[str, Any] = {"max_count": max_count}
+    for _ in range(10_000):
+        response = video_list(emu, s, token, body)
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        pages.append(data["videos"])
+        if not data["has_more"]:
+            return pages
+        assert data["cursor"] != body.get("cursor"), "cursor did not advance"
+        body = {"max_count": max_count, "cursor": data["cursor"]}
+    raise AssertionError("paging never finished")
+
+
+def pkce_pair(verifier: str = "v" * 43 + "-._~") -> tuple[str, str]:
+    return verifier, hashlib.sha256(verifier.encode()).hexdigest()
+
+
+def authorize(emu: TikTokEmulator, s: requests.Session, **overrides: str) -> requests.Response:
+    params = {
+        "client_key": emu.client_key,
+        "scope": "user.info.basic,video.list,user.info.unknown",
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "state": "st@te/42",
+        "code_challenge": pkce_pair()[1],
+        "code_challenge_method": "S256",
+        **overrides,
+    }
+    return s.get(emu.base_url + AUTHORIZE_PATH, params=params, allow_redirects=False, timeout=5)
+
+
+def exchange(
+    emu: TikTokEmulator, s: requests.Session, code: str, verifier: str, **overrides: str
+) -> requests.Response:
+    form = {
+        "client_key": emu.client_key,
+        "client_secret": emu.client_secret,
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+        **overrides,
+    }
+    return s.post(emu.base_url + TOKEN_PATH, data=form, timeout=5)

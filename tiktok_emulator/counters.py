@@ -1,0 +1,121 @@
+"""Request statistics of a running emulator: per endpoint, per status, faults, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+class EmulatorCounters:
+    """Thread-safe request statistics, readable while the server runs.
+
+    Why: tests and the benchmark assert on what the connector *did* (how many pages it
+    fetched, whether it refreshed once, whether it backed off, how parallel it was), which
+    the connector's output alone cannot show.  Properties return copies so a reader never
+    iterates a dict that a server thread is mutating.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests_by_endpoint: dict[str, int] = {}
+        self._responses_by_status: dict[int, int] = {}
+        self._faults_fired: dict[str, int] = {}
+        self._rate_limited = 0
+        self._dropped_connections = 0
+        self._in_flight = 0
+        self._max_concurrent = 0
+        self._total_requests = 0
+
+    # -- recording (called by the server) --------------------------------------------
+    def begin(self, path: str) -> None:
+        """A request for ``path`` has been parsed and is now in flight."""
+        with self._lock:
+            self._requests_by_endpoint[path] = self._requests_by_endpoint.get(path, 0) + 1
+            self._total_requests += 1
+            self._in_flight += 1
+            if self._in_flight > self._max_concurrent:
+                self._max_concurrent = self._in_flight
+
+    def end(self, status: int | None) -> None:
+        """The request's answer is decided (recorded just before it is written).
+
+        ``status`` None means the connection is dropped without an answer.
+        """
+        with self._lock:
+            self._in_flight -= 1
+            if status is None:
+                self._dropped_connections += 1
+                return
+            self._responses_by_status[status] = self._responses_by_status.get(status, 0) + 1
+            if status == 429:
+                self._rate_limited += 1
+
+    def fault_fired(self, kind: str) -> None:
+        with self._lock:
+            self._faults_fired[kind] = self._faults_fired.get(kind, 0) + 1
+
+    # -- reading ---------------------------------------------------------------------
+    @property
+    def requests_by_endpoint(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._requests_by_endpoint)
+
+    @property
+    def responses_by_status(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self._responses_by_status)
+
+    @property
+    def faults_fired(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._faults_fired)
+
+    @property
+    def rate_limited(self) -> int:
+        with self._lock:
+            return self._rate_limited
+
+    @property
+    def dropped_connections(self) -> int:
+        with self._lock:
+            return self._dropped_connections
+
+    @property
+    def max_concurrent(self) -> int:
+        with self._lock:
+            return self._max_concurrent
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    @property
+    def total_requests(self) -> int:
+        with self._lock:
+            return self._total_requests
+
+    def reset(self) -> None:
+        """Zero everything; the concurrency peak restarts from the requests now in flight."""
+        with self._lock:
+            self._requests_by_endpoint.clear()
+            self._responses_by_status.clear()
+            self._faults_fired.clear()
+            self._rate_limited = 0
+            self._dropped_connections = 0
+            self._total_requests = 0
+            self._max_concurrent = self._in_flight
+
+    def snapshot(self) -> dict[str, Any]:
+        """All counters at one instant, as a dict that ``json.dumps`` accepts."""
+        with self._lock:
+            return {
+                "total_requests": self._total_requests,
+                "requests_by_endpoint": dict(self._requests_by_endpoint),
+                "responses_by_status": dict(self._responses_by_status),
+                "rate_limited": self._rate_limited,
+                "dropped_connections": self._dropped_connections,
+                "faults_fired": dict(self._faults_fired),
+                "in_flight": self._in_flight,
+                "max_concurrent": self._max_concurrent,
+            }

@@ -1,0 +1,146 @@
+"""Scripted misbehaviour: fault rules, and the schedule that decides which request each one hits.
+
+The API modules ask the schedule at two points of a request: before authentication for the
+faults that replace the whole response (``RESPONSE_FAULTS``), and, in an endpoint that serves
+pages, once the request is known to be valid for the faults that distort a page (``PAGE_FAULTS``).
+Each API module renders a fired rule in its own response format.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tiktok_emulator.counters import EmulatorCounters
+from tiktok_emulator.wire import ResponseHeaders
+
+FAULT_KINDS: frozenset[str] = frozenset(
+    {
+        "http_429",
+        "http_500",
+        "http_503",
+        "drop_connection",
+        "access_token_invalid",
+        "error_in_200",
+        "repeat_cursor",
+        "short_page",
+    }
+)
+#: Faults that replace the whole response, decided before authentication.
+RESPONSE_FAULTS: frozenset[str] = frozenset(
+    {"http_429", "http_500", "http_503", "drop_connection", "access_token_invalid", "error_in_200"}
+)
+#: Faults that distort a valid video/list page, decided once the request is known to be valid.
+PAGE_FAULTS: frozenset[str] = frozenset({"repeat_cursor", "short_page"})
+
+
+@dataclass
+class FaultRule:
+    """One scripted misbehaviour of the emulated server.
+
+    Why: every failure mode the connector must survive (throttling, 5xx, dropped
+    sockets, tokens dying early, errors hidden in HTTP 200, cursors that never advance,
+    short pages) has to be reproducible on demand and at a precise request, so that a
+    test can assert exactly how the connector reacted.
+
+    Scheduling is counted per rule, on the matching requests that reach the rule (see
+    ``TikTokEmulator`` for the evaluation order): the first ``after`` matching requests
+    are skipped; then, with ``every > 0`` the rule fires on every ``every``-th matching
+    request, otherwise on the first ``times`` matching requests.
+
+    ``endpoint=None`` matches the data endpoints (user/info, video/list, video/query);
+    the OAuth endpoints are only faulted when named explicitly (e.g.
+    ``endpoint="/v2/oauth/token/"``).  ``repeat_cursor`` and ``short_page`` only ever
+    apply to ``/v2/video/list/``, the one endpoint that serves pages.
+    """
+
+    kind: str
+    endpoint: str | None = None
+    every: int = 0
+    times: int = 1
+    after: int = 0
+    retry_after: float | None = None
+    error_code: str = "internal_error"
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        if self.every < 0 or self.times < 0 or self.after < 0:
+            raise ValueError("every, times and after must be >= 0")
+        if self.retry_after is not None and self.retry_after < 0:
+            raise ValueError("retry_after must be >= 0")
+
+
+@dataclass
+class _FaultState:
+    """A rule plus its private request count, so every rule keeps its own schedule."""
+
+    rule: FaultRule
+    seen: int = 0
+    fired: int = 0
+
+    def matches(self, path: str, phase: frozenset[str], data_endpoint: bool) -> bool:
+        if self.rule.kind not in phase:
+            return False
+        if self.rule.endpoint is None:
+            return data_endpoint
+        return self.rule.endpoint == path
+
+    def tick(self) -> bool:
+        """Count one matching request and say whether the rule fires on it."""
+        self.seen += 1
+        k = self.seen - self.rule.after
+        if k <= 0:
+            return False
+        fire = (k % self.rule.every == 0) if self.rule.every > 0 else (k <= self.rule.times)
+        if fire:
+            self.fired += 1
+        return fire
+
+
+class FaultSchedule:
+    """The rules in force, in the order they were added; thread-safe."""
+
+    def __init__(self, rules: Iterable[FaultRule], counters: EmulatorCounters) -> None:
+        self._lock = threading.Lock()
+        self._states: list[_FaultState] = [_FaultState(rule) for rule in rules]
+        self._counters = counters
+
+    def add(self, rule: FaultRule) -> None:
+        """Append a rule; it starts counting matching requests from now."""
+        with self._lock:
+            self._states.append(_FaultState(rule))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return [state.rule for state in self._states]
+
+    def next(self, path: str, phase: frozenset[str], *, data_endpoint: bool) -> FaultRule | None:
+        """The rule that answers this request at this ``phase``, if any fires.
+
+        ``data_endpoint`` says whether rules that name no endpoint apply to ``path``.
+        """
+        chosen: FaultRule | None = None
+        with self._lock:
+            for state in self._states:
+                # Every matching rule counts the request, so each rule's schedule is
+                # independent of the others; the first rule that fires answers it.
+                if state.matches(path, phase, data_endpoint) and state.tick() and chosen is None:
+                    chosen = state.rule
+            if chosen is not None:
+                self._counters.fault_fired(chosen.kind)
+        return chosen
+
+
+def retry_after_headers(rule: FaultRule) -> ResponseHeaders:
+    """The ``Retry-After`` header a throttling rule asks for (none if it sets no delay)."""
+    if rule.retry_after is None:
+        return ()
+    value = rule.retry_after
+    return (("Retry-After", str(int(value)) if float(value).is_integer() else str(value)),)

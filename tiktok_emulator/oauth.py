@@ -1,0 +1,234 @@
+"""Login Kit's OAuth endpoints: authorize (auto-consenting), token (refresh, code exchange), revoke.
+
+They answer with TikTok's flat OAuth body (``{"error", "error_description", "log_id"}`` on failure)
+rather than the data envelope, take form-encoded bodies only, and are faulted only by rules that
+name them explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from source_tiktok_organic.tiktok_protocol import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
+from tiktok_emulator.envelope import ERROR_MESSAGES
+from tiktok_emulator.faults import RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
+from tiktok_emulator.routing import Handler, Route
+from tiktok_emulator.tokens import IssuedTokens, TokenStore
+from tiktok_emulator.wire import LogIds, Request, Response, ResponseHeaders, to_json
+
+
+class OAuthSettings(Protocol):
+    """The emulator settings the OAuth endpoints read on every request."""
+
+    client_key: str
+    client_secret: str
+    granted_scopes: tuple[str, ...]
+    rotate_refresh_tokens: bool
+    access_token_expires_in: int
+    refresh_expires_in: int
+    token_endpoint_error_in_200: bool
+
+
+class OAuthError(Exception):
+    """Raised by the OAuth endpoints, which answer with a flat ``{"error", ...}`` body."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+def _form(request: Request) -> dict[str, str]:
+    content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise OAuthError(
+            400,
+            "invalid_request",
+            "Content-Type must be application/x-www-form-urlencoded; JSON is not accepted.",
+        )
+    try:
+        parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise OAuthError(400, "invalid_request", "The request body is not valid UTF-8.") from None
+    return {key: values[0] for key, values in parsed.items()}
+
+
+def _require(form: Mapping[str, str], *names: str) -> None:
+    missing = [name for name in names if not form.get(name)]
+    if missing:
+        raise OAuthError(400, "invalid_request", f"Missing required parameter(s): {', '.join(missing)}.")
+
+
+class OAuthApi:
+    """The OAuth endpoints of one emulated TikTok app and its user."""
+
+    def __init__(
+        self,
+        *,
+        settings: OAuthSettings,
+        open_id: str,
+        tokens: TokenStore,
+        faults: FaultSchedule,
+        log_ids: LogIds,
+    ) -> None:
+        self._settings = settings
+        self._open_id = open_id
+        self._tokens = tokens
+        self._faults = faults
+        self._log_ids = log_ids
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("POST", TOKEN_PATH, self._endpoint(self._token)),
+            Route("POST", REVOKE_PATH, self._endpoint(self._revoke)),
+            Route("GET", AUTHORIZE_PATH, self._endpoint(self._authorize)),
+        ]
+
+    def _endpoint(self, serve: Callable[[Request], Response]) -> Handler:
+        """``serve`` behind the explicitly targeted faults, with OAuth errors rendered."""
+
+        def handle(request: Request) -> Response | None:
+            rule = self._faults.next(request.path, RESPONSE_FAULTS, data_endpoint=False)
+            if rule is not None:
+                return self._fault(rule)
+            try:
+                return serve(request)
+            except OAuthError as error:
+                return self._error(error.status, error.error, error.description)
+
+        return handle
+
+    # -- responses -------------------------------------------------------------------
+    def _error(self, status: int, error: str, description: str, headers: ResponseHeaders = ()) -> Response:
+        log_id = self._log_ids.next()
+        body = to_json({"error": error, "error_description": description, "log_id": log_id})
+        return Response(status, body, log_id, headers=headers)
+
+    def _ok(self, payload: dict[str, Any]) -> Response:
+        return Response(200, to_json(payload), self._log_ids.next())
+
+    def _fault(self, rule: FaultRule) -> Response | None:
+        if rule.kind == "drop_connection":
+            return None
+        if rule.kind == "http_429":
+            return self._error(
+                429,
+                "rate_limit_exceeded",
+                ERROR_MESSAGES["rate_limit_exceeded"],
+                retry_after_headers(rule),
+            )
+        if rule.kind in ("http_500", "http_503"):
+            return self._error(int(rule.kind[-3:]), "internal_error", ERROR_MESSAGES["internal_error"])
+        if rule.kind == "access_token_invalid":
+            return self._error(401, "access_token_invalid", ERROR_MESSAGES["access_token_invalid"])
+        return self._error(200, rule.error_code, f"Request failed with {rule.error_code}.")
+
+    # -- token and revoke ------------------------------------------------------------
+    def _client_form(self, request: Request) -> dict[str, str]:
+        """The form of a request from this app's client, or ``invalid_client``."""
+        form = _form(request)
+        _require(form, "client_key", "client_secret")
+        if (
+            form["client_key"] != self._settings.client_key
+            or form["client_secret"] != self._settings.client_secret
+        ):
+            raise OAuthError(401, "invalid_client", "Client key or client secret is invalid.")
+        return form
+
+    def _token(self, request: Request) -> Response:
+        if self._settings.token_endpoint_error_in_200:
+            raise OAuthError(200, "invalid_grant", "Refresh token is invalid or expired.")
+        form = self._client_form(request)
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            raise OAuthError(400, "invalid_request", "Missing required parameter(s): grant_type.")
+        if grant_type == "refresh_token":
+            return self._refresh(form)
+        if grant_type == "authorization_code":
+            return self._exchange_code(form)
+        raise OAuthError(400, "unsupported_grant_type", f"Grant type {grant_type} is not supported.")
+
+    def _token_body(self, issued: IssuedTokens) -> Response:
+        return self._ok(
+            {
+                "access_token": issued.access_token,
+                "expires_in": self._settings.access_token_expires_in,
+                "open_id": self._open_id,
+                "refresh_token": issued.refresh_token,
+                "refresh_expires_in": issued.refresh_expires_in,
+                "scope": ",".join(issued.grant.scopes),
+                "token_type": "Bearer",
+            }
+        )
+
+    def _refresh(self, form: Mapping[str, str]) -> Response:
+        _require(form, "refresh_token")
+        issued = self._tokens.refresh(form["refresh_token"], rotate=self._settings.rotate_refresh_tokens)
+        if issued is None:
+            raise OAuthError(400, "invalid_grant", "Refresh token is invalid or expired.")
+        return self._token_body(issued)
+
+    def _exchange_code(self, form: Mapping[str, str]) -> Response:
+        _require(form, "code", "redirect_uri", "code_verifier")
+        code = self._tokens.redeem_auth_code(form["code"])
+        if code is None:
+            raise OAuthError(400, "invalid_grant", "Authorization code is invalid, expired or already used.")
+        if code.client_key != form["client_key"]:
+            raise OAuthError(400, "invalid_grant", "Authorization code was issued to another client.")
+        if code.redirect_uri != form["redirect_uri"]:
+            raise OAuthError(400, "invalid_grant", "Redirect URI does not match the one used to authorize.")
+        # TikTok's PKCE challenge is the HEX digest of SHA-256(verifier), not base64url.
+        if hashlib.sha256(form["code_verifier"].encode("utf-8")).hexdigest() != code.code_challenge:
+            raise OAuthError(400, "invalid_grant", "Code verifier or code challenge is invalid.")
+        return self._token_body(self._tokens.issue(code.scopes))
+
+    def _revoke(self, request: Request) -> Response:
+        form = self._client_form(request)
+        _require(form, "token")
+        self._tokens.revoke(form["token"])  # unknown tokens: success too, as RFC 7009 asks
+        return self._ok({})
+
+    # -- authorize -------------------------------------------------------------------
+    def _authorize(self, request: Request) -> Response:
+        """An auto-consenting stand-in for TikTok's consent page."""
+        redirect_uri = request.param("redirect_uri") or ""
+        target = urlsplit(redirect_uri)
+        if target.scheme not in ("http", "https") or not target.netloc:
+            raise OAuthError(
+                400, "invalid_request", "redirect_uri is missing or is not an absolute http(s) URL."
+            )
+        if request.param("client_key") != self._settings.client_key:
+            raise OAuthError(400, "invalid_client", "client_key is missing or unknown.")
+        state = request.param("state")
+
+        def redirect(params: dict[str, str]) -> Response:
+            if state is not None:
+                params["state"] = state
+            separator = "&" if target.query else "?"
+            location = quote(redirect_uri, safe=":/?#[]@!$&'()*+,;=%~") + separator + urlencode(params)
+            return Response(302, b"", self._log_ids.next(), headers=(("Location", location),))
+
+        def refuse(error: str, description: str) -> Response:
+            return redirect({"error": error, "error_description": description})
+
+        if request.param("response_type") != "code":
+            return refuse("unsupported_response_type", "response_type must be code.")
+        if not request.param("code_challenge"):
+            return refuse("invalid_request", "code_challenge is required.")
+        if request.param("code_challenge_method") != "S256":
+            return refuse("invalid_request", "code_challenge_method must be S256.")
+        requested = {s.strip() for s in (request.param("scope") or "").split(",") if s.strip()}
+        scopes = tuple(s for s in self._settings.granted_scopes if s in requested)
+        if not scopes:
+            return refuse("invalid_scope", "No requested scope can be granted.")
+        code = self._tokens.new_auth_code(
+            client_key=self._settings.client_key,
+            redirect_uri=redirect_uri,
+            code_challenge=request.param("code_challenge") or "",
+            scopes=scopes,
+        )
+        return redirect({"code": code, "scopes": ",".join(scopes)})
