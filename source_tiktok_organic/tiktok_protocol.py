@@ -3,8 +3,8 @@
 Standard library only, so that the auth command, the loopback emulator and the tests can import it
 without the CDK. The manifest cannot import Python, so it repeats some of these values (the base URL,
 the paths, the field lists, the scopes); ``unit_tests/test_protocol_facts.py`` keeps those copies
-equal to this module. Source: TikTok's developer documentation (``../shared/SPEC.md`` section 1 in
-the project workspace).
+equal to this module. Source: TikTok's developer documentation for the Display API and Login Kit
+(developers.tiktok.com/doc).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The manifest is valid for the CDK and says what SPEC.md promises."""
+"""The manifest is valid for the CDK and declares the streams, keys and options the docs promise."""
 
 from __future__ import annotations
 
