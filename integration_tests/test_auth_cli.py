@@ -24,14 +24,16 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from airbyte_cdk.models import AirbyteConnectionStatus, Status
 
-from tiktok_emulator import TikTokEmulator
 from source_tiktok_organic import auth_cli, login_kit
 from source_tiktok_organic import tiktok_protocol as tiktok
+from testkit.console_script import run_console_script
+from testkit.secrets import assert_no_secrets
+from tiktok_emulator import TikTokEmulator
 
 BIN = Path(sys.executable).parent
 AUTH_COMMAND = BIN / "tiktok-organic-auth"
-CONNECTOR = BIN / "source-tiktok-organic"
 
 
 # ------------------------------------------------------------------------------------------
@@ -164,12 +166,6 @@ def refresh(emulator: TikTokEmulator, refresh_token: str) -> dict[str, Any]:
     return response.json()
 
 
-def assert_no_secret(text: str, *secrets: Optional[str]) -> None:
-    for secret in secrets:
-        if secret:
-            assert secret not in text, "a secret reached the terminal"
-
-
 def mint_paste(emulator: TikTokEmulator, output: Path, **kwargs: Any) -> tuple[int, FakeTerminal]:
     ref: list[FakeTerminal] = []
     term = FakeTerminal(emulator, paste_browser(ref, **kwargs))
@@ -239,23 +235,18 @@ def test_console_script_listener_mode_mints_a_config_that_passes_check(
     assert credentials["client_secret"] == emulator.client_secret
     assert credentials["refresh_token"] == emulator.current_refresh_token
     assert config["api_base_url"] == emulator.base_url
-    assert_no_secret(
+    assert_no_secrets(
         stdout + stderr,
-        emulator.client_secret,
-        credentials["refresh_token"],
-        credentials["access_token"],
-        code,
+        [
+            emulator.client_secret,
+            credentials["refresh_token"],
+            credentials["access_token"],
+            code,
+        ],
     )
 
-    check = subprocess.run(
-        [str(CONNECTOR), "check", "--config", str(output)], capture_output=True, text=True, timeout=120
-    )
-    statuses = [
-        json.loads(line)["connectionStatus"]
-        for line in check.stdout.split("\n")
-        if '"CONNECTION_STATUS"' in line
-    ]
-    assert statuses == [{"status": "SUCCEEDED"}], check.stdout[-2000:]
+    check = run_console_script(["check", "--config", str(output)], timeout=120)
+    assert check.connection_status == AirbyteConnectionStatus(status=Status.SUCCEEDED), check.transcript()
 
 
 def test_paste_mode_for_https_redirect_keeps_other_keys_and_tightens_mode(
@@ -286,12 +277,14 @@ def test_paste_mode_for_https_redirect_keeps_other_keys_and_tightens_mode(
     assert credentials["refresh_token"] == emulator.current_refresh_token != "an-old-refresh-token"
     assert credentials["token_expiry_date"].endswith("+00:00")
     assert "start_date" in term.stdout.getvalue()  # says what it kept
-    assert_no_secret(
+    assert_no_secrets(
         term.output,
-        emulator.client_secret,
-        credentials["refresh_token"],
-        credentials["access_token"],
-        term.pasted[0],
+        [
+            emulator.client_secret,
+            credentials["refresh_token"],
+            credentials["access_token"],
+            term.pasted[0],
+        ],
     )
     # The minted refresh token works (and rotates) at the token endpoint.
     refreshed = refresh(emulator, credentials["refresh_token"])
@@ -355,7 +348,7 @@ def test_listener_rejects_a_redirect_with_another_state(
     seen["thread"].join(10)
     assert seen.get("status") == 400
     assert not output.exists()
-    assert_no_secret(term.output, emulator.client_secret, seen.get("code"))
+    assert_no_secrets(term.output, [emulator.client_secret, seen.get("code")])
 
 
 def test_paste_mode_rejects_a_url_with_another_state(
@@ -417,7 +410,7 @@ def test_wrong_client_secret_is_a_clear_error_without_the_secret(
     )
     assert code == 1
     assert "TikTok refused to exchange the authorisation code: invalid_client" in term.stderr.getvalue()
-    assert_no_secret(term.output, wrong, emulator.client_secret)
+    assert_no_secrets(term.output, [wrong, emulator.client_secret])
 
 
 def test_listener_times_out_with_a_message(emu: Callable[..., TikTokEmulator], tmp_path: Path) -> None:
@@ -461,8 +454,13 @@ def test_revoke_makes_the_refresh_token_unusable(emu: Callable[..., TikTokEmulat
     code = run_cli(["--revoke", "--output", str(output)], term)
     assert code == 0, term.output
     assert "no longer authenticates" in term.stdout.getvalue()
-    assert_no_secret(
-        term.output, emulator.client_secret, credentials["refresh_token"], credentials["access_token"]
+    assert_no_secrets(
+        term.output,
+        [
+            emulator.client_secret,
+            credentials["refresh_token"],
+            credentials["access_token"],
+        ],
     )
 
     assert refresh(emulator, credentials["refresh_token"])["error"] == "invalid_grant"

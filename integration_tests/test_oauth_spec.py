@@ -28,10 +28,12 @@ import jsonschema
 import pytest
 import requests
 import yaml
+from airbyte_cdk.models import AirbyteConnectionStatus, Status, Type
 
-from tiktok_emulator import TikTokEmulator
 from source_tiktok_organic.source import MANIFEST_PATH
 from source_tiktok_organic.tiktok_protocol import REQUIRED_SCOPES
+from testkit.connector_output import ConnectorOutput
+from tiktok_emulator import TikTokEmulator
 
 SCHEMA_PATH = (
     Path(airbyte_cdk.__file__).parent / "sources" / "declarative" / "declarative_component_schema.yaml"
@@ -54,7 +56,7 @@ def validate_as(definition: str, instance: Any) -> None:
     ).validate(instance)
 
 
-def run_entrypoint(args: list[str]) -> list[dict[str, Any]]:
+def run_entrypoint(args: list[str]) -> ConnectorOutput:
     """The connector command, through the CDK's entrypoint, in-process (what the console script
     runs, without paying a second interpreter start-up and CDK import per command)."""
     from airbyte_cdk.entrypoint import AirbyteEntrypoint
@@ -62,13 +64,13 @@ def run_entrypoint(args: list[str]) -> list[dict[str, Any]]:
     from source_tiktok_organic.run import _create_source
 
     entrypoint = AirbyteEntrypoint(_create_source(args))
-    return [json.loads(line) for line in entrypoint.run(AirbyteEntrypoint.parse_args(args))]
+    return ConnectorOutput("\n".join(entrypoint.run(AirbyteEntrypoint.parse_args(args))), command=" ".join(args))
 
 
 @pytest.fixture(scope="module")
 def rendered_spec() -> dict[str, Any]:
-    """The SPEC message of `source-tiktok-organic spec`."""
-    specs = [m["spec"] for m in run_entrypoint(["spec"]) if m["type"] == "SPEC"]
+    """The SPEC message of `source-tiktok-organic spec`, as the JSON it prints."""
+    specs = [m["spec"] for m in run_entrypoint(["spec"]).raw_of_type(Type.SPEC)]
     assert len(specs) == 1
     return specs[0]
 
@@ -324,9 +326,8 @@ def test_platform_flow_against_the_emulator_yields_a_config_that_passes_check(
     assert config["credentials"]["refresh_token"] == emulator.current_refresh_token
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    messages = run_entrypoint(["check", "--config", str(path)])
-    statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
-    assert statuses == [{"status": "SUCCEEDED"}], messages[-3:]
+    check = run_entrypoint(["check", "--config", str(path)])
+    assert check.connection_status == AirbyteConnectionStatus(status=Status.SUCCEEDED), check.transcript()
 
 
 def test_platform_codechallenge_filter_would_not_do(

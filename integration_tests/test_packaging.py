@@ -301,6 +301,9 @@ def is_ignored(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
         "unit_tests/test_streams.py",
         "integration_tests/sample_config.json",
         "tiktok_emulator/__init__.py",
+        "testkit/connector_output.py",
+        "tools/sync.py",
+        "scripts/sync.sh",
         ".git/config",
         ".venv/bin/python",
         ".venv-pyairbyte/bin/python",
@@ -337,6 +340,13 @@ def test_dockerignore_lets_in_what_the_build_copies() -> None:
             assert not is_ignored(relative, rules), f"{relative} is copied by the Dockerfile but ignored"
     for packaged in PYPROJECT["tool"]["setuptools"]["package-data"]["source_tiktok_organic"]:
         assert not is_ignored(f"source_tiktok_organic/{packaged}", rules)
+
+
+def test_wheel_ships_the_connector_package_alone() -> None:
+    """The development packages (testkit, tools, tiktok_emulator) and the tests stay out of the wheel."""
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert setuptools["packages"] == ["source_tiktok_organic"], "the wheel lists its one package explicitly"
+    assert set(setuptools.get("package-data", {})) <= {"source_tiktok_organic"}
 
 
 def test_gitignore_keeps_local_environments_out_of_git() -> None:

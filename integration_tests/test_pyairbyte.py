@@ -2,9 +2,9 @@
 
 PyAirbyte (``airbyte`` on PyPI) pins its own dependency ranges, so it lives in its own virtualenv,
 .venv-pyairbyte, built by ``scripts/pyairbyte_test.sh`` (which then runs this test). This test runs
-in the connector's environment: it starts the emulator, runs integration_tests/pyairbyte_driver.py
-under PyAirbyte's interpreter with the connector's console script as ``local_executable``, and
-checks the driver's report against what the emulator served.
+in the connector's environment: it starts the emulator, runs ``python -m tools.pyairbyte_driver``
+(from the repository root) under PyAirbyte's interpreter with the connector's console script as
+``local_executable``, and checks the driver's report against what the emulator served.
 
 Skipped only on a developer machine without .venv-pyairbyte; where the ``CI`` environment variable
 is set, a missing PyAirbyte environment is a failure.
@@ -14,27 +14,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from testkit.console_script import console_script
+from testkit.secrets import assert_no_secrets
 from tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYAIRBYTE_PYTHON = Path(os.environ.get("PYAIRBYTE_PYTHON") or REPO_ROOT / ".venv-pyairbyte" / "bin" / "python")
-DRIVER = Path(__file__).resolve().parent / "pyairbyte_driver.py"
+# Run as a module from the repository root, where the tools package is importable.
+DRIVER = "tools.pyairbyte_driver"
 VIDEO_COUNT = 57  # two full pages and a short one
-
-
-def _connector_executable() -> Path:
-    script = Path(sys.executable).parent / "source-tiktok-organic"
-    found = script if script.exists() else shutil.which("source-tiktok-organic")
-    assert found, "the connector's console script is not installed in this environment"
-    return Path(found)
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +61,13 @@ def outcome(pyairbyte_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
         report_path = workdir / "report.json"
         completed = subprocess.run(
             [
-                str(pyairbyte_python), str(DRIVER),
-                "--executable", str(_connector_executable()),
+                str(pyairbyte_python), "-m", DRIVER,
+                "--executable", str(console_script()),
                 "--config", str(workdir / "config.json"),
                 "--workdir", str(workdir),
                 "--report", str(report_path),
             ],
-            capture_output=True, text=True, env=env, cwd=workdir, timeout=600,
+            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=600,
         )
         assert completed.returncode == 0 and report_path.exists(), (
             f"the PyAirbyte driver failed (exit {completed.returncode}):\n"
@@ -151,5 +145,7 @@ def test_pyairbyte_ends_with_the_valid_refresh_token(outcome: dict) -> None:
 
 
 def test_no_secret_in_pyairbyte_output(outcome: dict) -> None:
-    for secret in ("emulator-client-secret", outcome["initial_refresh_token"], outcome["current_refresh_token"]):
-        assert secret not in outcome["stderr"]
+    assert_no_secrets(
+        outcome["stderr"],
+        ["emulator-client-secret", outcome["initial_refresh_token"], outcome["current_refresh_token"]],
+    )

@@ -2,7 +2,7 @@
 
 The emulator_*.json scenarios run against the loopback TikTok emulator; secrets/config.json
 scenarios against the real API, and only where that file exists. The image tests of the suite
-need a Docker engine: scripts/image_test.sh covers the image with podman instead.
+are skipped (integration_tests/conftest.py says why): scripts/image_test.sh covers the image.
 """
 
 from __future__ import annotations

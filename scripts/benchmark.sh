@@ -1,4 +1,4 @@
 #!/usr/bin/env bash
-# Speed and memory figures against the loopback emulator (see scripts/benchmark.py).
-source "$(dirname "$0")/bootstrap.sh"
-exec python scripts/benchmark.py "$@"
+# Speed and memory figures against the loopback emulator (see tools/benchmark.py).
+source "$(dirname "$0")/bootstrap.sh"   # .venv with the connector; cd to the repo root
+exec python -m tools.benchmark "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PyAirbyte interoperability: builds .venv-pyairbyte (PyAirbyte in its own environment, because it
 # pins its own dependency ranges) and runs integration_tests/test_pyairbyte.py, which drives the
-# connector installed in .venv through PyAirbyte against the loopback TikTok emulator.
+# connector installed in .venv through PyAirbyte (tools/pyairbyte_driver.py, run by that test from the
+# repo root under .venv-pyairbyte's python) against the loopback TikTok emulator.
 # The environment is rebuilt only when PYAIRBYTE_REQUIREMENT changes.
 #   bash scripts/pyairbyte_test.sh                # build if needed, then run the PyAirbyte test
 #   bash scripts/pyairbyte_test.sh --setup-only   # only build: scripts/test.sh then runs the test

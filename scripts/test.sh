@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: the container image (built and run against the loopback
 # emulator), then pytest over unit_tests (mocked HTTP) and integration_tests (emulator end to end,
-# the CDK's standard tests, PyAirbyte, packaging and docs checks).
+# the CDK's standard tests, PyAirbyte, the manifest-only runtime, packaging and docs checks).
 # With arguments, only pytest runs, with those arguments: bash scripts/test.sh -k pagination
 source "$(dirname "$0")/bootstrap.sh"
 if [ "$#" -eq 0 ]; then
   bash scripts/pyairbyte_test.sh --setup-only
+  bash scripts/manifest_only_env.sh
   bash scripts/image_test.sh
-  export CI="${CI:-1}"   # the full suite runs the PyAirbyte test, never skips it
+  export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
 fi
 exec python -m pytest "$@"

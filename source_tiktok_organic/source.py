@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,10 +18,17 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
 from source_tiktok_organic.cdk_internals import check_failure_reason
+from source_tiktok_organic import components
 from source_tiktok_organic.components import REAUTHENTICATE_HINT, token_refresh_session
 from source_tiktok_organic.tiktok_protocol import API_BASE_URL, REQUIRED_SCOPES, REVIEWED_SCOPES
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yaml"
+
+# The manifest names its classes as Airbyte's manifest-only runtime (and the Connector Builder)
+# loads them, from the module `source_declarative_manifest.components`; as a package, that module
+# is this package's components.py. The CDK imports the name, which finds it here first.
+SDM_COMPONENTS_MODULE = "source_declarative_manifest.components"
+sys.modules.setdefault(SDM_COMPONENTS_MODULE, components)
 
 # A check runs while a person waits at the setup form: it must answer within a minute whatever
 # api_base_url points at, while a sync keeps retrying transient failures for minutes.

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from airbyte_cdk.models import Status
-from unit_tests.conftest import (
+
+from testkit.configs import make_config
+from testkit.tiktok_responses import (
     ACCESS_TOKEN,
     TOKEN_URL,
     USER_INFO_URL,
     VIDEO_LIST_URL,
     envelope,
-    make_config,
     mock_token_ok,
-    token_body,
+    token_error,
     user,
     video,
     videos_page,
@@ -112,11 +112,7 @@ def test_check_with_a_cached_access_token_names_the_scopes_of_the_failing_stream
 def test_rejected_credentials_fail_check_with_an_actionable_config_error(
     run_connector: Any, requests_mock: Any, status_code: int, error: str, expected: str
 ) -> None:
-    requests_mock.post(
-        TOKEN_URL,
-        status_code=status_code,
-        json={"error": error, "error_description": "Refresh token is invalid or expired.", "log_id": "LOG-TOKEN-1"},
-    )
+    requests_mock.post(TOKEN_URL, status_code=status_code, json=token_error(error, log_id="LOG-TOKEN-1"))
     user_info = requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
 
     run = run_connector("check", make_config())

@@ -6,15 +6,9 @@ import math
 import time
 from typing import Any
 
-from unit_tests.conftest import (
-    VIDEO_LIST_URL,
-    FakeVideoList,
-    catalog,
-    mock_token_ok,
-    posting_history,
-    whole_history_config,
-    video,
-)
+from testkit.catalogs import configured_catalog
+from testkit.configs import whole_history_config
+from testkit.tiktok_responses import VIDEO_LIST_URL, FakeVideoList, mock_token_ok, posting_history, video
 
 DAY = 86_400
 NEWEST = 1_763_000_000
@@ -28,7 +22,7 @@ def first_sync(run_connector: Any, requests_mock: Any, videos: list[dict[str, An
     mock_token_ok(requests_mock)
     tiktok = FakeVideoList(videos)
     requests_mock.post(VIDEO_LIST_URL, json=tiktok)
-    run = run_connector("read", history_config(**config), catalog("videos", incremental=True))
+    run = run_connector("read", history_config(**config), configured_catalog("videos", incremental=True))
     return run, tiktok
 
 
@@ -53,7 +47,7 @@ def test_second_sync_reads_new_videos_and_refreshes_the_lookback_window(run_conn
     second_tiktok = FakeVideoList(new + refreshed)
     requests_mock.post(VIDEO_LIST_URL, json=second_tiktok)
 
-    second = run_connector("read", history_config(lookback_days=10), catalog("videos", incremental=True), state=state)
+    second = run_connector("read", history_config(lookback_days=10), configured_catalog("videos", incremental=True), state=state)
 
     got = {r["id"]: r for r in second.records("videos")}
     within_lookback = {v["id"] for v in refreshed if v["create_time"] >= NEWEST - 10 * DAY}
@@ -73,7 +67,7 @@ def test_zero_lookback_reads_only_new_videos(run_connector: Any, requests_mock: 
     new = [video(2000, NEWEST + 60)]
     requests_mock.post(VIDEO_LIST_URL, json=FakeVideoList(new + old))
 
-    second = run_connector("read", history_config(lookback_days=0), catalog("videos", incremental=True), state=first.final_state)
+    second = run_connector("read", history_config(lookback_days=0), configured_catalog("videos", incremental=True), state=first.final_state)
 
     ids = {r["id"] for r in second.records("videos")}
     assert new[0]["id"] in ids

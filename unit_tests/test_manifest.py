@@ -6,15 +6,18 @@ from typing import Any
 
 import pytest
 import yaml
-
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
     get_declarative_component_schema,
     validate_manifest,
 )
+from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import (
+    ManifestComponentTransformer,
+)
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
-from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+
 from source_tiktok_organic.source import MANIFEST_PATH, SourceTikTokOrganic
-from unit_tests.conftest import USER_FIELDS, VIDEO_FIELDS, make_config
+from testkit.configs import make_config
+from testkit.tiktok_responses import USER_FIELDS, VIDEO_FIELDS
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from airbyte_cdk.models import FailureType, Type
 
 from source_tiktok_organic.run import run
-from unit_tests.conftest import CLIENT_SECRET, REFRESH_TOKEN
-
-
-def printed_messages(capsys: pytest.CaptureFixture[str]) -> list[dict]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+from testkit.configs import CLIENT_SECRET, REFRESH_TOKEN
+from testkit.connector_output import ConnectorOutput
+from testkit.secrets import assert_no_secrets
 
 
 @pytest.mark.parametrize(
@@ -30,9 +29,9 @@ def test_unreadable_config_prints_a_config_error_trace(
         run(["check", "--config", str(config)])
 
     assert exit_info.value.code == 1
-    (trace,) = [m for m in printed_messages(capsys) if m["type"] == "TRACE"]
-    assert trace["trace"]["error"]["failure_type"] == "config_error"
-    assert "could not start" in trace["trace"]["error"]["message"]
+    (trace,) = ConnectorOutput(capsys.readouterr().out).of_type(Type.TRACE)
+    assert trace.trace.error.failure_type == FailureType.config_error
+    assert "could not start" in trace.trace.error.message
 
 
 def test_startup_failure_does_not_leak_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,14 +43,13 @@ def test_startup_failure_does_not_leak_secrets(tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(SystemExit):
         run(["read", "--config", str(config), "--catalog", str(catalog)])
 
-    output = capsys.readouterr()
-    assert '"TRACE"' in output.out
-    assert REFRESH_TOKEN not in output.out + output.err
-    assert CLIENT_SECRET not in output.out + output.err
+    printed = capsys.readouterr()
+    assert ConnectorOutput(printed.out).of_type(Type.TRACE)
+    assert_no_secrets(printed.out + printed.err, [REFRESH_TOKEN, CLIENT_SECRET])
 
 
 def test_spec_runs_without_any_file(capsys: pytest.CaptureFixture[str]) -> None:
     run(["spec"])
 
-    (spec,) = [m for m in printed_messages(capsys) if m["type"] == "SPEC"]
-    assert "credentials" in spec["spec"]["connectionSpecification"]["properties"]
+    spec = ConnectorOutput(capsys.readouterr().out).spec
+    assert "credentials" in spec.connectionSpecification["properties"]

@@ -7,17 +7,16 @@ from typing import Any, Callable
 
 import pytest
 
-from unit_tests.conftest import (
-    CLIENT_SECRET,
-    REFRESH_TOKEN,
-    SECRETS,
+from testkit.configs import CLIENT_SECRET, REFRESH_TOKEN, SECRETS, make_config
+from testkit.secrets import assert_no_secrets
+from testkit.tiktok_responses import (
+    ACCESS_TOKEN,
     TOKEN_URL,
     USER_INFO_URL,
     VIDEO_LIST_URL,
-    ACCESS_TOKEN,
     envelope,
-    make_config,
     token_body,
+    token_error,
     user,
     video,
     videos_page,
@@ -35,12 +34,12 @@ def token_echoing_the_secrets(requests_mock: Any) -> None:
     requests_mock.post(
         TOKEN_URL,
         status_code=400,
-        json={"error": "invalid_grant", "error_description": f"token {REFRESH_TOKEN} for secret {CLIENT_SECRET} is invalid", "log_id": "L"},
+        json=token_error(description=f"token {REFRESH_TOKEN} for secret {CLIENT_SECRET} is invalid", log_id="L"),
     )
 
 
 def token_200_error(requests_mock: Any) -> None:
-    requests_mock.post(TOKEN_URL, json={"error": "invalid_request", "error_description": f"bad {REFRESH_TOKEN}", "log_id": "L"})
+    requests_mock.post(TOKEN_URL, json=token_error("invalid_request", f"bad {REFRESH_TOKEN}", log_id="L"))
 
 
 def api_rejects_then_recovers(requests_mock: Any) -> None:
@@ -73,12 +72,5 @@ def test_no_secret_in_any_output(
     run = run_connector(command, make_config(), debug=debug)
 
     # CONNECTOR_CONFIG control messages carry the credentials to the platform by design; nothing else may.
-    text = run.raw_text
-    for message in run.stdout_messages:
-        if message.control is not None:
-            text = text.replace(message.control.connectorConfig.config["credentials"]["refresh_token"], "")
-    text = "\n".join(line for line in text.splitlines() if '"type":"CONTROL"' not in line)
-    everything = text + "\n" + caplog.text
-    for secret in SECRETS + ("act.refreshed-Secret-55",):
-        assert secret not in everything, f"{secret} leaked"
-    assert run.raw_text, "the scenario produced output to scan"
+    assert_no_secrets(run.text_without_emitted_configs + "\n" + caplog.text, SECRETS + ("act.refreshed-Secret-55",))
+    assert run.messages, "the scenario produced output to scan"

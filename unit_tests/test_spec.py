@@ -6,14 +6,12 @@ from typing import Any
 
 import pytest
 
-from unit_tests.conftest import make_config
+from testkit.configs import make_config
 
 
 @pytest.fixture
 def spec(run_connector: Any) -> dict[str, Any]:
-    run = run_connector("spec", make_config())
-    (message,) = run.output.spec_messages
-    return message.spec.connectionSpecification
+    return run_connector("spec", make_config()).spec.connectionSpecification
 
 
 def test_credentials_shape_and_secrets(spec: dict[str, Any]) -> None:

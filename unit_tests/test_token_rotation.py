@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from unit_tests.conftest import (
+from testkit.catalogs import configured_catalog
+from testkit.configs import REFRESH_TOKEN, make_config
+from testkit.tiktok_responses import (
     ACCESS_TOKEN,
-    REFRESH_TOKEN,
     ROTATED_REFRESH_TOKEN,
     SECOND_ACCESS_TOKEN,
     TOKEN_URL,
     USER_INFO_URL,
-    catalog,
     envelope,
-    make_config,
     token_body,
+    token_error,
     user,
 )
 
@@ -30,7 +30,7 @@ def mock_rotating_token_endpoint(requests_mock: Any) -> None:
         presented = dict(pair.split("=", 1) for pair in request.text.split("&"))["refresh_token"]
         if presented not in chain or presented in used:
             context.status_code = 400
-            return {"error": "invalid_grant", "error_description": "Refresh token is invalid.", "log_id": "L1"}
+            return token_error(description="Refresh token is invalid.", log_id="L1")
         used.add(presented)
         access, refresh = chain[presented]
         return token_body(access_token=access, refresh_token=refresh)
@@ -42,9 +42,9 @@ def test_rotated_refresh_token_is_emitted_and_the_next_sync_uses_it(run_connecto
     mock_rotating_token_endpoint(requests_mock)
     requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
 
-    first = run_connector("read", make_config(), catalog("user_info"))
+    first = run_connector("read", make_config(), configured_catalog("user_info"))
 
-    (emitted,) = first.control_configs
+    (emitted,) = first.emitted_configs
     assert emitted["credentials"]["refresh_token"] == ROTATED_REFRESH_TOKEN
     assert emitted["credentials"]["access_token"] == ACCESS_TOKEN
     assert emitted["credentials"]["token_expiry_date"]
@@ -52,21 +52,21 @@ def test_rotated_refresh_token_is_emitted_and_the_next_sync_uses_it(run_connecto
 
     # The platform saves the emitted config; an expired access token forces the next refresh.
     saved = dict(emitted, credentials=dict(emitted["credentials"], token_expiry_date="2000-01-01T00:00:00+00:00"))
-    second = run_connector("read", saved, catalog("user_info"))
+    second = run_connector("read", saved, configured_catalog("user_info"))
 
     assert second.records("user_info") == [user()]
-    assert second.control_configs[-1]["credentials"]["refresh_token"] == THIRD_REFRESH_TOKEN
+    assert second.emitted_configs[-1]["credentials"]["refresh_token"] == THIRD_REFRESH_TOKEN
     assert requests_mock.last_request.headers["Authorization"] == f"Bearer {SECOND_ACCESS_TOKEN}"
 
 
 def test_reusing_the_retired_refresh_token_is_a_config_error(run_connector: Any, requests_mock: Any) -> None:
     mock_rotating_token_endpoint(requests_mock)
     requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
-    run_connector("read", make_config(), catalog("user_info"))
+    run_connector("read", make_config(), configured_catalog("user_info"))
 
-    stale = run_connector("read", make_config(), catalog("user_info"))
+    stale = run_connector("read", make_config(), configured_catalog("user_info"))
 
-    error = stale.config_error
+    error = stale.config_errors[0]
     assert "TikTok rotates refresh tokens" in error.message and "Re-authenticate" in error.message
     assert stale.records("user_info") == []
 
@@ -77,7 +77,7 @@ def test_a_valid_stored_access_token_is_reused_without_refreshing(run_connector:
     config = make_config()
     config["credentials"].update(access_token=SECOND_ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00")
 
-    run = run_connector("read", config, catalog("user_info"))
+    run = run_connector("read", config, configured_catalog("user_info"))
 
     assert run.records("user_info") == [user()]
     assert [r.url for r in requests_mock.request_history if r.url == TOKEN_URL] == []

@@ -9,6 +9,9 @@ Every figure is a ratio against a baseline measured in the same run, on the same
 (c) the connector's peak RSS reading 1,000 versus 50,000 videos.
 
 Targets: (a) <= 1.5, (b) <= 0.4 with zero 429s, (c) within 20 %.
+
+Run it from the repository root: ``python -m tools.benchmark`` (``bash scripts/benchmark.sh``
+prepares .venv first).
 """
 
 from __future__ import annotations
@@ -24,16 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from airbyte_cdk.models import Type
 
-from tiktok_emulator import TikTokEmulator  # noqa: E402
-
-CONNECTOR = Path(sys.executable).with_name("source-tiktok-organic")
-CATALOG = REPO_ROOT / "integration_tests" / "configured_catalog.json"
+from source_tiktok_organic import tiktok_protocol
+from testkit.catalogs import CONFIGURED_CATALOG_PATH
+from testkit.connector_output import iter_messages
+from testkit.console_script import console_script
+from tiktok_emulator import TikTokEmulator
 
 # The floor: what any Python program must do to produce the same output from the same API.
-BARE_LOOP = r'''
+BARE_LOOP = r"""
 import json, sys, time, requests
 base, key, secret, refresh = sys.argv[1:5]
 session = requests.Session()
@@ -57,15 +60,10 @@ while True:
     if not data["has_more"]:
         break
     body = {"max_count": 20, "cursor": data["cursor"]}
-'''
-USER_FIELDS = (
-    "open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name,bio_description,"
-    "profile_deep_link,username,is_verified,follower_count,following_count,likes_count,video_count"
-)
-VIDEO_FIELDS = (
-    "id,create_time,cover_image_url,share_url,video_description,title,duration,height,width,"
-    "embed_html,embed_link,like_count,comment_count,share_count,view_count"
-)
+"""
+# The fields the connector requests, so that the floor fetches as much.
+USER_FIELDS = ",".join(tiktok_protocol.USER_FIELDS)
+VIDEO_FIELDS = ",".join(tiktok_protocol.VIDEO_FIELDS)
 
 
 @dataclass
@@ -78,21 +76,25 @@ class Measurement:
 
 
 def run_measured(args: list[str], emulator: TikTokEmulator) -> Measurement:
-    """Run a command with stdout counted, not kept; wall time and the child's own peak RSS."""
+    """Run a command, its stdout going to a file; wall time and the child's own peak RSS.
+
+    The videos are counted from that file afterwards: parsing while the command runs would take
+    CPU from the emulator serving it, in this same process.
+    """
     emulator.reset_counters()
-    started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    videos = 0
-    for line in process.stdout:
-        if line.startswith('{"type":"RECORD","record":{"stream":"videos"') or line.startswith(
-            '{"type": "RECORD", "record": {"stream": "videos"'
-        ):
-            videos += 1
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{args[0]} failed with status {status}")
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, stdout=stdout, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if status != 0:
+            raise SystemExit(f"{args[0]} failed with status {status}")
+        stdout.seek(0)
+        videos = sum(
+            1
+            for message in iter_messages(stdout)
+            if message.type == Type.RECORD and message.record and message.record.stream == "videos"
+        )
     counters = emulator.snapshot()
     return Measurement(
         seconds=seconds,
@@ -106,15 +108,27 @@ def run_measured(args: list[str], emulator: TikTokEmulator) -> Measurement:
 def connector_read(emulator: TikTokEmulator, workdir: Path, **options: Any) -> Measurement:
     config = workdir / "config.json"
     config.write_text(json.dumps(emulator.connector_config(**options)))
-    return run_measured([str(CONNECTOR), "read", "--config", str(config), "--catalog", str(CATALOG)], emulator)
+    return run_measured(
+        [str(console_script()), "read", "--config", str(config), "--catalog", str(CONFIGURED_CATALOG_PATH)],
+        emulator,
+    )
 
 
 def bare_loop(emulator: TikTokEmulator) -> Measurement:
     config = emulator.connector_config()
     credentials = config["credentials"]
     return run_measured(
-        [sys.executable, "-c", BARE_LOOP, emulator.base_url, credentials["client_id"],
-         credentials["client_secret"], credentials["refresh_token"], USER_FIELDS, VIDEO_FIELDS],
+        [
+            sys.executable,
+            "-c",
+            BARE_LOOP,
+            emulator.base_url,
+            credentials["client_id"],
+            credentials["client_secret"],
+            credentials["refresh_token"],
+            USER_FIELDS,
+            VIDEO_FIELDS,
+        ],
         emulator,
     )
 
@@ -126,7 +140,10 @@ def race(workdir: Path, video_count: int, **emulator_options: Any) -> tuple[Meas
         ours = connector_read(emulator, workdir)
     assert ours.videos == floor.videos == video_count, (ours.videos, floor.videos)
     for name, measured in (("bare sequential loop", floor), ("connector", ours)):
-        print(f"    {name:<20} {measured.seconds:6.2f} s  ({measured.requests} requests, {measured.http_429} x 429)")
+        print(
+            f"    {name:<20} {measured.seconds:6.2f} s  "
+            f"({measured.requests} requests, {measured.http_429} x 429)"
+        )
     return floor, ours
 
 
@@ -135,8 +152,16 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--skip-memory", action="store_true", help="skip (c), which pages 50,000 videos at 580 requests/minute (about 5 minutes)")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.benchmark",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--skip-memory",
+        action="store_true",
+        help="skip (c), which pages 50,000 videos at 580 requests/minute (about 5 minutes)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tiktok-benchmark-"))
 
@@ -148,7 +173,10 @@ def main() -> int:
     print("(b) full read of 1,000 videos, 300 ms per request, 600 requests/minute enforced")
     floor, ours = race(workdir, video_count=1_000, latency=0.3, rate_limit_per_minute=600)
     ratio_b = ours.seconds / floor.seconds
-    print(f"    ratio {ratio_b:.2f} (target <= 0.4 with zero 429s: {verdict(ratio_b <= 0.4 and ours.http_429 == 0)})\n")
+    print(
+        f"    ratio {ratio_b:.2f} "
+        f"(target <= 0.4 with zero 429s: {verdict(ratio_b <= 0.4 and ours.http_429 == 0)})\n"
+    )
 
     if args.skip_memory:
         return 0
@@ -159,7 +187,9 @@ def main() -> int:
             measured = connector_read(emulator, workdir)
         assert measured.videos == count, (measured.videos, count)
         peaks[count] = measured
-        print(f"    {count:>6} videos: peak RSS {measured.peak_rss_mib:7.1f} MiB in {measured.seconds:6.1f} s")
+        print(
+            f"    {count:>6} videos: peak RSS {measured.peak_rss_mib:7.1f} MiB in {measured.seconds:6.1f} s"
+        )
     growth = peaks[50_000].peak_rss_mib / peaks[1_000].peak_rss_mib - 1
     print(f"    growth {growth * 100:+.1f} % (target within 20 %: {verdict(abs(growth) <= 0.20)})")
     return 0

@@ -2,8 +2,9 @@
 
 Runs under the PyAirbyte virtualenv (.venv-pyairbyte, built by scripts/pyairbyte_test.sh), which is
 separate from the connector's because PyAirbyte pins its own dependency ranges. It imports nothing
-from this repository. integration_tests/test_pyairbyte.py starts the emulator, runs this script and
-asserts on its report; run that test, not this script.
+from this repository. integration_tests/test_pyairbyte.py starts the emulator, runs it from the
+repository root as ``python -m tools.pyairbyte_driver`` and asserts on its report; run that test,
+not this program.
 
 Steps, as a PyAirbyte user would take them:
 
@@ -29,13 +30,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-if not (os.environ.get("AIRBYTE_OFFLINE_MODE") and os.environ.get("DO_NOT_TRACK")):
-    # Set before importing airbyte: it reads them at import time.
-    sys.exit("set AIRBYTE_OFFLINE_MODE=1 and DO_NOT_TRACK=1: this machine cannot reach Airbyte's registry")
-
-import airbyte as ab  # noqa: E402
-from airbyte import exceptions as ab_exceptions  # noqa: E402
-
 
 def rows(cache: Any, stream: str) -> list[dict[str, Any]]:
     """The stream's rows in the cache, PyAirbyte's bookkeeping columns dropped."""
@@ -45,7 +39,15 @@ def rows(cache: Any, stream: str) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    if not (os.environ.get("AIRBYTE_OFFLINE_MODE") and os.environ.get("DO_NOT_TRACK")):
+        # Set before importing airbyte: it reads them at import time.
+        sys.exit(
+            "set AIRBYTE_OFFLINE_MODE=1 and DO_NOT_TRACK=1: this machine cannot reach Airbyte's registry"
+        )
+    import airbyte as ab
+    from airbyte import exceptions as ab_exceptions
+
+    parser = argparse.ArgumentParser(prog="python -m tools.pyairbyte_driver")
     parser.add_argument("--executable", required=True, help="the connector's console script")
     parser.add_argument("--config", required=True, help="connector config JSON")
     parser.add_argument("--workdir", required=True, help="temporary directory for the cache")
@@ -82,7 +84,8 @@ def main() -> int:
         source.validate_config(broken)
         report["steps"]["validate_config_without_client_secret"] = "accepted"
     except ab_exceptions.AirbyteConnectorValidationFailedError as error:
-        report["steps"]["validate_config_without_client_secret"] = f"rejected: {error.context.get('error_message')}"
+        reason = error.context.get("error_message") if error.context else None
+        report["steps"]["validate_config_without_client_secret"] = f"rejected: {reason}"
     timings["validate_config"] = time.monotonic() - started
 
     started = time.monotonic()

@@ -1,0 +1,165 @@
+"""manifest.yaml plus components.py, unmodified, under Airbyte's manifest-only runtime.
+
+The CDK's own CLI, ``source-declarative-manifest``, runs in .venv-manifest-only (built by
+scripts/manifest_only_env.sh), which holds the pinned CDK and nothing of this repository: the
+Connector Builder and Airbyte's ``source-declarative-manifest`` image load the connector the same
+way. Skipped only on a developer machine without that environment; under ``CI`` it must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from source_tiktok_organic.source import MANIFEST_PATH
+from testkit.catalogs import catalog_json, configured_catalog
+from testkit.connector_output import ConnectorOutput
+from testkit.console_script import run_console_script
+from testkit.secrets import assert_no_secrets, config_secrets
+from tiktok_emulator import TikTokEmulator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST_ONLY_CLI = REPO_ROOT / ".venv-manifest-only" / "bin" / "source-declarative-manifest"
+COMPONENTS_PATH = MANIFEST_PATH.with_name("components.py")
+
+RunManifestOnly = Callable[..., ConnectorOutput]
+
+
+@pytest.fixture
+def run_manifest_only(tmp_path: Path) -> RunManifestOnly:
+    if not MANIFEST_ONLY_CLI.exists():
+        message = f"{MANIFEST_ONLY_CLI} is missing: run `bash scripts/manifest_only_env.sh`."
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the manifest-only runtime test. {message}")
+        pytest.skip(message)
+
+    def run(command: str, config: dict[str, Any] | None = None, **files: Any) -> ConnectorOutput:
+        args = [command, "--manifest-path", str(MANIFEST_PATH), "--components-path", str(COMPONENTS_PATH)]
+        if config is not None:
+            path = tmp_path / f"{command}-config.json"
+            path.write_text(json.dumps(config))
+            args += ["--config", str(path)]
+        for name, content in files.items():
+            path = tmp_path / f"{command}-{name}.json"
+            path.write_text(json.dumps(content))
+            args += [f"--{name}", str(path)]
+        completed = subprocess.run(
+            [str(MANIFEST_ONLY_CLI), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=300,
+            cwd=tmp_path,
+            # The runtime refuses custom components unless the workspace allows them.
+            env={**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"},
+        )
+        return ConnectorOutput(
+            completed.stdout, completed.stderr, command=shlex.join(args), returncode=completed.returncode
+        )
+
+    return run
+
+
+def test_the_environment_holds_the_cdk_and_not_this_package() -> None:
+    if not MANIFEST_ONLY_CLI.exists():
+        pytest.skip("no .venv-manifest-only")
+    python = MANIFEST_ONLY_CLI.with_name("python")
+    probe = (
+        "import importlib.util as u; "
+        "print(u.find_spec('source_tiktok_organic') is None, u.find_spec('airbyte_cdk') is not None)"
+    )
+    completed = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd="/")
+    assert completed.stdout.split() == ["True", "True"], completed
+
+
+def test_spec_is_the_manifests_as_the_platform_reads_it(run_manifest_only: RunManifestOnly) -> None:
+    """The runtime answers `spec` with its own generic spec (the manifest arrives in the config);
+    the platform and the Connector Builder read a manifest-only connector's form from the
+    manifest's `spec` block, which must be exactly what the package serves."""
+    generic = run_manifest_only("spec")
+    package = run_console_script(["spec"])
+    manifest_spec = yaml.safe_load(MANIFEST_PATH.read_text())["spec"]
+
+    assert "__injected_declarative_manifest" in generic.spec.connectionSpecification["properties"]
+    assert package.spec.connectionSpecification == manifest_spec["connection_specification"]
+
+
+def test_check_succeeds_and_discover_offers_the_packages_streams(
+    run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    tiktok = emulator(video_count=30)
+    config = tiktok.connector_config()
+
+    check = run_manifest_only("check", config)
+    discover = run_manifest_only("discover", check.latest_config or config)
+
+    assert check.connection_status.status.value == "SUCCEEDED", check.transcript()
+    assert check.latest_config["credentials"]["refresh_token"] == tiktok.current_refresh_token
+    config_path = tmp_path / "package-config.json"
+    config_path.write_text(json.dumps(config))
+    package_streams = run_console_script(["discover", "--config", str(config_path)]).catalog.streams
+    assert [s.name for s in discover.catalog.streams] == [s.name for s in package_streams]
+
+
+def test_check_with_a_missing_scope_fails_as_a_config_problem_naming_it(
+    run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=5)
+    tiktok.add_refresh_token("basic-only", ("user.info.basic",))
+    config = tiktok.connector_config()
+    config["credentials"]["refresh_token"] = "basic-only"
+
+    check = run_manifest_only("check", config)
+
+    assert check.connection_status.status.value == "FAILED"
+    assert "missing" in check.connection_status.message
+    assert "user.info.profile" in check.connection_status.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known difference: naming every missing scope at once lives in source.py's check, which "
+    "this runtime does not run; it names the scopes of the stream that failed",
+)
+def test_check_names_every_missing_scope_at_once(
+    run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=5)
+    tiktok.add_refresh_token("basic-only", ("user.info.basic",))
+    config = tiktok.connector_config()
+    config["credentials"]["refresh_token"] = "basic-only"
+
+    message = run_manifest_only("check", config).connection_status.message or ""
+
+    assert all(scope in message for scope in ("user.info.profile", "user.info.stats", "video.list"))
+
+
+def test_full_then_incremental_read_with_rotation(
+    run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=95)
+    config = tiktok.connector_config()
+    catalog = catalog_json(configured_catalog(incremental=True))
+
+    first = run_manifest_only("read", config, catalog=catalog)
+    assert not first.errors, first.transcript()
+    assert sorted(r["id"] for r in first.records("videos")) == sorted(v["id"] for v in tiktok.videos)
+    assert len(first.records("user_info")) == 1
+    rotated = first.latest_config
+    assert rotated["credentials"]["refresh_token"] == tiktok.current_refresh_token
+
+    tiktok.invalidate_access_tokens()  # the second read must refresh with the rotated token
+    second = run_manifest_only("read", rotated, catalog=catalog, state=first.final_state)
+    assert not second.errors, second.transcript()
+    assert len(second.records("videos")) < len(first.records("videos")), "the second read is incremental"
+    assert second.latest_config["credentials"]["refresh_token"] == tiktok.current_refresh_token
+    for run in (first, second):
+        assert_no_secrets(run.text_without_emitted_configs, config_secrets(config) | config_secrets(rotated))

@@ -1,0 +1,42 @@
+"""Connector configs for runs against mocked TikTok (``tiktok_responses``), and their secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from testkit.tiktok_responses import ACCESS_TOKEN, ROTATED_REFRESH_TOKEN, SECOND_ACCESS_TOKEN
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "SECRETS", "make_config", "whole_history_config"]
+
+CLIENT_ID = "awclientkey123"
+CLIENT_SECRET = "client-secret-Zq81"
+REFRESH_TOKEN = "rft.original-refresh-token-Xk42"
+#: Every secret a mocked run handles: the config's and the tokens TikTok's mocked answers hand out.
+SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN, ACCESS_TOKEN, SECOND_ACCESS_TOKEN)
+
+# One time window from the start date to now, so a test scripts TikTok's answers in the order one
+# sequential pager asks for them; test_windows.py covers many concurrent windows.
+SINGLE_WINDOW = {"start_date": "2023-01-01T00:00:00Z", "window_days": 3650}
+
+
+def make_config(**overrides: Any) -> dict[str, Any]:
+    """Valid OAuth credentials and a single time window; ``overrides`` replace top-level keys."""
+    config: dict[str, Any] = {
+        "credentials": {
+            "auth_type": "oauth2.0",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": REFRESH_TOKEN,
+        },
+        **SINGLE_WINDOW,
+    }
+    config.update(overrides)
+    return config
+
+
+def whole_history_config(**overrides: Any) -> dict[str, Any]:
+    """A config without the single window: the history since 2014, in many windows."""
+    config = make_config(**overrides)
+    if "start_date" not in overrides:
+        del config["start_date"]
+    return config
