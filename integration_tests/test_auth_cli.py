@@ -18,8 +18,9 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -67,7 +68,7 @@ class FakeTerminal(auth_cli.Terminal):
     """The command's terminal, in memory; ``browser`` plays the user's browser."""
 
     def __init__(
-        self, emulator: TikTokEmulator, browser: Callable[[str], None], stdin_text: Optional[str] = None
+        self, emulator: TikTokEmulator, browser: Callable[[str], None], stdin_text: str | None = None
     ) -> None:
         self.pasted: list[str] = []
         stdin = _LazyStdin(self.pasted) if stdin_text is None else io.StringIO(stdin_text)

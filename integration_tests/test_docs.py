@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -43,7 +44,7 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("`", "").replace("\\|", "|")).strip()
 
 
-def leading_text(fixed_parts: list[Optional[str]]) -> Optional[str]:
+def leading_text(fixed_parts: list[str | None]) -> str | None:
     """The message's identifying words: the first fixed run long enough to mean something, cut at
     a word boundary near PREFIX_CHARS. ``None`` in ``fixed_parts`` marks an interpolation."""
     for part in fixed_parts:
@@ -96,7 +97,7 @@ def manifest_error_messages() -> list[str]:
     for node in walk(manifest()):
         template = node.get("error_message")
         if node.get("type") == "HttpResponseFilter" and isinstance(template, str):
-            parts: list[Optional[str]] = []
+            parts: list[str | None] = []
             for piece in re.split(r"(\{\{.*?\}\}|\{%.*?%\})", template, flags=re.S):
                 parts.append(None if piece.startswith(("{{", "{%")) else piece)
             text = leading_text(parts)
@@ -117,16 +118,16 @@ class _MessageFinder(ast.NodeVisitor):
             for t in n.targets
             if isinstance(t, ast.Name)
         }
-        self.messages: list[list[Optional[str]]] = []
+        self.messages: list[list[str | None]] = []
 
-    def parts(self, node: ast.AST, depth: int = 0) -> list[Optional[str]]:
+    def parts(self, node: ast.AST, depth: int = 0) -> list[str | None]:
         """The message as fixed strings and ``None`` for what is computed at run time."""
         if depth > 5:
             return [None]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return [node.value]
         if isinstance(node, ast.JoinedStr):
-            out: list[Optional[str]] = []
+            out: list[str | None] = []
             for value in node.values:
                 out.extend([value.value] if isinstance(value, ast.Constant) else [None])
             return out

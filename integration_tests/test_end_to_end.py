@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from airbyte_cdk.models import FailureType, Status, Type
@@ -36,7 +37,9 @@ def assert_no_secret_leaked(run: ConnectorOutput, emulator: TikTokEmulator, *ext
     assert_no_secrets(run.text_without_emitted_configs, secrets)
 
 
-def test_spec_check_discover_read(run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]) -> None:
+def test_spec_check_discover_read(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
     tiktok = emulator(video_count=95, rotate_refresh_tokens=False)
     config = tiktok.connector_config()
 
@@ -58,7 +61,9 @@ def test_spec_check_discover_read(run_connector: Callable[..., ConnectorOutput],
     assert_every_video_exactly_once(read, tiktok)
     by_id = {record["id"]: record for record in read.records("videos")}
     newest = by_id[tiktok.videos[0]["id"]]
-    assert newest == {**tiktok.videos[0], "created_at": newest["created_at"]}, "TikTok's fields and values kept"
+    assert newest == {**tiktok.videos[0], "created_at": newest["created_at"]}, (
+        "TikTok's fields and values kept"
+    )
     assert not read.errors
     assert_no_secret_leaked(read, tiktok)
 
@@ -70,8 +75,12 @@ FAULTS = {
     "503": [FaultRule("http_503", every=3)],
     "dropped-connection": [FaultRule("drop_connection", endpoint=VIDEO_LIST, after=1, times=4)],
     "access-token-dies": [FaultRule("access_token_invalid", endpoint=VIDEO_LIST, after=2, times=1)],
-    "internal-error-in-200": [FaultRule("error_in_200", endpoint=VIDEO_LIST, after=1, times=1, error_code="internal_error")],
-    "rate-limit-in-200": [FaultRule("error_in_200", endpoint=VIDEO_LIST, after=3, times=1, error_code="rate_limit_exceeded")],
+    "internal-error-in-200": [
+        FaultRule("error_in_200", endpoint=VIDEO_LIST, after=1, times=1, error_code="internal_error")
+    ],
+    "rate-limit-in-200": [
+        FaultRule("error_in_200", endpoint=VIDEO_LIST, after=3, times=1, error_code="rate_limit_exceeded")
+    ],
     "short-pages": [FaultRule("short_page", every=1)],
     "token-endpoint-503": [FaultRule("http_503", endpoint="/v2/oauth/token/", times=1)],
 }
@@ -79,7 +88,9 @@ FAULTS = {
 
 @pytest.mark.parametrize("faults", list(FAULTS.values()), ids=list(FAULTS))
 def test_a_sync_under_faults_delivers_every_video_exactly_once(
-    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator], faults: list[FaultRule]
+    run_connector: Callable[..., ConnectorOutput],
+    emulator: Callable[..., TikTokEmulator],
+    faults: list[FaultRule],
 ) -> None:
     tiktok = emulator(video_count=130, posting_pattern="clustered", faults=faults)
 
@@ -114,7 +125,8 @@ def test_access_tokens_that_die_early_are_refreshed(
 def test_tiktoks_rate_limit_is_waited_out(
     run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
 ) -> None:
-    """Another client spent most of TikTok's minute: its 429s are waited out, nothing is lost."""
+    """Another client spent most of TikTok's minute: TikTok's window is really full, its 429s say
+    how long until it frees up (Retry-After), and that long is waited out; nothing is lost."""
     tiktok = emulator(video_count=60, rate_limit_per_minute=2)
 
     run = run_connector("read", tiktok.connector_config(window_days=3650), configured_catalog("videos"))
@@ -122,8 +134,29 @@ def test_tiktoks_rate_limit_is_waited_out(
     assert not run.errors, run.errors
     assert_every_video_exactly_once(run, tiktok)
     assert tiktok.rate_limited >= 1, "the limit was really hit"
-    # TikTok's own Retry-After (the rest of its window) is honoured, however long.
-    assert 30 <= run.seconds < 200
+    # The sync needs more than the window's 2 requests, so it lasts until the window frees up (TikTok's
+    # Retry-After, honoured however long), and each 429 costs one such wait.
+    assert 55 <= run.seconds < 200
+
+
+def test_a_429_without_retry_after_pauses_only_that_request_for_a_minute(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """Without Retry-After the throttled request waits a minute, the longest TikTok's sliding window
+    takes to free up; the other windows' requests keep their pace meanwhile."""
+    tiktok = emulator(video_count=200, faults=[FaultRule("http_429", endpoint=VIDEO_LIST, after=2, times=1)])
+
+    run = run_connector("read", tiktok.connector_config(window_days=30), configured_catalog("videos"))
+
+    assert not run.errors, run.errors
+    assert_every_video_exactly_once(run, tiktok)
+    assert tiktok.rate_limited == 1
+    assert 60 <= run.seconds < 100, "one minute's wait, once"
+    emitted_at = [message.record.emitted_at for message in run.of_type(Type.RECORD)]
+    late = [at for at in emitted_at if at - min(emitted_at) > 30_000]
+    # Only the throttled window's videos wait for the minute (a budget that treated the whole
+    # endpoint's minute as spent would hold back every window after the 429).
+    assert 0 < len(late) < len(emitted_at) / 2, f"{len(late)} of {len(emitted_at)} videos after the minute"
 
 
 def test_a_short_retry_after_is_honoured_without_pausing_for_a_minute(
@@ -149,7 +182,9 @@ def test_a_repeated_cursor_ends_the_sync_without_duplicates(
 ) -> None:
     tiktok = emulator(video_count=100, faults=[FaultRule("repeat_cursor", after=2, times=1000)])
 
-    run = run_connector("read", tiktok.connector_config(num_workers=2), configured_catalog("videos"), timeout=120)
+    run = run_connector(
+        "read", tiktok.connector_config(num_workers=2), configured_catalog("videos"), timeout=120
+    )
 
     ids = [record["id"] for record in run.records("videos")]
     assert len(ids) == len(set(ids)), "no duplicates"
@@ -220,7 +255,9 @@ def test_check_answers_within_a_minute_when_api_base_url_is_unreachable(
         closed_port = probe.getsockname()[1]
     tiktok = emulator()
 
-    check = run_connector("check", tiktok.connector_config(api_base_url=f"http://127.0.0.1:{closed_port}"), timeout=90)
+    check = run_connector(
+        "check", tiktok.connector_config(api_base_url=f"http://127.0.0.1:{closed_port}"), timeout=90
+    )
 
     assert check.seconds < 60
     status = check.connection_status
@@ -228,7 +265,9 @@ def test_check_answers_within_a_minute_when_api_base_url_is_unreachable(
     assert "Could not reach TikTok's token endpoint" in status.message
 
 
-def test_a_config_that_is_not_json_gets_a_trace_not_a_traceback(run_connector: Callable[..., ConnectorOutput], tmp_path: Any) -> None:
+def test_a_config_that_is_not_json_gets_a_trace_not_a_traceback(
+    run_connector: Callable[..., ConnectorOutput], tmp_path: Any
+) -> None:
     run = run_connector("check", None)  # no --config at all
     assert run.returncode != 0
     broken = tmp_path / "broken.json"
@@ -246,7 +285,9 @@ def test_windows_are_read_concurrently_and_each_video_once(
 ) -> None:
     tiktok = emulator(video_count=400, posting_pattern="clustered", latency=0.05)
 
-    run = run_connector("read", tiktok.connector_config(window_days=30, num_workers=8), configured_catalog("videos"))
+    run = run_connector(
+        "read", tiktok.connector_config(window_days=30, num_workers=8), configured_catalog("videos")
+    )
 
     assert not run.errors, run.errors
     assert_every_video_exactly_once(run, tiktok)

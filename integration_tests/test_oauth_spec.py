@@ -17,9 +17,10 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import airbyte_cdk
@@ -64,7 +65,9 @@ def run_entrypoint(args: list[str]) -> ConnectorOutput:
     from source_tiktok_organic.run import _create_source
 
     entrypoint = AirbyteEntrypoint(_create_source(args))
-    return ConnectorOutput("\n".join(entrypoint.run(AirbyteEntrypoint.parse_args(args))), command=" ".join(args))
+    return ConnectorOutput(
+        "\n".join(entrypoint.run(AirbyteEntrypoint.parse_args(args))), command=" ".join(args)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +94,7 @@ def connector_input(oauth: dict[str, Any]) -> dict[str, Any]:
     return oauth["oauth_connector_input_specification"]
 
 
-def spec_field(
-    connection_specification: Mapping[str, Any], path: Sequence[str]
-) -> Optional[Mapping[str, Any]]:
+def spec_field(connection_specification: Mapping[str, Any], path: Sequence[str]) -> Mapping[str, Any] | None:
     """The JSON schema of the config field at ``path``, or None if the spec has no such field."""
     node: Mapping[str, Any] = connection_specification
     for name in path:
@@ -254,7 +255,7 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 def run_platform_flow(
-    connector_input: Mapping[str, Any], emulator: TikTokEmulator, challenge: Optional[str] = None
+    connector_input: Mapping[str, Any], emulator: TikTokEmulator, challenge: str | None = None
 ) -> dict[str, Any]:
     """Consent URL -> (auto-consent) -> redirect -> token request, as the platform does them.
 

@@ -16,16 +16,17 @@ import json
 import logging
 import re
 import shlex
-import tomllib
 import uuid
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pydantic
 import pytest
+import tomllib
 import yaml
-from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 import ConnectorMetadataDefinitionV0
+from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 import (
+    ConnectorMetadataDefinitionV0,
+)
 from packaging.specifiers import SpecifierSet
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,9 @@ def test_one_version_everywhere() -> None:
     label = final_labels().get("io.airbyte.version")
     assert re.fullmatch(SEMVER, VERSION), f"pyproject.toml version {VERSION!r} is not semver"
     assert METADATA["dockerImageTag"] == VERSION, "metadata.yaml dockerImageTag != pyproject.toml version"
-    assert label == VERSION, f"Dockerfile LABEL io.airbyte.version={label!r} != pyproject.toml version {VERSION}"
+    assert label == VERSION, (
+        f"Dockerfile LABEL io.airbyte.version={label!r} != pyproject.toml version {VERSION}"
+    )
 
 
 def test_installed_distribution_is_this_version() -> None:
@@ -124,6 +127,7 @@ def test_image_name_label_is_the_registry_repository() -> None:
 # --------------------------------------------------------------------------------------------
 # metadata.yaml: what Airbyte's registry requires
 # --------------------------------------------------------------------------------------------
+
 
 def test_metadata_matches_the_registry_model() -> None:
     """Airbyte's own model of metadata.yaml: required fields, allowed values, no unknown field."""
@@ -161,7 +165,9 @@ def test_metadata_follows_the_registry_validators() -> None:
     if major > 0 and minor == 0 and patch == 0:
         breaking = METADATA.get("releases", {}).get("breakingChanges", {})
         assert VERSION in breaking, f"major version {VERSION} needs a releases.breakingChanges entry"
-    assert "-rc." not in METADATA["dockerImageTag"] or METADATA.get("releases", {}).get("rolloutConfiguration")
+    assert "-rc." not in METADATA["dockerImageTag"] or METADATA.get("releases", {}).get(
+        "rolloutConfiguration"
+    )
 
 
 def test_metadata_points_at_files_that_exist() -> None:
@@ -192,18 +198,25 @@ def test_dockerfile_base_image_is_an_official_slim_python_build_argument() -> No
     first = INSTRUCTIONS[0]
     assert first[0] == "ARG", "ARG BASE_IMAGE must come before the first FROM (it is used by every FROM)"
     default = key_values(first[1]).get("BASE_IMAGE")
-    match = re.fullmatch(r"(?:docker\.io/(?:library/)?)?python:(3\.\d+)-slim(?:-[a-z]+)?(?:@sha256:[0-9a-f]{64})?", default or "")
+    match = re.fullmatch(
+        r"(?:docker\.io/(?:library/)?)?python:(3\.\d+)-slim(?:-[a-z]+)?(?:@sha256:[0-9a-f]{64})?",
+        default or "",
+    )
     assert match, f"BASE_IMAGE default {default!r} is not an official slim Python image"
-    assert match.group(1) in SpecifierSet(PYPROJECT["project"]["requires-python"]), "base Python outside requires-python"
+    assert match.group(1) in SpecifierSet(PYPROJECT["project"]["requires-python"]), (
+        "base Python outside requires-python"
+    )
     froms = [arguments.split()[0] for keyword, arguments in INSTRUCTIONS if keyword == "FROM"]
-    assert froms and all(image == "${BASE_IMAGE}" for image in froms), f"every stage builds FROM ${{BASE_IMAGE}}: {froms}"
+    assert froms and all(image == "${BASE_IMAGE}" for image in froms), (
+        f"every stage builds FROM ${{BASE_IMAGE}}: {froms}"
+    )
 
 
 def test_dockerfile_is_multi_stage_and_installs_only_the_package() -> None:
     assert len(STAGES) >= 2, "a build stage and a runtime stage"
-    assert any(
-        kw == "COPY" and arguments.startswith("--from=") for kw, arguments in FINAL_STAGE
-    ), "the runtime stage copies the built environment from the build stage"
+    assert any(kw == "COPY" and arguments.startswith("--from=") for kw, arguments in FINAL_STAGE), (
+        "the runtime stage copies the built environment from the build stage"
+    )
     runs = " ".join(arguments for kw, arguments in INSTRUCTIONS if kw == "RUN")
     assert "pip install" in runs
     for dev in ("[dev]", "pytest", "requests-mock", "requirements-dev", "--editable", "pip install -e"):
@@ -219,7 +232,7 @@ def test_dockerfile_runs_as_a_non_root_user() -> None:
     assert user not in ("root", "0"), f"USER {user}"
     # The USER instruction is the last one that changes the user, after the code is installed.
     last_user = max(i for i, (kw, _) in enumerate(FINAL_STAGE) if kw == "USER")
-    assert all(kw not in ("RUN", "COPY", "ADD") for kw, _ in FINAL_STAGE[last_user + 1:]), (
+    assert all(kw not in ("RUN", "COPY", "ADD") for kw, _ in FINAL_STAGE[last_user + 1 :]), (
         "nothing is installed after switching to the unprivileged user (the code stays root-owned)"
     )
 
@@ -234,7 +247,9 @@ def test_dockerfile_entrypoint_is_the_console_script() -> None:
     assert shlex.split(final_env().get("AIRBYTE_ENTRYPOINT", "")) == entrypoint, (
         "AIRBYTE_ENTRYPOINT (what Airbyte runs) must equal ENTRYPOINT (what docker run runs)"
     )
-    assert "CMD" not in {kw for kw, _ in FINAL_STAGE}, "no default command: spec/check/discover/read are required"
+    assert "CMD" not in {kw for kw, _ in FINAL_STAGE}, (
+        "no default command: spec/check/discover/read are required"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,7 +276,7 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
             out += "[^/]"
         elif char == "[":
             end = pattern.index("]", i)
-            out += "[" + pattern[i + 1:end].replace("!", "^", 1) + "]"
+            out += "[" + pattern[i + 1 : end].replace("!", "^", 1) + "]"
             i = end
         else:
             out += re.escape(char)

@@ -25,7 +25,9 @@ from testkit.secrets import assert_no_secrets
 from tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PYAIRBYTE_PYTHON = Path(os.environ.get("PYAIRBYTE_PYTHON") or REPO_ROOT / ".venv-pyairbyte" / "bin" / "python")
+PYAIRBYTE_PYTHON = Path(
+    os.environ.get("PYAIRBYTE_PYTHON") or REPO_ROOT / ".venv-pyairbyte" / "bin" / "python"
+)
 # Run as a module from the repository root, where the tools package is importable.
 DRIVER = "tools.pyairbyte_driver"
 VIDEO_COUNT = 57  # two full pages and a short one
@@ -35,7 +37,9 @@ VIDEO_COUNT = 57  # two full pages and a short one
 def pyairbyte_python() -> Path:
     if PYAIRBYTE_PYTHON.exists():
         return PYAIRBYTE_PYTHON
-    message = f"{PYAIRBYTE_PYTHON} does not exist: run scripts/pyairbyte_test.sh to build it and run this test"
+    message = (
+        f"{PYAIRBYTE_PYTHON} does not exist: run scripts/pyairbyte_test.sh to build it and run this test"
+    )
     if os.environ.get("CI"):
         pytest.fail(f"CI must run the PyAirbyte test. {message}")
     pytest.skip(message)
@@ -61,13 +65,23 @@ def outcome(pyairbyte_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
         report_path = workdir / "report.json"
         completed = subprocess.run(
             [
-                str(pyairbyte_python), "-m", DRIVER,
-                "--executable", str(console_script()),
-                "--config", str(workdir / "config.json"),
-                "--workdir", str(workdir),
-                "--report", str(report_path),
+                str(pyairbyte_python),
+                "-m",
+                DRIVER,
+                "--executable",
+                str(console_script()),
+                "--config",
+                str(workdir / "config.json"),
+                "--workdir",
+                str(workdir),
+                "--report",
+                str(report_path),
             ],
-            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=600,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            timeout=600,
         )
         assert completed.returncode == 0 and report_path.exists(), (
             f"the PyAirbyte driver failed (exit {completed.returncode}):\n"
@@ -107,7 +121,9 @@ def test_user_info_in_the_cache(outcome: dict) -> None:
     records = outcome["report"]["first_read"]["records"]["user_info"]
     assert len(records) == 1
     user, expected = records[0], outcome["user"]
-    assert {field: user.get(field) for field in USER_FIELD_SCOPES} == {f: expected.get(f) for f in USER_FIELD_SCOPES}
+    assert {field: user.get(field) for field in USER_FIELD_SCOPES} == {
+        f: expected.get(f) for f in USER_FIELD_SCOPES
+    }
     assert user["display_name"] == expected["display_name"]  # non-ASCII survives DuckDB
     assert user["likes_count"] == expected["likes_count"] > 2**31  # a BIGINT column
 
@@ -119,7 +135,9 @@ def test_every_video_in_the_cache(outcome: dict) -> None:
     assert sorted(r["id"] for r in records) == sorted(expected)  # string ids, no precision lost
     for record in records:
         served = expected[record["id"]]
-        assert {f: record.get(f) for f in VIDEO_FIELDS} == {f: served.get(f) for f in VIDEO_FIELDS}, record["id"]
+        assert {f: record.get(f) for f in VIDEO_FIELDS} == {f: served.get(f) for f in VIDEO_FIELDS}, record[
+            "id"
+        ]
     newest = max(records, key=lambda r: r["create_time"])
     if "created_at" in newest:
         created = datetime.fromisoformat(newest["created_at"].replace("Z", "+00:00"))

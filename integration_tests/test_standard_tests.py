@@ -7,12 +7,10 @@ are skipped (integration_tests/conftest.py says why): scripts/image_test.sh cove
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-
 from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
+
 from source_tiktok_organic.source import SourceTikTokOrganic
 
 pytestmark = pytest.mark.usefixtures("acceptance_emulator")

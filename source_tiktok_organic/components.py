@@ -29,7 +29,6 @@ from airbyte_cdk.sources.declarative.auth.oauth import (
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
@@ -272,40 +271,6 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
             internal_message=f"Token refresh failed with HTTP {status_code}: {code}",
             failure_type=failure_type,
         )
-
-
-class RateLimitWindowBackoff(BackoffStrategy):
-    """Waits out TikTok's one-minute window after a rate limit that says nothing about how long.
-
-    Why not plain YAML: the CDK asks every backoff strategy about every retryable response, and the
-    first answer wins, so a ``ConstantBackoffStrategy`` would make server errors wait a minute too.
-    This one answers for rate limits only (HTTP 429, or ``rate_limit_exceeded`` in any status) and
-    leaves the rest to the exponential strategy after it. It sits after ``WaitTimeFromHeader``, so a
-    ``Retry-After`` TikTok sends is honoured as given, however short.
-    """
-
-    def __init__(self, window_seconds: float = 60.0, **_: Any) -> None:
-        self.window_seconds = float(window_seconds)
-
-    def backoff_time(
-        self,
-        response_or_exception: requests.Response | requests.RequestException | None,
-        attempt_count: int,
-    ) -> float | None:
-        if isinstance(response_or_exception, requests.Response) and _is_rate_limited(response_or_exception):
-            return self.window_seconds
-        return None
-
-
-def _is_rate_limited(response: requests.Response) -> bool:
-    if response.status_code == 429:
-        return True
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    error = body.get("error") if isinstance(body, dict) else None
-    return isinstance(error, dict) and error.get("code") == "rate_limit_exceeded"
 
 
 @dataclass

@@ -17,8 +17,8 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
-from source_tiktok_organic.cdk_internals import check_failure_reason
 from source_tiktok_organic import components
+from source_tiktok_organic.cdk_internals import check_failure_reason
 from source_tiktok_organic.components import REAUTHENTICATE_HINT, token_refresh_session
 from source_tiktok_organic.tiktok_protocol import API_BASE_URL, REQUIRED_SCOPES, REVIEWED_SCOPES
 

@@ -59,12 +59,20 @@ def test_check_names_every_missing_scope(
     requests_mock.get(
         USER_INFO_URL,
         status_code=400,
-        json=envelope({}, "scope_permission_missed", "The user did not authorize the scope required for completing this request."),
+        json=envelope(
+            {},
+            "scope_permission_missed",
+            "The user did not authorize the scope required for completing this request.",
+        ),
     )
     requests_mock.post(
         VIDEO_LIST_URL,
         status_code=401,
-        json=envelope({}, "scope_not_authorized", "The user did not authorize the scope required for completing this request."),
+        json=envelope(
+            {},
+            "scope_not_authorized",
+            "The user did not authorize the scope required for completing this request.",
+        ),
     )
 
     run = run_connector("check", make_config())

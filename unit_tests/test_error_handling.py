@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import requests
+from airbyte_cdk.models import FailureType
 
 from testkit.catalogs import configured_catalog
 from testkit.configs import make_config
@@ -32,14 +33,22 @@ def ids(run: Any) -> list[str]:
     return [r["id"] for r in run.records("videos")]
 
 
-def test_access_token_invalid_mid_sync_refreshes_once_and_retries(run_connector: Any, requests_mock: Any) -> None:
+def test_access_token_invalid_mid_sync_refreshes_once_and_retries(
+    run_connector: Any, requests_mock: Any
+) -> None:
     token = requests_mock.post(
         TOKEN_URL,
-        [{"json": token_body(access_token=ACCESS_TOKEN)}, {"json": token_body(access_token=SECOND_ACCESS_TOKEN, refresh_token="rft.third")}],
+        [
+            {"json": token_body(access_token=ACCESS_TOKEN)},
+            {"json": token_body(access_token=SECOND_ACCESS_TOKEN, refresh_token="rft.third")},
+        ],
     )
     responses = [
         (200, PAGE_ONE),
-        (401, envelope({}, "access_token_invalid", "The access token is invalid or not found in the request.")),
+        (
+            401,
+            envelope({}, "access_token_invalid", "The access token is invalid or not found in the request."),
+        ),
         (200, PAGE_TWO),
     ]
     sent_tokens: list[str] = []
@@ -69,10 +78,11 @@ def test_access_token_invalid_mid_sync_refreshes_once_and_retries(run_connector:
     [
         ({"status_code": 429, "headers": {"Retry-After": "1"}}, 1.0),
         ({"status_code": 429, "headers": {"Retry-After": "7"}}, 7.0),
-        ({"status_code": 429}, 60.0),  # no Retry-After: the rest of TikTok's one-minute window
+        ({"status_code": 429, "headers": {"Retry-After": "599"}}, 599.0),  # just under the cap
+        ({"status_code": 429}, 60.0),  # no Retry-After: a minute, TikTok's sliding window
         ({"status_code": 200, "json": envelope({}, "rate_limit_exceeded", "Too many requests.")}, 60.0),
     ],
-    ids=["retry-after-1", "retry-after-7", "no-retry-after", "rate-limit-in-200"],
+    ids=["retry-after-1", "retry-after-7", "retry-after-599", "no-retry-after", "rate-limit-in-200"],
 )
 def test_rate_limit_waits_then_retries(
     run_connector: Any,
@@ -91,6 +101,54 @@ def test_rate_limit_waits_then_retries(
     assert videos.call_count == 3
     # That one wait (the CDK adds a second to a wait a strategy names), not also a budget pause.
     assert recorded_sleeps == [expected_wait + 1]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status_code": 500, "json": envelope({}, "internal_error", "Something went wrong.")},
+        # TikTok saying "now": not a minute, only the first steps of the exponential backoff.
+        {
+            "status_code": 429,
+            "headers": {"Retry-After": "0"},
+            "json": envelope({}, "rate_limit_exceeded", "Too many requests."),
+        },
+        # Not TikTok's envelope (a proxy's 429, say): nothing says TikTok's window is full.
+        {"status_code": 429, "text": "Too Many Requests"},
+    ],
+    ids=["500", "429-retry-after-0", "429-not-tiktoks"],
+)
+def test_errors_that_name_no_wait_back_off_exponentially_not_for_a_minute(
+    run_connector: Any, requests_mock: Any, recorded_sleeps: list[float], failure: dict[str, Any]
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body())
+    videos = requests_mock.post(VIDEO_LIST_URL, [{"json": PAGE_ONE}, failure, failure, {"json": PAGE_TWO}])
+
+    run = run_connector("read", make_config(), configured_catalog("videos"))
+
+    assert ids(run) == ALL_IDS
+    assert videos.call_count == 4
+    assert recorded_sleeps == [2 + 1, 4 + 1]  # 2 s, then 4 s (plus the CDK's second each)
+
+
+@pytest.mark.parametrize("retry_after", ["600", "3600"])
+def test_a_retry_after_of_ten_minutes_or_more_stops_the_stream_instead_of_waiting(
+    run_connector: Any, requests_mock: Any, recorded_sleeps: list[float], retry_after: str
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body())
+    throttled = {
+        "status_code": 429,
+        "headers": {"Retry-After": retry_after},
+        "json": envelope({}, "rate_limit_exceeded", "Too many requests."),
+    }
+    videos = requests_mock.post(VIDEO_LIST_URL, [{"json": PAGE_ONE}, throttled, {"json": PAGE_TWO}])
+
+    run = run_connector("read", make_config(), configured_catalog("videos"))
+
+    assert recorded_sleeps == [], "neither that wait nor a shorter one instead"
+    assert videos.call_count == 2
+    [refusal] = [error for error in run.errors if error.failure_type == FailureType.transient_error]
+    assert "longer than the connector is allowed to wait" in refusal.message
 
 
 @pytest.mark.parametrize(
@@ -122,7 +180,9 @@ def test_persistent_server_errors_eventually_fail_the_stream(
     run_connector: Any, requests_mock: Any, recorded_sleeps: list[float]
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body())
-    requests_mock.post(VIDEO_LIST_URL, status_code=500, json=envelope({}, "internal_error", "Something went wrong."))
+    requests_mock.post(
+        VIDEO_LIST_URL, status_code=500, json=envelope({}, "internal_error", "Something went wrong.")
+    )
 
     run = run_connector("read", make_config(), configured_catalog("videos"))
 
@@ -144,7 +204,11 @@ def test_other_tiktok_errors_fail_with_code_message_and_log_id(
     run = run_connector("read", make_config(), configured_catalog("videos"))
 
     messages = " ".join(error.message for error in run.errors)
-    assert "invalid_params" in messages and "The max_count is invalid." in messages and "20261122LOG999" in messages
+    assert (
+        "invalid_params" in messages
+        and "The max_count is invalid." in messages
+        and "20261122LOG999" in messages
+    )
     assert videos.call_count == 1, "a request TikTok called invalid is not retried"
     assert ids(run) == []
 
@@ -157,7 +221,9 @@ def test_missing_scope_during_a_sync_is_a_config_error_naming_the_scope(
     run_connector: Any, requests_mock: Any, code: str, scopes: str
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body())
-    requests_mock.post(VIDEO_LIST_URL, status_code=401, json=envelope({}, code, "The user did not authorize the scope."))
+    requests_mock.post(
+        VIDEO_LIST_URL, status_code=401, json=envelope({}, code, "The user did not authorize the scope.")
+    )
 
     run = run_connector("read", make_config(), configured_catalog("videos"))
 
@@ -167,7 +233,9 @@ def test_missing_scope_during_a_sync_is_a_config_error_naming_the_scope(
 
 def test_user_info_scope_error_names_the_user_scopes(run_connector: Any, requests_mock: Any) -> None:
     requests_mock.post(TOKEN_URL, json=token_body())
-    requests_mock.get(USER_INFO_URL, status_code=400, json=envelope({}, "scope_permission_missed", "Missing scope."))
+    requests_mock.get(
+        USER_INFO_URL, status_code=400, json=envelope({}, "scope_permission_missed", "Missing scope.")
+    )
 
     run = run_connector("read", make_config(), configured_catalog("user_info"))
 
@@ -175,7 +243,9 @@ def test_user_info_scope_error_names_the_user_scopes(run_connector: Any, request
     assert "user.info.basic, user.info.profile and user.info.stats" in error.message
 
 
-def test_a_response_that_is_not_tiktoks_envelope_is_a_config_error(run_connector: Any, requests_mock: Any) -> None:
+def test_a_response_that_is_not_tiktoks_envelope_is_a_config_error(
+    run_connector: Any, requests_mock: Any
+) -> None:
     requests_mock.post(TOKEN_URL, json=token_body())
     requests_mock.get(USER_INFO_URL, status_code=200, text="<html>Welcome to nginx</html>")
 
@@ -189,7 +259,11 @@ def test_a_response_that_is_not_tiktoks_envelope_is_a_config_error(run_connector
 @pytest.mark.parametrize(
     "body",
     [
-        {"error": "invalid_grant", "error_description": "Refresh token is invalid or expired.", "log_id": "L2"},
+        {
+            "error": "invalid_grant",
+            "error_description": "Refresh token is invalid or expired.",
+            "log_id": "L2",
+        },
         {"access_token": None, "expires_in": 86400, "refresh_token": None},
         {"message": "unexpected"},
     ],
@@ -205,7 +279,9 @@ def test_token_endpoint_answering_200_without_a_token_never_sends_bearer_none(
 
     assert api.call_count == 0
     assert run.errors
-    assert all(c["credentials"].get("access_token") for c in run.emitted_configs), "a null token is never persisted"
+    assert all(c["credentials"].get("access_token") for c in run.emitted_configs), (
+        "a null token is never persisted"
+    )
     assert not any("Bearer None" in str(r.headers) for r in requests_mock.request_history)
 
 
@@ -214,7 +290,11 @@ def test_token_endpoint_outage_is_retried_before_the_sync_goes_on(
 ) -> None:
     token = requests_mock.post(
         TOKEN_URL,
-        [{"status_code": 503, "text": "busy"}, {"exc": requests.exceptions.ConnectionError("reset")}, {"json": token_body()}],
+        [
+            {"status_code": 503, "text": "busy"},
+            {"exc": requests.exceptions.ConnectionError("reset")},
+            {"json": token_body()},
+        ],
     )
     requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
 

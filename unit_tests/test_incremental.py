@@ -18,7 +18,9 @@ def history_config(**overrides: Any) -> dict[str, Any]:
     return whole_history_config(window_days=30, **overrides)
 
 
-def first_sync(run_connector: Any, requests_mock: Any, videos: list[dict[str, Any]], **config: Any) -> tuple[Any, FakeVideoList]:
+def first_sync(
+    run_connector: Any, requests_mock: Any, videos: list[dict[str, Any]], **config: Any
+) -> tuple[Any, FakeVideoList]:
     mock_token_ok(requests_mock)
     tiktok = FakeVideoList(videos)
     requests_mock.post(VIDEO_LIST_URL, json=tiktok)
@@ -26,7 +28,9 @@ def first_sync(run_connector: Any, requests_mock: Any, videos: list[dict[str, An
     return run, tiktok
 
 
-def test_first_sync_reads_everything_and_saves_the_newest_create_time(run_connector: Any, requests_mock: Any) -> None:
+def test_first_sync_reads_everything_and_saves_the_newest_create_time(
+    run_connector: Any, requests_mock: Any
+) -> None:
     videos = posting_history("daily", 150)
 
     run, _ = first_sync(run_connector, requests_mock, videos)
@@ -37,7 +41,9 @@ def test_first_sync_reads_everything_and_saves_the_newest_create_time(run_connec
     assert int(state["stream"]["stream_state"]["create_time"]) == NEWEST
 
 
-def test_second_sync_reads_new_videos_and_refreshes_the_lookback_window(run_connector: Any, requests_mock: Any) -> None:
+def test_second_sync_reads_new_videos_and_refreshes_the_lookback_window(
+    run_connector: Any, requests_mock: Any
+) -> None:
     old = posting_history("daily", 300)
     first, first_tiktok = first_sync(run_connector, requests_mock, old)
     state = first.final_state
@@ -47,18 +53,25 @@ def test_second_sync_reads_new_videos_and_refreshes_the_lookback_window(run_conn
     second_tiktok = FakeVideoList(new + refreshed)
     requests_mock.post(VIDEO_LIST_URL, json=second_tiktok)
 
-    second = run_connector("read", history_config(lookback_days=10), configured_catalog("videos", incremental=True), state=state)
+    second = run_connector(
+        "read", history_config(lookback_days=10), configured_catalog("videos", incremental=True), state=state
+    )
 
     got = {r["id"]: r for r in second.records("videos")}
     within_lookback = {v["id"] for v in refreshed if v["create_time"] >= NEWEST - 10 * DAY}
     assert {v["id"] for v in new} <= set(got)
     assert set(got) - {v["id"] for v in new} == within_lookback
-    assert all(got[i]["view_count"] == next(v for v in refreshed if v["id"] == i)["view_count"] for i in within_lookback)
+    assert all(
+        got[i]["view_count"] == next(v for v in refreshed if v["id"] == i)["view_count"]
+        for i in within_lookback
+    )
     windows_since_lookback = math.ceil((time.time() - (NEWEST - 10 * DAY)) / (30 * DAY))
     assert len(second_tiktok.cursors) <= windows_since_lookback + 1, "only windows after state minus lookback"
     assert min(second_tiktok.cursors) > (NEWEST - 10 * DAY) * 1000
     assert len(first_tiktok.cursors) > 100
-    assert int(second.final_state[0]["stream"]["stream_state"]["create_time"]) == max(v["create_time"] for v in new)
+    assert int(second.final_state[0]["stream"]["stream_state"]["create_time"]) == max(
+        v["create_time"] for v in new
+    )
 
 
 def test_zero_lookback_reads_only_new_videos(run_connector: Any, requests_mock: Any) -> None:
@@ -67,7 +80,12 @@ def test_zero_lookback_reads_only_new_videos(run_connector: Any, requests_mock: 
     new = [video(2000, NEWEST + 60)]
     requests_mock.post(VIDEO_LIST_URL, json=FakeVideoList(new + old))
 
-    second = run_connector("read", history_config(lookback_days=0), configured_catalog("videos", incremental=True), state=first.final_state)
+    second = run_connector(
+        "read",
+        history_config(lookback_days=0),
+        configured_catalog("videos", incremental=True),
+        state=first.final_state,
+    )
 
     ids = {r["id"] for r in second.records("videos")}
     assert new[0]["id"] in ids

@@ -14,6 +14,7 @@ from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer impo
     ManifestComponentTransformer,
 )
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+from jsonschema.exceptions import ValidationError
 
 from source_tiktok_organic.source import MANIFEST_PATH, SourceTikTokOrganic
 from testkit.configs import make_config
@@ -37,7 +38,7 @@ def test_manifest_validates_against_the_cdk_schema(resolved_manifest: dict[str, 
 
 def test_invalid_manifest_is_rejected(resolved_manifest: dict[str, Any]) -> None:
     broken = dict(resolved_manifest, check={"type": "CheckStream", "stream_names": "user_info"})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         validate_manifest(broken, get_declarative_component_schema())
 
 

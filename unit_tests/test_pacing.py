@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 import requests
-
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
+
 from source_tiktok_organic.source import SourceTikTokOrganic
 from testkit.configs import make_config
 from testkit.tiktok_responses import USER_INFO_URL, VIDEO_LIST_URL
@@ -51,16 +51,21 @@ def test_the_default_keeps_a_margin_below_tiktoks_600() -> None:
         budget.acquire_call(request_to(VIDEO_LIST_URL), block=False)
 
 
-@pytest.mark.parametrize("retry_after", ["1", None])
-def test_a_429_from_tiktok_leaves_the_pace_to_the_error_handler(retry_after: str | None) -> None:
-    """A 429 is waited out as TikTok's Retry-After says (test_error_handling.py), so it must not
-    also make the budget treat the endpoint's whole minute as spent."""
-    budget = budget_for(make_config())
+@pytest.mark.parametrize("retry_after", ["1", None], ids=["retry-after-1", "no-retry-after"])
+def test_a_429_from_tiktok_neither_blocks_the_budget_nor_lifts_its_pace(retry_after: str | None) -> None:
+    """A 429 is the error handler's to wait out, as long as TikTok's Retry-After says and no longer
+    (test_error_handling.py): the budget does not also treat the endpoint's minute as spent, and
+    the connector's own pace stays what was configured."""
+    budget = budget_for(make_config(requests_per_minute=3))
     throttled = requests.Response()
     throttled.status_code = 429
     if retry_after:
         throttled.headers["Retry-After"] = retry_after
 
+    budget.acquire_call(request_to(VIDEO_LIST_URL), block=False)
     budget.update_from_response(request_to(VIDEO_LIST_URL), throttled)
 
-    budget.acquire_call(request_to(VIDEO_LIST_URL), block=False)
+    for _ in range(2):  # the rest of the minute's 3, at once
+        budget.acquire_call(request_to(VIDEO_LIST_URL), block=False)
+    with pytest.raises(CallRateLimitHit):
+        budget.acquire_call(request_to(VIDEO_LIST_URL), block=False)

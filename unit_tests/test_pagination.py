@@ -24,7 +24,9 @@ def test_every_page_is_read_until_has_more_is_false(run_connector: Any, requests
 
     assert [r["id"] for r in records] == [v["id"] for v in all_videos]
     sent_cursors = [request.json().get("cursor") for request in endpoint.request_history]
-    assert sent_cursors[0] > all_videos[0]["create_time"] * 1000, "the first page starts after the newest video"
+    assert sent_cursors[0] > all_videos[0]["create_time"] * 1000, (
+        "the first page starts after the newest video"
+    )
     assert sent_cursors[1:] == [page[-1]["create_time"] * 1000 for page in pages[:-1]]
 
 

@@ -36,7 +36,9 @@ def test_unreadable_config_prints_a_config_error_trace(
 
 def test_startup_failure_does_not_leak_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"credentials": {"client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN}}))
+    config.write_text(
+        json.dumps({"credentials": {"client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN}})
+    )
     catalog = tmp_path / "catalog.json"
     catalog.write_text(f'{{"streams": "{REFRESH_TOKEN} {CLIENT_SECRET}"}}')
 

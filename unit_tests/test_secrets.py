@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,9 @@ def token_echoing_the_secrets(requests_mock: Any) -> None:
     requests_mock.post(
         TOKEN_URL,
         status_code=400,
-        json=token_error(description=f"token {REFRESH_TOKEN} for secret {CLIENT_SECRET} is invalid", log_id="L"),
+        json=token_error(
+            description=f"token {REFRESH_TOKEN} for secret {CLIENT_SECRET} is invalid", log_id="L"
+        ),
     )
 
 
@@ -43,10 +46,18 @@ def token_200_error(requests_mock: Any) -> None:
 
 
 def api_rejects_then_recovers(requests_mock: Any) -> None:
-    requests_mock.post(TOKEN_URL, [{"json": token_body()}, {"json": token_body(access_token="act.refreshed-Secret-55")}])
+    requests_mock.post(
+        TOKEN_URL, [{"json": token_body()}, {"json": token_body(access_token="act.refreshed-Secret-55")}]
+    )
     requests_mock.get(
         USER_INFO_URL,
-        [{"status_code": 401, "json": envelope({}, "access_token_invalid", f"token {ACCESS_TOKEN} expired")}, {"json": envelope({"user": user()})}],
+        [
+            {
+                "status_code": 401,
+                "json": envelope({}, "access_token_invalid", f"token {ACCESS_TOKEN} expired"),
+            },
+            {"json": envelope({"user": user()})},
+        ],
     )
     requests_mock.post(VIDEO_LIST_URL, status_code=400, json=envelope({}, "invalid_params", "bad"))
 
@@ -63,8 +74,13 @@ SCENARIOS: dict[str, Callable[[Any], None]] = {
 @pytest.mark.parametrize("debug", [False, True], ids=["info", "debug"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_no_secret_in_any_output(
-    run_connector: Any, requests_mock: Any, caplog: pytest.LogCaptureFixture, recorded_sleeps: list[float],
-    command: str, debug: bool, scenario: str,
+    run_connector: Any,
+    requests_mock: Any,
+    caplog: pytest.LogCaptureFixture,
+    recorded_sleeps: list[float],
+    command: str,
+    debug: bool,
+    scenario: str,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     SCENARIOS[scenario](requests_mock)
@@ -72,5 +88,7 @@ def test_no_secret_in_any_output(
     run = run_connector(command, make_config(), debug=debug)
 
     # CONNECTOR_CONFIG control messages carry the credentials to the platform by design; nothing else may.
-    assert_no_secrets(run.text_without_emitted_configs + "\n" + caplog.text, SECRETS + ("act.refreshed-Secret-55",))
+    assert_no_secrets(
+        run.text_without_emitted_configs + "\n" + caplog.text, SECRETS + ("act.refreshed-Secret-55",)
+    )
     assert run.messages, "the scenario produced output to scan"

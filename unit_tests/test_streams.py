@@ -39,7 +39,9 @@ def test_user_info_values_are_normalised_to_the_schema_types(run_connector: Any,
     assert record["follower_count"] == 12345 and record["video_count"] == 3
 
 
-def test_videos_keep_string_ids_integer_metrics_and_gain_created_at(run_connector: Any, requests_mock: Any) -> None:
+def test_videos_keep_string_ids_integer_metrics_and_gain_created_at(
+    run_connector: Any, requests_mock: Any
+) -> None:
     mock_token_ok(requests_mock)
     first = dict(video(1, 1_700_000_000), id="7312345678901234567")
     untitled = video(2, 1_699_000_000)
@@ -68,7 +70,9 @@ def test_start_date_drops_older_videos_and_stops_paging(run_connector: Any, requ
     ]
     endpoint = requests_mock.post(VIDEO_LIST_URL, [{"json": page} for page in pages])
 
-    records = run_connector("read", make_config(start_date="2024-01-01T00:00:00Z"), configured_catalog("videos")).records("videos")
+    records = run_connector(
+        "read", make_config(start_date="2024-01-01T00:00:00Z"), configured_catalog("videos")
+    ).records("videos")
 
     assert [r["create_time"] for r in records] == [newest - i * day for i in range(0, 11)]
     assert endpoint.call_count == 2, "the page that reached start_date is the last one requested"

@@ -23,7 +23,10 @@ THIRD_REFRESH_TOKEN = "rft.third-refresh-token-Qa08"
 
 def mock_rotating_token_endpoint(requests_mock: Any) -> None:
     """Each refresh token works once and is replaced by the next one, like TikTok's."""
-    chain = {REFRESH_TOKEN: (ACCESS_TOKEN, ROTATED_REFRESH_TOKEN), ROTATED_REFRESH_TOKEN: (SECOND_ACCESS_TOKEN, THIRD_REFRESH_TOKEN)}
+    chain = {
+        REFRESH_TOKEN: (ACCESS_TOKEN, ROTATED_REFRESH_TOKEN),
+        ROTATED_REFRESH_TOKEN: (SECOND_ACCESS_TOKEN, THIRD_REFRESH_TOKEN),
+    }
     used: set[str] = set()
 
     def answer(request: Any, context: Any) -> dict[str, Any]:
@@ -38,7 +41,9 @@ def mock_rotating_token_endpoint(requests_mock: Any) -> None:
     requests_mock.post(TOKEN_URL, json=answer)
 
 
-def test_rotated_refresh_token_is_emitted_and_the_next_sync_uses_it(run_connector: Any, requests_mock: Any) -> None:
+def test_rotated_refresh_token_is_emitted_and_the_next_sync_uses_it(
+    run_connector: Any, requests_mock: Any
+) -> None:
     mock_rotating_token_endpoint(requests_mock)
     requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
 
@@ -51,7 +56,9 @@ def test_rotated_refresh_token_is_emitted_and_the_next_sync_uses_it(run_connecto
     assert first.records("user_info") == [user()]
 
     # The platform saves the emitted config; an expired access token forces the next refresh.
-    saved = dict(emitted, credentials=dict(emitted["credentials"], token_expiry_date="2000-01-01T00:00:00+00:00"))
+    saved = dict(
+        emitted, credentials=dict(emitted["credentials"], token_expiry_date="2000-01-01T00:00:00+00:00")
+    )
     second = run_connector("read", saved, configured_catalog("user_info"))
 
     assert second.records("user_info") == [user()]
@@ -71,11 +78,15 @@ def test_reusing_the_retired_refresh_token_is_a_config_error(run_connector: Any,
     assert stale.records("user_info") == []
 
 
-def test_a_valid_stored_access_token_is_reused_without_refreshing(run_connector: Any, requests_mock: Any) -> None:
+def test_a_valid_stored_access_token_is_reused_without_refreshing(
+    run_connector: Any, requests_mock: Any
+) -> None:
     mock_rotating_token_endpoint(requests_mock)
     api = requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
     config = make_config()
-    config["credentials"].update(access_token=SECOND_ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00")
+    config["credentials"].update(
+        access_token=SECOND_ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00"
+    )
 
     run = run_connector("read", config, configured_catalog("user_info"))
 

@@ -33,7 +33,9 @@ def test_windowed_read_returns_every_video_exactly_once(
     assert set(counts) == {v["id"] for v in videos}
 
 
-def test_windows_cover_the_history_from_2014_and_start_at_their_end(run_connector: Any, requests_mock: Any) -> None:
+def test_windows_cover_the_history_from_2014_and_start_at_their_end(
+    run_connector: Any, requests_mock: Any
+) -> None:
     mock_token_ok(requests_mock)
     videos = posting_history("daily", 40)
     tiktok = FakeVideoList(videos)
@@ -49,7 +51,9 @@ def test_windows_cover_the_history_from_2014_and_start_at_their_end(run_connecto
         "each window starts where the one before it ends: no gap, no overlap"
     )
     years = (max(tiktok.cursors) // 1000 - 1_388_534_400) / (365 * DAY)
-    assert len(tiktok.cursors) <= int(years) + 2 + 40 // 20 + 2, "one request per window plus the pages of dense ones"
+    assert len(tiktok.cursors) <= int(years) + 2 + 40 // 20 + 2, (
+        "one request per window plus the pages of dense ones"
+    )
 
 
 def test_start_date_bounds_the_windows(run_connector: Any, requests_mock: Any) -> None:
