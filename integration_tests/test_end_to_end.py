@@ -139,26 +139,6 @@ def test_tiktoks_rate_limit_is_waited_out(
     assert 55 <= run.seconds < 200
 
 
-def test_a_429_without_retry_after_pauses_only_that_request_for_a_minute(
-    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
-) -> None:
-    """Without Retry-After the throttled request waits a minute, the longest TikTok's sliding window
-    takes to free up; the other windows' requests keep their pace meanwhile."""
-    tiktok = emulator(video_count=200, faults=[FaultRule("http_429", endpoint=VIDEO_LIST, after=2, times=1)])
-
-    run = run_connector("read", tiktok.connector_config(window_days=30), configured_catalog("videos"))
-
-    assert not run.errors, run.errors
-    assert_every_video_exactly_once(run, tiktok)
-    assert tiktok.rate_limited == 1
-    assert 60 <= run.seconds < 100, "one minute's wait, once"
-    emitted_at = [message.record.emitted_at for message in run.of_type(Type.RECORD)]
-    late = [at for at in emitted_at if at - min(emitted_at) > 30_000]
-    # Only the throttled window's videos wait for the minute (a budget that treated the whole
-    # endpoint's minute as spent would hold back every window after the 429).
-    assert 0 < len(late) < len(emitted_at) / 2, f"{len(late)} of {len(emitted_at)} videos after the minute"
-
-
 def test_a_short_retry_after_is_honoured_without_pausing_for_a_minute(
     run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
 ) -> None:
