@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import backoff
@@ -26,6 +26,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.oauth import (
     DeclarativeSingleUseRefreshTokenOauth2Authenticator,
 )
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
@@ -224,6 +225,10 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
                 failure_type=FailureType.config_error,
             ) from error
 
+        return self._accept_token_body(body, session)
+
+    def _accept_token_body(self, body: Any, session: TokenRefreshSession) -> Mapping[str, Any]:
+        """The token body of a 2xx answer, or an error if it holds none; keeps the granted scopes."""
         if not isinstance(body, Mapping) or body.get("error") or not body.get("access_token"):
             raise self._token_endpoint_error(200, body if isinstance(body, Mapping) else None)
         scope = body.get("scope")
@@ -271,6 +276,160 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
             internal_message=f"Token refresh failed with HTTP {status_code}: {code}",
             failure_type=failure_type,
         )
+
+
+class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
+    """The rotating OAuth authenticator for TikTok's Accounts API (API for Business).
+
+    Why not plain YAML, beyond the Display API authenticator's reasons: the Accounts API's refresh
+    endpoint takes a JSON body (the CDK sends a form), answers every outcome as HTTP 200 with a
+    ``code`` (an error has a non-zero code, never an error status), and calls carry the token in
+    an ``Access-Token`` header rather than ``Authorization: Bearer``. Every request also needs the
+    token's ``open_id`` as ``business_id``; only the refresh answer tells it, so it is written to
+    the config (``credentials.open_id``, persisted with the rotated refresh token) and added to each
+    request here. The days the refresh token has left are logged, so the yearly re-consent is no
+    surprise.
+    """
+
+    def build_refresh_request_body(self) -> Any:
+        body = dict(super().build_refresh_request_body())
+        # An App ID is all digits, and the CDK's interpolation reads it as a number: TikTok gets the
+        # string it issued.
+        body["client_id"] = str(body["client_id"])
+        # requests sends a str body as it is: the JSON document the endpoint expects.
+        return json.dumps(body)
+
+    def get_auth_header(self) -> Mapping[str, Any]:
+        return {"Access-Token": self.get_access_token()}
+
+    def get_access_token(self) -> str:
+        # A config saved with a live access token but no open_id (written by hand, say) refreshes
+        # once: only a refresh tells the open_id every request needs.
+        if not self._open_id():
+            self.refresh_and_set_access_token()
+        token: str = super().get_access_token()
+        return token
+
+    def get_request_params(self) -> Mapping[str, Any]:
+        self.get_access_token()
+        return {"business_id": self._open_id()}
+
+    def _open_id(self) -> str | None:
+        open_id: str | None = self._get_config_value_by_path(("credentials", "open_id"))
+        return open_id
+
+    def _accept_token_body(self, body: Any, session: TokenRefreshSession) -> Mapping[str, Any]:
+        if not isinstance(body, Mapping) or body.get("code") != 0:
+            raise self._business_token_error(body if isinstance(body, Mapping) else {})
+        data = body.get("data")
+        if not isinstance(data, Mapping) or not data.get("access_token") or not data.get("open_id"):
+            raise AirbyteTracedException(
+                message="TikTok's Business token endpoint answered without an access token or open_id.",
+                internal_message=f"Business token refresh answered keys {sorted(data or {})}",
+                failure_type=FailureType.system_error,
+            )
+        scope = data.get("scope")
+        if isinstance(scope, str):
+            session.record_grant(scope)
+        self._set_config_value_by_path(("credentials", "open_id"), str(data["open_id"]))
+        _log_refresh_token_lifetime(data.get("refresh_token_expires_in"))
+        return body
+
+    def _business_token_error(self, body: Mapping[str, Any]) -> AirbyteTracedException:
+        code = body.get("code")
+        said = redact_token_secrets(self, str(body.get("message") or "no message"))
+        detail = f"TikTok said: code {code}: {said} (request_id {body.get('request_id') or 'none'})."
+        if code == _BUSINESS_CODE_THROTTLED:
+            return AirbyteTracedException(
+                message=f"TikTok throttled the token refresh; the next sync will succeed. {detail}",
+                internal_message=f"Business token refresh throttled: {code}",
+                failure_type=FailureType.transient_error,
+            )
+        return AirbyteTracedException(
+            message=(
+                "TikTok refused to refresh the Business API token. Check that App ID and App Secret "
+                "are those of your app in the TikTok API for Business portal; if they are, the "
+                "refresh token was revoked, has expired (a year after consent) or was already used. "
+                "Re-authorise with `tiktok-organic-auth --business` to get a new refresh token. " + detail
+            ),
+            internal_message=f"Business token refresh failed: code {code}",
+            failure_type=FailureType.config_error,
+        )
+
+
+# The Accounts API's "throttled" code (per minute or per day); see business_protocol.py.
+_BUSINESS_CODE_THROTTLED = 40100
+# A refresh token closer than this to its yearly end is worth a warning at every refresh.
+_REFRESH_TOKEN_WARNING_DAYS = 14
+
+
+def _log_refresh_token_lifetime(seconds_left: Any) -> None:
+    if not isinstance(seconds_left, (int, float)) or isinstance(seconds_left, bool):
+        return
+    days = int(seconds_left // 86400)
+    message = (
+        f"The TikTok Business refresh token expires in {days} days; re-authorise the source "
+        "(tiktok-organic-auth --business) before then to keep syncing."
+    )
+    if days < _REFRESH_TOKEN_WARNING_DAYS:
+        logger.warning(message)
+    else:
+        logger.info(message)
+
+
+@dataclass
+class ArrayRowsExtractor(RecordExtractor):
+    """One record per element of arrays nested in the response, with the parent's identifying fields.
+
+    Why not plain YAML: a ``DpathExtractor`` reaching into ``data.metrics[*].audience_activity[*]``
+    yields the elements alone, without the ``date`` of the day they belong to, and cannot say which
+    of several arrays (``audience_ages``, ``audience_genders``, ...) an element came from. TikTok
+    nests hourly activity in daily rows, demographics in the profile and per-second retention,
+    traffic sources and viewer breakdowns in each video; each becomes a table of rows here.
+
+    ``parents_path``: where the parent objects are (a list, or one object). ``arrays``: array field
+    -> the element key that names the row (``hour``, ``age``, ``impression_source``), with
+    ``alternative_keys`` read when an element lacks it. Each row holds ``parent_fields`` of the
+    parent, the array's name (renamed by ``array_names``) under ``array_name_field`` and the naming
+    key's value, as a string, under ``key_field`` (when those are set; the key then leaves the
+    element), then the element's other fields.
+    """
+
+    parents_path: list[str]
+    arrays: Mapping[str, str]
+    parameters: InitVar[Mapping[str, Any]]
+    parent_fields: list[str] = field(default_factory=list)
+    array_name_field: str | None = None
+    key_field: str | None = None
+    array_names: Mapping[str, str] = field(default_factory=dict)
+    alternative_keys: Mapping[str, str] = field(default_factory=dict)
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        try:
+            node: Any = response.json()
+        except ValueError:
+            return
+        for step in self.parents_path:
+            node = node.get(step) if isinstance(node, Mapping) else None
+        parents = node if isinstance(node, list) else [node] if isinstance(node, Mapping) else []
+        for parent in parents:
+            if not isinstance(parent, Mapping):
+                continue
+            inherited = {name: parent.get(name) for name in self.parent_fields}
+            for array, key in self.arrays.items():
+                for element in parent.get(array) or ():
+                    if not isinstance(element, Mapping):
+                        continue
+                    row: dict[str, Any] = dict(inherited)
+                    if self.array_name_field:
+                        row[self.array_name_field] = self.array_names.get(array, array)
+                    rest = dict(element)
+                    if self.key_field:
+                        name = key if key in rest else self.alternative_keys.get(array, key)
+                        value = rest.pop(name, None)
+                        row[self.key_field] = None if value is None else str(value)
+                    row.update(rest)
+                    yield row
 
 
 @dataclass

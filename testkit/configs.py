@@ -6,13 +6,36 @@ from typing import Any
 
 from testkit.tiktok_responses import ACCESS_TOKEN, ROTATED_REFRESH_TOKEN, SECOND_ACCESS_TOKEN
 
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "SECRETS", "make_config", "whole_history_config"]
+__all__ = [
+    "APP_ID",
+    "APP_SECRET",
+    "BUSINESS_REFRESH_TOKEN",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "REFRESH_TOKEN",
+    "SECRETS",
+    "credentials_option",
+    "make_business_config",
+    "make_config",
+    "whole_history_config",
+]
 
 CLIENT_ID = "awclientkey123"
 CLIENT_SECRET = "client-secret-Zq81"
 REFRESH_TOKEN = "rft.original-refresh-token-Xk42"
+APP_ID = "7391234567890123456"
+APP_SECRET = "app-secret-Bz73"
+BUSINESS_REFRESH_TOKEN = "rft.business-refresh-token-Qp19"
 #: Every secret a mocked run handles: the config's and the tokens TikTok's mocked answers hand out.
-SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN, ACCESS_TOKEN, SECOND_ACCESS_TOKEN)
+SECRETS = (
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    ROTATED_REFRESH_TOKEN,
+    ACCESS_TOKEN,
+    SECOND_ACCESS_TOKEN,
+    APP_SECRET,
+    BUSINESS_REFRESH_TOKEN,
+)
 
 # One time window from the start date to now, so a test scripts TikTok's answers in the order one
 # sequential pager asks for them; test_windows.py covers many concurrent windows.
@@ -40,3 +63,24 @@ def whole_history_config(**overrides: Any) -> dict[str, Any]:
     if "start_date" not in overrides:
         del config["start_date"]
     return config
+
+
+def make_business_config(**overrides: Any) -> dict[str, Any]:
+    """Valid TikTok API for Business credentials; ``overrides`` replace top-level keys."""
+    config: dict[str, Any] = {
+        "credentials": {
+            "auth_type": "business_oauth2.0",
+            "app_id": APP_ID,
+            "app_secret": APP_SECRET,
+            "refresh_token": BUSINESS_REFRESH_TOKEN,
+        },
+    }
+    config.update(overrides)
+    return config
+
+
+def credentials_option(connection_specification: dict[str, Any], auth_type: str) -> dict[str, Any]:
+    """The spec's ``credentials`` option (one per kind of credentials) whose auth_type is ``auth_type``."""
+    options = connection_specification["properties"]["credentials"]["oneOf"]
+    (option,) = [o for o in options if o["properties"]["auth_type"]["const"] == auth_type]
+    return dict(option)

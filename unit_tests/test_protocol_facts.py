@@ -6,14 +6,18 @@ scopes again; these tests fail as soon as one copy drifts.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 import yaml
 
+from source_tiktok_organic import business_protocol as business
+from source_tiktok_organic import components
 from source_tiktok_organic import tiktok_protocol as tiktok
 from source_tiktok_organic.source import MANIFEST_PATH
+from testkit.configs import credentials_option
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +69,44 @@ def test_the_oauth_button_asks_for_every_required_scope(manifest: dict[str, Any]
     assert tuple(connector_input["scope"].split(",")) == tiktok.REQUIRED_SCOPES
     assert connector_input["consent_url"].startswith(tiktok.AUTHORIZE_URL + "?")
     assert connector_input["access_token_url"] == tiktok.API_BASE_URL + tiktok.TOKEN_PATH
-    refresh_token = manifest["spec"]["connection_specification"]["properties"]["credentials"]["properties"][
-        "refresh_token"
-    ]
+    refresh_token = credentials_option(manifest["spec"]["connection_specification"], "oauth2.0")[
+        "properties"
+    ]["refresh_token"]
     assert all(scope in refresh_token["description"] for scope in tiktok.REQUIRED_SCOPES)
+
+
+def test_business_urls_paths_and_fields_match_the_accounts_api_facts(manifest: dict[str, Any]) -> None:
+    definitions = manifest["definitions"]
+    assert f"or '{business.BUSINESS_API_BASE_URL}'" in definitions["business_api_base_url"]
+    token_endpoint = definitions["business_authenticator"]["oauth"]["token_refresh_endpoint"]
+    assert token_endpoint.endswith(business.BUSINESS_REFRESH_TOKEN_PATH)
+    assert definitions["business_get_path"].startswith(business.BUSINESS_GET_PATH + "?fields=")
+    assert definitions["business_video_list_path"].startswith(business.BUSINESS_VIDEO_LIST_PATH + "?fields=")
+
+    def fields(stream: str) -> tuple[str, ...]:
+        return tuple(json.loads(definitions[f"{stream}_stream"]["$parameters"]["fields"]))
+
+    assert fields("business_profile") == business.PROFILE_FIELDS
+    assert fields("business_profile_daily") == business.DAILY_METRIC_FIELDS
+    assert fields("business_audience_activity") == (business.AUDIENCE_ACTIVITY_FIELD,)
+    assert fields("business_follower_demographics") == tuple(business.DEMOGRAPHIC_FIELDS)
+    assert fields("business_videos") == business.VIDEO_LIST_FIELDS + business.VIDEO_INSIGHT_FIELDS
+    assert fields("business_video_breakdowns") == ("item_id", *business.VIDEO_BREAKDOWN_KEYS)
+    breakdowns = definitions["business_video_breakdowns_stream"]["retriever"]["record_selector"]["extractor"]
+    assert breakdowns["arrays"] == business.VIDEO_BREAKDOWN_KEYS
+    demographics = definitions["business_follower_demographics_stream"]["retriever"]["record_selector"]
+    assert demographics["extractor"]["arrays"] == business.DEMOGRAPHIC_FIELDS
+
+
+def test_business_codes_and_limits_match_the_accounts_api_facts(manifest: dict[str, Any]) -> None:
+    text = MANIFEST_PATH.read_text()
+    for code in (business.CODE_THROTTLED, business.CODE_ACCESS_TOKEN_INVALID, business.CODE_NO_PERMISSION):
+        assert f"== {code}" in text, code
+    assert components._BUSINESS_CODE_THROTTLED == business.CODE_THROTTLED
+    rate = manifest["spec"]["connection_specification"]["properties"]["business_requests_per_minute"]
+    assert rate["default"] < business.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE
+    lookback = manifest["spec"]["connection_specification"]["properties"]["business_lookback_days"]
+    assert lookback["maximum"] < business.MAX_DAYS_BACK
+    patterns = [policy["matchers"][0]["url_path_pattern"] for policy in manifest["api_budget"]["policies"]]
+    for path in (business.BUSINESS_GET_PATH, business.BUSINESS_VIDEO_LIST_PATH):
+        assert sum(bool(re.fullmatch(p, path.rstrip("/"))) for p in patterns) == 1

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from testkit.configs import make_config
+from testkit.configs import credentials_option, make_config
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def spec(run_connector: Any) -> dict[str, Any]:
 
 
 def test_credentials_shape_and_secrets(spec: dict[str, Any]) -> None:
-    credentials = spec["properties"]["credentials"]
+    credentials = credentials_option(spec, "oauth2.0")
     assert spec["required"] == ["credentials"]
     assert credentials["required"] == ["auth_type", "client_id", "client_secret", "refresh_token"]
     assert credentials["properties"]["auth_type"]["const"] == "oauth2.0"
@@ -24,12 +24,33 @@ def test_credentials_shape_and_secrets(spec: dict[str, Any]) -> None:
     assert credentials["properties"]["client_id"]["title"] == "Client Key"
 
 
-def test_fields_written_by_the_connector_are_hidden(spec: dict[str, Any]) -> None:
-    properties = spec["properties"]["credentials"]["properties"]
-    assert properties["access_token"]["airbyte_hidden"] is True
-    assert properties["token_expiry_date"]["airbyte_hidden"] is True
-    for visible in ("client_id", "client_secret", "refresh_token"):
-        assert not properties[visible].get("airbyte_hidden"), visible
+def test_business_credentials_shape_and_secrets(spec: dict[str, Any]) -> None:
+    credentials = credentials_option(spec, "business_oauth2.0")
+    assert credentials["required"] == ["auth_type", "app_id", "app_secret", "refresh_token"]
+    for secret in ("app_secret", "refresh_token", "access_token"):
+        assert credentials["properties"][secret]["airbyte_secret"] is True, secret
+    assert not credentials["properties"]["app_id"]["airbyte_secret"]
+    assert spec["properties"]["business_api_base_url"]["default"] == "https://business-api.tiktok.com"
+
+
+@pytest.mark.parametrize(
+    "auth_type, visible",
+    [
+        ("oauth2.0", ("client_id", "client_secret", "refresh_token")),
+        ("business_oauth2.0", ("app_id", "app_secret", "refresh_token")),
+    ],
+)
+def test_fields_written_by_the_connector_are_hidden(
+    spec: dict[str, Any], auth_type: str, visible: tuple[str, ...]
+) -> None:
+    properties = credentials_option(spec, auth_type)["properties"]
+    written = {"access_token", "token_expiry_date"} | (
+        {"open_id"} if auth_type == "business_oauth2.0" else set()
+    )
+    for name in written:
+        assert properties[name]["airbyte_hidden"] is True, name
+    for name in visible:
+        assert not properties[name].get("airbyte_hidden"), name
 
 
 def test_optional_options_have_defaults_examples_and_order(spec: dict[str, Any]) -> None:
@@ -40,6 +61,9 @@ def test_optional_options_have_defaults_examples_and_order(spec: dict[str, Any])
     assert orders == sorted(orders)
     for name in ("start_date", "api_base_url"):
         assert properties[name]["examples"], name
-    for name, option in list(properties.items()) + list(properties["credentials"]["properties"].items()):
+    options = list(properties.items())
+    for credentials in properties["credentials"]["oneOf"]:
+        options += list(credentials["properties"].items())
+    for name, option in options:
         if name != "auth_type":
             assert option.get("title") and option.get("description"), name
