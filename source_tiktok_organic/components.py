@@ -30,6 +30,8 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution
 from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
@@ -375,6 +377,63 @@ def _log_refresh_token_lifetime(seconds_left: Any) -> None:
         logger.warning(message)
     else:
         logger.info(message)
+
+
+@dataclass
+class ScopeNamingErrorHandler(ErrorHandler):
+    """The manifest's error handler, whose config errors name every scope the token lacks.
+
+    Why not plain YAML: TikTok's scope error names no scope, and an ``HttpResponseFilter`` message
+    can only say what the failing stream needs. The scopes TikTok granted are known from the last
+    token refresh (kept by the authenticator in the token-refresh session), so when a request fails
+    with a config error and required scopes are missing, the message names them all at once, in
+    ``check`` and in a sync alike, whichever runtime loads the manifest. Everything else is the
+    wrapped handler's: its filters, retries and backoff strategies.
+    """
+
+    error_handler: ErrorHandler
+    required_scopes: list[str]
+    parameters: InitVar[Mapping[str, Any]]
+    # Where the scopes are switched on, and how to get a token that has them, for the message.
+    where_to_add: str = "the TikTok developer portal"
+    how_to_reauthenticate: str = REAUTHENTICATE_HINT
+
+    @property
+    def max_retries(self) -> int | None:
+        return self.error_handler.max_retries
+
+    @property
+    def max_time(self) -> int | None:
+        return self.error_handler.max_time
+
+    @property
+    def backoff_strategies(self) -> Any:
+        # The requester hands these to its HTTP client (DefaultErrorHandler's attribute).
+        return getattr(self.error_handler, "backoff_strategies", None)
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None = None
+    ) -> ErrorResolution:
+        resolution = self.error_handler.interpret_response(response_or_exception)
+        if resolution.failure_type != FailureType.config_error:
+            return resolution
+        granted = active_token_refresh_session().granted_scopes
+        if granted is None:
+            return resolution
+        missing = [scope for scope in self.required_scopes if scope not in granted]
+        if not missing:
+            return resolution
+        return ErrorResolution(
+            response_action=resolution.response_action,
+            failure_type=FailureType.config_error,
+            error_message=(
+                f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} "
+                f"(granted: {', '.join(sorted(granted)) or 'none'}). The connector needs "
+                f"{', '.join(self.required_scopes)}. Add the missing scopes to your app in "
+                f"{self.where_to_add} and grant every scope on TikTok's consent screen. "
+                f"{self.how_to_reauthenticate} (The request failed with: {resolution.error_message})"
+            ),
+        )
 
 
 @dataclass

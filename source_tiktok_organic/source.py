@@ -19,8 +19,8 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 
 from source_tiktok_organic import components
 from source_tiktok_organic.cdk_internals import check_failure_reason
-from source_tiktok_organic.components import REAUTHENTICATE_HINT, token_refresh_session
-from source_tiktok_organic.tiktok_protocol import API_BASE_URL, REQUIRED_SCOPES, REVIEWED_SCOPES
+from source_tiktok_organic.components import token_refresh_session
+from source_tiktok_organic.tiktok_protocol import API_BASE_URL
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yaml"
 
@@ -53,8 +53,9 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         )
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """The manifest's CheckStream, bounded in time and naming every missing scope at once."""
-        with token_refresh_session(CHECK_TOKEN_REFRESH_RETRY_SECONDS) as session:
+        """The manifest's check, bounded in time (naming every missing scope is the manifest's own
+        ScopeNamingErrorHandler's job, so it happens under the manifest-only runtime too)."""
+        with token_refresh_session(CHECK_TOKEN_REFRESH_RETRY_SECONDS):
             status = _call_with_deadline(
                 lambda: super(SourceTikTokOrganic, self).check(logger, config),
                 CHECK_DEADLINE_SECONDS,
@@ -68,32 +69,9 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
                     "api_base_url and the network between Airbyte and TikTok."
                 ),
             )
-        granted = session.granted_scopes
-        missing = missing_scopes(granted)
-        if granted is not None and missing:
-            return AirbyteConnectionStatus(
-                status=Status.FAILED, message=missing_scopes_message(missing, granted)
-            )
         if status.status == Status.FAILED and status.message:
             status.message = check_failure_reason(status.message)
         return status
-
-
-def missing_scopes(granted: frozenset[str] | None) -> list[str]:
-    """The required scopes absent from ``granted``; nothing when the grant is unknown."""
-    if granted is None:
-        return []
-    return [scope for scope in REQUIRED_SCOPES if scope not in granted]
-
-
-def missing_scopes_message(missing: list[str], granted: frozenset[str]) -> str:
-    return (
-        f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} "
-        f"(granted: {', '.join(sorted(granted)) or 'none'}). The connector needs "
-        f"{', '.join(REQUIRED_SCOPES)}. Add the missing scopes to your app in the TikTok developer "
-        f"portal (Login Kit; {', '.join(REVIEWED_SCOPES)} need TikTok's app review) and grant "
-        "every scope on TikTok's consent screen. " + REAUTHENTICATE_HINT
-    )
 
 
 def _call_with_deadline(call: Any, seconds: float) -> AirbyteConnectionStatus | None:

@@ -110,3 +110,11 @@ def test_business_codes_and_limits_match_the_accounts_api_facts(manifest: dict[s
     patterns = [policy["matchers"][0]["url_path_pattern"] for policy in manifest["api_budget"]["policies"]]
     for path in (business.BUSINESS_GET_PATH, business.BUSINESS_VIDEO_LIST_PATH):
         assert sum(bool(re.fullmatch(p, path.rstrip("/"))) for p in patterns) == 1
+
+
+def test_error_handlers_name_the_scopes_each_api_requires(manifest: dict[str, Any]) -> None:
+    definitions = manifest["definitions"]
+    assert tuple(definitions["error_handler"]["required_scopes"]) == tiktok.REQUIRED_SCOPES
+    assert (
+        tuple(definitions["business_error_handler"]["required_scopes"]) == business.BUSINESS_REQUIRED_SCOPES
+    )
