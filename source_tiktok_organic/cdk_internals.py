@@ -15,19 +15,25 @@ cannot import this module) and re-exported here:
 3. ``token_error_body``: ``AbstractOauth2Authenticator._parse_error_response_content``.
 4. ``redact_token_secrets``: ``AbstractOauth2Authenticator._redact_credentials``.
 5. ``refresh_token_error_values``: ``AbstractOauth2Authenticator._refresh_token_error_values``.
+6. ``config_value`` and ``set_config_value``: the rotating authenticator's
+   ``_get_config_value_by_path`` / ``_set_config_value_by_path``, on the config it emits.
 
 Defined here, for the package's entrypoint and the tests:
 
-6. ``check_failure_reason``: ``CheckStream`` reports a failed stream as ``repr(reason)``.
-7. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
+7. ``check_failure_reason``: ``CheckStream`` reports a failed stream as ``repr(reason)``.
+8. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
    the real entrypoint with a source the caller built (there is no public ``check`` helper).
-8. ``api_budget_of``: a declarative source keeps the API budget it built in
+9. ``api_budget_of``: a declarative source keeps the API budget it built in
    ``_constructor._api_budget``.
+10. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
+    globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
+    clock there.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
@@ -35,8 +41,10 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_tiktok_organic.components import (
     adopt_authenticator_state,
+    config_value,
     redact_token_secrets,
     refresh_token_error_values,
+    set_config_value,
     token_error_body,
     token_request_without_retries,
 )
@@ -48,6 +56,9 @@ __all__ = [
     "adopt_authenticator_state",
     "api_budget_of",
     "check_failure_reason",
+    "config_value",
+    "interpolation_globals",
+    "set_config_value",
     "redact_token_secrets",
     "refresh_token_error_values",
     "run_command",
@@ -80,3 +91,11 @@ def api_budget_of(source: ConcurrentDeclarativeSource) -> APIBudget | None:
     """The API budget the source built from its manifest (after ``streams()`` was called)."""
     budget: APIBudget | None = source._constructor._api_budget
     return budget
+
+
+def interpolation_globals() -> MutableMapping[str, Any]:
+    """The globals (macros included) every manifest Jinja template renders with."""
+    from airbyte_cdk.sources.declarative.interpolation import jinja
+
+    environment_globals: MutableMapping[str, Any] = jinja._ENVIRONMENT.globals
+    return environment_globals

@@ -99,6 +99,17 @@ def refresh_token_error_values(authenticator: AbstractOauth2Authenticator) -> tu
     return tuple(authenticator._refresh_token_error_values)
 
 
+def config_value(authenticator: AbstractOauth2Authenticator, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` of the config the rotating authenticator writes back (CDK private)."""
+    return authenticator._get_config_value_by_path(path)  # type: ignore[attr-defined]
+
+
+def set_config_value(authenticator: AbstractOauth2Authenticator, path: tuple[str, ...], value: Any) -> None:
+    """Write ``value`` at ``path`` of that config; it is emitted with the next CONNECTOR_CONFIG
+    message (CDK private)."""
+    authenticator._set_config_value_by_path(path, value)  # type: ignore[attr-defined]
+
+
 # --------------------------------------------------------------------------------------------------
 # Token-refresh session
 # --------------------------------------------------------------------------------------------------
@@ -317,7 +328,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         return {"business_id": self._open_id()}
 
     def _open_id(self) -> str | None:
-        open_id: str | None = self._get_config_value_by_path(("credentials", "open_id"))
+        open_id: str | None = config_value(self, ("credentials", "open_id"))
         return open_id
 
     def _accept_token_body(self, body: Any, session: TokenRefreshSession) -> Mapping[str, Any]:
@@ -333,7 +344,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         scope = data.get("scope")
         if isinstance(scope, str):
             session.record_grant(scope)
-        self._set_config_value_by_path(("credentials", "open_id"), str(data["open_id"]))
+        set_config_value(self, ("credentials", "open_id"), str(data["open_id"]))
         _log_refresh_token_lifetime(data.get("refresh_token_expires_in"))
         return body
 

@@ -5,7 +5,6 @@ The TikTok answers, configs and catalogs the tests build are in ``testkit``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,43 +12,17 @@ from typing import Any
 
 import pytest
 import requests_mock as requests_mock_module
-from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalog
-from airbyte_cdk.test.entrypoint_wrapper import make_file
 
-from source_tiktok_organic.cdk_internals import run_command
-from source_tiktok_organic.run import _create_source
-from testkit.catalogs import catalog_json, configured_catalog
 from testkit.connector_output import ConnectorOutput
+from testkit.in_process import run_in_process
 
 
 @pytest.fixture
-def run_connector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., ConnectorOutput]:
-    """Run a command the way `source-tiktok-organic` does: source built by run.py, then the CDK
-    entrypoint, in-process. Its output is what the command would have printed: the entrypoint's
-    messages, then what went to stdout directly (the CONNECTOR_CONFIG control messages)."""
+def run_connector(tmp_path: Path) -> Callable[..., ConnectorOutput]:
+    """Run a command the way `source-tiktok-organic` does, in this process (``testkit.in_process``)."""
 
-    def run(
-        command: str,
-        config: dict[str, Any],
-        catalog: ConfiguredAirbyteCatalog | None = None,
-        debug: bool = False,
-        state: list[dict[str, Any]] | None = None,
-    ) -> ConnectorOutput:
-        args = [command]
-        if command != "spec":
-            args += ["--config", make_file(tmp_path / "config.json", config)]
-        if command == "read":
-            catalog_file = tmp_path / "catalog.json"
-            args += ["--catalog", make_file(catalog_file, catalog_json(catalog or configured_catalog()))]
-        if state is not None:
-            args += ["--state", make_file(tmp_path / "state.json", state)]
-        if debug:
-            args.append("--debug")
-        capsys.readouterr()
-        output = run_command(_create_source(args), args)
-        printed = capsys.readouterr()
-        messages = [json.dumps(AirbyteMessageSerializer.dump(m)) for m in output.get_message_iterator()]
-        return ConnectorOutput("\n".join([*messages, printed.out]), printed.err, command=" ".join(args))
+    def run(command: str, config: dict[str, Any], *args: Any, **kwargs: Any) -> ConnectorOutput:
+        return run_in_process(tmp_path, command, config, *args, **kwargs)
 
     return run
 

@@ -41,6 +41,8 @@ BUSINESS_STREAMS = [
     "business_audience_activity",
     "business_follower_demographics",
     "business_video_breakdowns",
+    "profile_snapshots",
+    "video_snapshots",
 ]
 PROFILE = {
     "display_name": "Ada's Bakery",

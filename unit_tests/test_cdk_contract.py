@@ -106,14 +106,37 @@ def test_check_failure_reason_unwraps_a_repr(reported: str, reason: str) -> None
 def test_run_command_is_the_entrypoint_runner() -> None:
     from airbyte_cdk.test import entrypoint_wrapper
 
-    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "7. entrypoint_wrapper._run_command"
+    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "8. entrypoint_wrapper._run_command"
     output = cdk_internals.run_command(SourceTikTokOrganic(), ["spec"])
-    assert output.spec_messages, UPGRADE_HINT + "7. _run_command no longer runs spec"
+    assert output.spec_messages, UPGRADE_HINT + "8. _run_command no longer runs spec"
 
 
 def test_api_budget_is_reachable_once_streams_are_built() -> None:
     source = SourceTikTokOrganic(config=config())
     source.streams(config())
     assert isinstance(cdk_internals.api_budget_of(source), APIBudget), (
-        UPGRADE_HINT + "8. _constructor._api_budget"
+        UPGRADE_HINT + "9. _constructor._api_budget"
     )
+
+
+def test_config_values_are_read_and_written_on_the_emitted_config() -> None:
+    authenticator = built_authenticator(config())
+    path = ("credentials", "refresh_token")
+    assert cdk_internals.config_value(authenticator, path) == "contract-refresh-token", (
+        UPGRADE_HINT + "6. _get_config_value_by_path"
+    )
+    cdk_internals.set_config_value(authenticator, ("credentials", "open_id"), "contract-open-id")
+    assert authenticator._connector_config["credentials"]["open_id"] == "contract-open-id", (
+        UPGRADE_HINT + "6. _set_config_value_by_path"
+    )
+
+
+def test_manifest_macros_render_from_the_replaceable_globals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    from airbyte_cdk.sources.declarative.interpolation.jinja import JinjaInterpolation
+
+    fixed = datetime(2030, 5, 17, 12, 0, tzinfo=timezone.utc)
+    monkeypatch.setitem(cdk_internals.interpolation_globals(), "now_utc", lambda: fixed)
+    rendered = JinjaInterpolation().eval("{{ format_datetime(now_utc(), '%Y-%m-%d') }}", config={})
+    assert rendered == "2030-05-17", UPGRADE_HINT + "10. jinja._ENVIRONMENT globals"
