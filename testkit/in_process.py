@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-from contextlib import redirect_stdout
 from collections.abc import Mapping
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
