@@ -32,7 +32,13 @@ ICON = REPO_ROOT / "icon.svg"
 # (auth_cli) can emit.
 MESSAGE_MODULES = ("components.py", "source.py", "run.py", "auth_cli.py", "login_kit.py")
 # Exceptions and results whose text reaches the user.
-MESSAGE_CALLS = {"AirbyteTracedException", "AirbyteConnectionStatus", "AirbyteErrorTraceMessage", "AuthError"}
+MESSAGE_CALLS = {
+    "AirbyteTracedException",
+    "AirbyteConnectionStatus",
+    "AirbyteErrorTraceMessage",
+    "AuthError",
+    "ErrorResolution",
+}
 # The fixed text compared with the docs: its first words, up to about this many characters.
 PREFIX_CHARS = 40
 # Fixed text shorter than this says nothing on its own (", retrying", "TikTok said: ").
@@ -152,7 +158,8 @@ class _MessageFinder(ast.NodeVisitor):
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
         if name in MESSAGE_CALLS:
             argument = next(
-                (k.value for k in node.keywords if k.arg == "message"), node.args[0] if node.args else None
+                (k.value for k in node.keywords if k.arg in ("message", "error_message")),
+                node.args[0] if node.args else None,
             )
             if argument is not None:
                 self.messages.append(self.parts(argument))
@@ -246,7 +253,9 @@ def test_extractor_sees_the_messages_it_must() -> None:
     """Guards the extractor itself with messages known to exist."""
     assert any(m.startswith("TikTok rejected the refresh token") for m in code_messages("components.py"))
     assert any(m.startswith("The redirect's state does not match") for m in code_messages("login_kit.py"))
-    assert any(m.startswith("The TikTok authorisation is missing the") for m in code_messages("source.py"))
+    assert any(
+        m.startswith("The TikTok authorisation is missing the") for m in code_messages("components.py")
+    )
     assert any(m.startswith("TikTok API error") for m in manifest_error_messages())
     assert any(m.startswith("did not answer like the TikTok Open API") for m in manifest_error_messages())
 
