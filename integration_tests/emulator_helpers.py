@@ -7,10 +7,13 @@ can talk to several emulators over kept-alive connections.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
 from typing import Any
 
 import requests
 
+from source_tiktok_organic.business_protocol import ACCESS_TOKEN_HEADER, BUSINESS_REFRESH_TOKEN_PATH
 from tiktok_emulator import (
     AUTHORIZE_PATH,
     TOKEN_PATH,
@@ -113,3 +116,40 @@ def exchange(
         **overrides,
     }
     return s.post(emu.base_url + TOKEN_PATH, data=form, timeout=5)
+
+
+# -- the Accounts API (API for Business) ---------------------------------------------------------
+def business_refresh(emu: TikTokEmulator, s: requests.Session, **overrides: str) -> requests.Response:
+    body = {
+        "client_id": emu.app_id,
+        "client_secret": emu.app_secret,
+        "grant_type": "refresh_token",
+        "refresh_token": emu.current_business_refresh_token,
+        **overrides,
+    }
+    return s.post(emu.base_url + BUSINESS_REFRESH_TOKEN_PATH, json=body, timeout=5)
+
+
+def business_call(
+    emu: TikTokEmulator,
+    s: requests.Session,
+    path: str,
+    token: str,
+    fields: Iterable[str] | None = None,
+    **params: Any,
+) -> requests.Response:
+    """GET a business data endpoint as a client does: ``Access-Token`` header, ``business_id`` of
+    the emulated account and ``fields`` as a JSON array (unless overridden in ``params``)."""
+    query: dict[str, Any] = {"business_id": emu.user["open_id"]}
+    if fields is not None:
+        query["fields"] = json.dumps(list(fields))
+    query.update(params)
+    return s.get(emu.base_url + path, params=query, headers={ACCESS_TOKEN_HEADER: token}, timeout=5)
+
+
+def business_code(response: requests.Response) -> int:
+    """The ``code`` of an API for Business answer, which is HTTP 200 whatever the outcome."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"code", "message", "request_id", "data"}, body
+    return int(body["code"])

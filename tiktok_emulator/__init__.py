@@ -1,4 +1,5 @@
-"""A local, deterministic emulator of TikTok's Open API v2 (Display API + Login Kit).
+"""A local, deterministic emulator of TikTok's Open API v2 (Display API + Login Kit) and of the
+TikTok API for Business's Accounts API.
 
 Why it exists: the connector cannot be tested end to end against the real TikTok API (that needs a
 real creator account, a reviewed app and a consenting human), and mocked ``requests`` calls cannot
@@ -7,7 +8,8 @@ exercise what breaks in production: refresh-token rotation, access tokens that d
 unicode, ids above 2**53.  The emulator serves the endpoints the connector uses on 127.0.0.1 only,
 so end-to-end tests, the CDK standard tests, a no-credentials demo and a benchmark all run offline
 against the same behaviour.  The protocol facts (paths, fields, scopes, limits) come from
-``source_tiktok_organic.tiktok_protocol``; only the standard library is used besides.
+``source_tiktok_organic.tiktok_protocol`` and ``business_protocol``; only the standard library is
+used besides.
 
 Modules, one job each:
 
@@ -24,7 +26,13 @@ Modules, one job each:
 - ``routing``: the (method, path) -> handler table the API modules fill;
 - ``http_server``: the threaded HTTP/1.1 server;
 - ``wire``: the request and response records passed between them;
-- ``cli``: ``python -m tiktok_emulator``.
+- ``cli``: ``python -m tiktok_emulator``;
+- the Accounts API: ``business_oauth`` (JSON token, refresh, revoke and token-info endpoints),
+  ``business_api`` (business/get, video/list, comment/list, comment/reply/list),
+  ``business_params`` (their parameter checks), ``business_data`` (profile, daily metrics,
+  activity, demographics), ``business_media`` (videos with insights, comments),
+  ``business_envelope`` (the ``{code, message, request_id, data}`` answer) and
+  ``business_credentials`` (the emulator's business credential helpers).
 
 Run it from the command line::
 

@@ -47,6 +47,12 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pattern", choices=POSTING_PATTERNS, default="uniform")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--now", type=int, default=None, help="unix seconds of the newest video")
+    parser.add_argument(
+        "--followers",
+        type=int,
+        default=None,
+        help="the Accounts API's follower count (default: the generated account's; demographics need 100)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds slept before each answer")
     parser.add_argument(
         "--rate-limit",
@@ -82,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         now=args.now,
         latency=args.latency,
+        followers=args.followers,
         rate_limit_per_minute=args.rate_limit,
         rotate_refresh_tokens=not args.no_rotation,
         access_token_lifetime_requests=args.access_token_lifetime_requests,

@@ -1,17 +1,23 @@
-"""``TikTokEmulator``: one emulated TikTok app and creator, served on 127.0.0.1.
+"""``TikTokEmulator``: one emulated TikTok creator and the apps reading it, served on 127.0.0.1.
 
 It owns the settings and the shared state (account data, tokens, faults, counters, rate limiter),
-registers each API module's routes, and starts and stops the HTTP server.
+registers each API module's routes (the Display API with Login Kit, and the API for Business's
+Accounts API), and starts and stops the HTTP server.
 """
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
+from source_tiktok_organic.business_protocol import BUSINESS_REQUIRED_SCOPES, COMMENT_SCOPE
 from source_tiktok_organic.tiktok_protocol import REQUIRED_SCOPES
+from tiktok_emulator.business_api import BusinessApi
+from tiktok_emulator.business_credentials import BusinessCredentials
+from tiktok_emulator.business_oauth import BusinessGrants, BusinessOAuthApi
 from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.data import DEFAULT_NOW, TIKTOK_LAUNCH, Account
 from tiktok_emulator.display_api import DisplayApi
@@ -25,8 +31,8 @@ from tiktok_emulator.tokens import TokenStore
 from tiktok_emulator.wire import LogIds, Request, Response
 
 
-class TikTokEmulator:
-    """TikTok Open API v2 on 127.0.0.1, with deterministic data and scriptable faults.
+class TikTokEmulator(BusinessCredentials):
+    """TikTok Open API v2 and the Accounts API on 127.0.0.1, with deterministic data and faults.
 
     Request handling order (it decides which rule "sees" which request):
 
@@ -38,6 +44,15 @@ class TikTokEmulator:
        and parameter checks, and finally for video/list the page faults
        (``repeat_cursor``, ``short_page``);
     4. OAuth endpoints: explicitly targeted faults, then the endpoint logic.
+
+    The Accounts API (``business_*`` modules) follows the same order with its own token
+    store and ``Access-Token`` header; its data endpoints are faulted only by rules that
+    name their path, and all its answers are HTTP 200 with a ``code`` (``http_5xx`` aside).
+    Its settings: ``app_id``/``app_secret`` (the business app), ``business_refresh_token``
+    granting ``business_granted_scopes``, ``is_business_account``, ``followers`` (None: the
+    generated account's count; demographics need 100), ``analytics_days`` (how far back daily
+    metrics exist) and ``today`` (the UTC day the metrics window ends at; None: the real one
+    at each request; assignable at runtime).
 
     Every fault rule counts every request that reaches it and matches its endpoint, so
     each rule's ``every``/``times``/``after`` schedule is independent of the others.
@@ -64,6 +79,14 @@ class TikTokEmulator:
         rate_limit_window_seconds: float = SLIDING_MINUTE,
         faults: list[FaultRule] | None = None,
         token_endpoint_error_in_200: bool = False,
+        app_id: str = "emulator-app-id",
+        app_secret: str = "emulator-app-secret",
+        business_refresh_token: str = "emulator-business-refresh-token-0",
+        business_granted_scopes: tuple[str, ...] = (*BUSINESS_REQUIRED_SCOPES, COMMENT_SCOPE),
+        is_business_account: bool = True,
+        followers: int | None = None,
+        analytics_days: int = 365,
+        today: datetime.date | None = None,
     ) -> None:
         now = DEFAULT_NOW if now is None else int(now)
         if video_count < 0:
@@ -74,6 +97,8 @@ class TikTokEmulator:
             raise ValueError("access_token_lifetime_requests must be >= 0")
         if latency < 0:
             raise ValueError("latency must be >= 0")
+        if analytics_days < 0 or (followers is not None and followers < 0):
+            raise ValueError("analytics_days and followers must be >= 0")
 
         self.video_count = video_count
         self.posting_pattern = posting_pattern
@@ -89,6 +114,12 @@ class TikTokEmulator:
         self.latency = latency
         self.rate_limit_per_minute = rate_limit_per_minute
         self.token_endpoint_error_in_200 = token_endpoint_error_in_200
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.business_granted_scopes = tuple(business_granted_scopes)
+        self.is_business_account = is_business_account
+        self.analytics_days = analytics_days
+        self.today = today
 
         account = Account(
             seed=seed,
@@ -99,6 +130,7 @@ class TikTokEmulator:
         )
         self.user: dict[str, Any] = account.user
         self.videos: list[dict[str, Any]] = account.videos
+        self.followers: int = self.user["follower_count"] if followers is None else followers
 
         self.counters = EmulatorCounters()
         self._log_ids = LogIds()
@@ -106,6 +138,7 @@ class TikTokEmulator:
         # The token store and the OAuth endpoints read the settings above from ``self`` on every
         # request, so changing one on a running emulator takes effect at once.
         self._tokens = TokenStore(self, refresh_token, self.granted_scopes)
+        self._business = BusinessGrants(self, business_refresh_token, self.business_granted_scopes)
         # The window is TikTok's minute; tests shrink it to exercise the limiter in seconds.
         limiter = (
             SlidingWindowRateLimiter(rate_limit_per_minute, window=rate_limit_window_seconds)
@@ -124,6 +157,21 @@ class TikTokEmulator:
             DisplayApi(
                 account=account,
                 tokens=self._tokens,
+                faults=self._faults,
+                limiter=limiter,
+                log_ids=self._log_ids,
+            ),
+            BusinessOAuthApi(
+                settings=self,
+                open_id=self.user["open_id"],
+                grants=self._business,
+                faults=self._faults,
+                log_ids=self._log_ids,
+            ),
+            BusinessApi(
+                settings=self,
+                account=account,
+                tokens=self._business.tokens,
                 faults=self._faults,
                 limiter=limiter,
                 log_ids=self._log_ids,

@@ -49,10 +49,16 @@ class FaultRule:
     are skipped; then, with ``every > 0`` the rule fires on every ``every``-th matching
     request, otherwise on the first ``times`` matching requests.
 
-    ``endpoint=None`` matches the data endpoints (user/info, video/list, video/query);
-    the OAuth endpoints are only faulted when named explicitly (e.g.
-    ``endpoint="/v2/oauth/token/"``).  ``repeat_cursor`` and ``short_page`` only ever
-    apply to ``/v2/video/list/``, the one endpoint that serves pages.
+    ``endpoint=None`` matches the Display API's data endpoints (user/info, video/list,
+    video/query) and nothing else: the OAuth endpoints and every Accounts API endpoint
+    (``business_protocol``'s ``BUSINESS_*_PATH``, data and token alike) are only faulted
+    when named explicitly (e.g. ``endpoint="/v2/oauth/token/"`` or
+    ``endpoint=BUSINESS_GET_PATH``).  Why: a rule written for the Display API keeps its
+    schedule (which request it hits) when a connector also reads the Accounts API.
+    ``repeat_cursor`` and ``short_page`` only ever apply to the endpoints that serve
+    cursor pages: ``/v2/video/list/`` and, when named, the business video/list.  The
+    Accounts API renders a fired rule in its own way: HTTP 200 with a ``code`` for
+    everything but ``http_500``/``http_503`` (see ``business_envelope.render_fault``).
     """
 
     kind: str
