@@ -65,6 +65,7 @@ def run_connector(tmp_path: Path) -> Callable[..., ConnectorOutput]:
         config: dict[str, Any] | None = None,
         catalog: ConfiguredAirbyteCatalog | None = None,
         timeout: float = 300,
+        state: list[dict[str, Any]] | None = None,
     ) -> ConnectorOutput:
         args = [command]
         if config is not None:
@@ -75,6 +76,10 @@ def run_connector(tmp_path: Path) -> Callable[..., ConnectorOutput]:
             catalog_path = tmp_path / "catalog.json"
             catalog_path.write_text(json.dumps(catalog_json(catalog or configured_catalog())))
             args += ["--catalog", str(catalog_path)]
+        if state is not None:
+            state_path = tmp_path / "state.json"
+            state_path.write_text(json.dumps(state))
+            args += ["--state", str(state_path)]
         return run_console_script(args, timeout=timeout, cwd=tmp_path)
 
     return run

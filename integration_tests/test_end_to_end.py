@@ -52,7 +52,7 @@ def test_spec_check_discover_read(
 
     discover = run_connector("discover", config)
     streams = {s.name: s for s in discover.catalog.streams}
-    assert set(streams) == {"user_info", "videos"}
+    assert set(streams) == {"user_info", "videos", "profile_snapshots", "video_snapshots"}
     assert streams["videos"].source_defined_primary_key == [["id"]]
 
     read = run_connector("read", config)

@@ -1,0 +1,123 @@
+"""Business mode (TikTok API for Business) end to end: the installed connector, run as Airbyte runs
+it (a subprocess), against the emulator's Accounts API on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from airbyte_cdk.models import Status
+
+from source_tiktok_organic.business_protocol import BUSINESS_REFRESH_TOKEN_PATH, BUSINESS_VIDEO_LIST_PATH
+from testkit.catalogs import configure
+from testkit.connector_output import ConnectorOutput
+from testkit.secrets import assert_no_secrets, config_secrets
+from tiktok_emulator import FaultRule, TikTokEmulator
+
+BUSINESS_STREAMS = {
+    "business_profile",
+    "business_videos",
+    "business_profile_daily",
+    "business_audience_activity",
+    "business_follower_demographics",
+    "business_video_breakdowns",
+    "profile_snapshots",
+    "video_snapshots",
+}
+
+
+def assert_no_business_secret_leaked(run: ConnectorOutput, tiktok: TikTokEmulator) -> None:
+    __tracebackhide__ = True
+    secrets = {tiktok.app_secret, tiktok.current_business_refresh_token}
+    for config in run.emitted_configs:
+        secrets |= config_secrets(config)
+    assert_no_secrets(run.text_without_emitted_configs, secrets)
+
+
+def test_check_discover_full_then_incremental_read_with_rotation(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=45)
+    config = tiktok.business_connector_config()
+
+    check = run_connector("check", config)
+    assert check.connection_status.status == Status.SUCCEEDED, check.transcript()
+    config = check.latest_config or config
+
+    discover = run_connector("discover", config)
+    assert {s.name for s in discover.catalog.streams} == BUSINESS_STREAMS
+    catalog = configure(discover.catalog, incremental=True)
+
+    first = run_connector("read", config, catalog)
+    assert first.returncode == 0, first.transcript()
+    assert not first.errors, first.errors
+    saved = first.latest_config or config  # the check's refresh may still be valid: no new token
+    open_id = saved["credentials"]["open_id"]
+    videos = [r["item_id"] for r in first.records("business_videos")]
+    assert sorted(videos) == sorted(v["id"] for v in tiktok.videos), "every video exactly once"
+    assert all(r["business_id"] == open_id for s in BUSINESS_STREAMS for r in first.records(s))
+    today = datetime.now(timezone.utc).date()
+    days = [r["date"] for r in first.records("business_profile_daily")]
+    assert days == sorted(set(days)) and days[0] >= (today - timedelta(days=59)).isoformat()
+    assert days[-1] == (today - timedelta(days=1)).isoformat()
+    assert Counter(r["date"] for r in first.records("business_audience_activity"))[days[-1]] == 24
+    dimensions = {r["dimension"] for r in first.records("business_follower_demographics")}
+    assert dimensions == {"age", "gender", "country", "city"}
+    assert {r["breakdown"] for r in first.records("business_video_breakdowns")} >= {
+        "video_view_retention",
+        "impression_sources",
+    }
+    assert len(first.records("video_snapshots")) == len(tiktok.videos)
+    assert saved["credentials"]["refresh_token"] == tiktok.current_business_refresh_token
+    assert_no_business_secret_leaked(first, tiktok)
+
+    # The next sync, with the access token expired, refreshes with the rotated token and starts
+    # from the saved state, a few days back.
+    expired = dict(saved, credentials=dict(saved["credentials"], token_expiry_date="2000-01-01T00:00:00Z"))
+    second = run_connector("read", expired, catalog, state=first.final_state)
+    assert second.returncode == 0 and not second.errors, second.transcript()
+    resumed = [r["date"] for r in second.records("business_profile_daily")]
+    assert resumed == days[-4:], "the newest day synced and the 3 lookback days before it"
+    assert second.latest_config["credentials"]["refresh_token"] == tiktok.current_business_refresh_token
+
+
+def test_a_sync_under_faults_delivers_every_video_exactly_once(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(
+        video_count=60,
+        faults=[
+            FaultRule("http_500", endpoint=BUSINESS_VIDEO_LIST_PATH, after=1, times=1),
+            FaultRule("access_token_invalid", endpoint=BUSINESS_VIDEO_LIST_PATH, after=2, times=1),
+            FaultRule("drop_connection", endpoint=BUSINESS_VIDEO_LIST_PATH, after=3, times=1),
+            FaultRule("http_503", endpoint=BUSINESS_REFRESH_TOKEN_PATH, times=1),
+        ],
+    )
+    config = tiktok.business_connector_config()
+    discover = run_connector("discover", config)
+    catalog = configure(discover.catalog)
+    catalog.streams = [s for s in catalog.streams if s.stream.name == "business_videos"]
+
+    read = run_connector("read", config, catalog)
+
+    assert read.returncode == 0 and not read.errors, read.transcript()
+    ids = [r["item_id"] for r in read.records("business_videos")]
+    assert sorted(ids) == sorted(v["id"] for v in tiktok.videos)
+
+
+def test_check_names_every_missing_business_scope(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=5)
+    profile_only = ("user.info.basic", "user.info.username", "user.info.profile", "user.info.stats")
+    tiktok.add_business_refresh_token("profile-only", profile_only)
+    config = tiktok.business_connector_config()
+    config["credentials"]["refresh_token"] = "profile-only"
+
+    check = run_connector("check", config)
+
+    status = check.connection_status
+    assert status.status == Status.FAILED
+    listed = (status.message or "").split("missing the scope(s) ")[1].split(" (granted")[0]
+    assert listed.split(", ") == ["user.account.type", "user.insights", "video.list", "video.insights"]
