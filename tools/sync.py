@@ -144,6 +144,11 @@ def main() -> int:
     parser.add_argument(
         "--output", type=Path, default=REPO_ROOT / ".sync-output", help="where raw messages are written"
     )
+    parser.add_argument(
+        "--business",
+        action="store_true",
+        help="against the emulator, read with API for Business credentials (the Accounts API streams)",
+    )
     args = parser.parse_args()
 
     if args.config.exists():
@@ -155,11 +160,13 @@ def main() -> int:
     from tiktok_emulator import TikTokEmulator
 
     with TikTokEmulator(video_count=args.videos) as emulator:
+        api = "API for Business" if args.business else "Display API"
         label = (
-            f"the loopback TikTok emulator at {emulator.base_url} ({args.videos} videos; "
+            f"the loopback TikTok emulator's {api} at {emulator.base_url} ({args.videos} videos; "
             f"no {SECRETS_CONFIG.relative_to(REPO_ROOT)}, so no credentials are needed)"
         )
-        return sync(emulator.connector_config(), args.output, persist=None, source_label=label)
+        config = emulator.business_connector_config() if args.business else emulator.connector_config()
+        return sync(config, args.output, persist=None, source_label=label)
 
 
 if __name__ == "__main__":
