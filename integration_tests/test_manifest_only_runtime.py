@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from source_tiktok_organic.source import MANIFEST_PATH
-from testkit.catalogs import catalog_json, configured_catalog
+from testkit.catalogs import catalog_json, configure, configured_catalog
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
 from testkit.secrets import assert_no_secrets, config_secrets
@@ -146,3 +146,38 @@ def test_full_then_incremental_read_with_rotation(
     assert second.latest_config["credentials"]["refresh_token"] == tiktok.current_refresh_token
     for run in (first, second):
         assert_no_secrets(run.text_without_emitted_configs, config_secrets(config) | config_secrets(rotated))
+
+
+def test_business_mode_checks_names_missing_scopes_and_reads_with_rotation(
+    run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=30)
+    config = tiktok.business_connector_config()
+    tiktok.add_business_refresh_token("no-insights", ("user.info.basic", "user.info.username", "video.list"))
+    lacking = dict(config, credentials=dict(config["credentials"], refresh_token="no-insights"))
+
+    refused = run_manifest_only("check", lacking).connection_status.message or ""
+    check = run_manifest_only("check", config)
+    assert check.connection_status.status.value == "SUCCEEDED", check.transcript()
+    listed = refused.split("missing the scope(s) ")[1].split(" (granted")[0]
+    assert listed.split(", ") == [
+        "user.info.profile",
+        "user.info.stats",
+        "user.account.type",
+        "user.insights",
+        "video.insights",
+    ]
+
+    discovered = run_manifest_only("discover", check.latest_config).catalog
+    catalog = catalog_json(configure(discovered, incremental=True))
+    first = run_manifest_only("read", check.latest_config, catalog=catalog)
+    assert not first.errors, first.transcript()
+    assert sorted(r["item_id"] for r in first.records("business_videos")) == sorted(
+        v["id"] for v in tiktok.videos
+    )
+    saved = first.latest_config or check.latest_config
+    expired = dict(saved, credentials=dict(saved["credentials"], token_expiry_date="2000-01-01T00:00:00Z"))
+    second = run_manifest_only("read", expired, catalog=catalog, state=first.final_state)
+    assert not second.errors, second.transcript()
+    assert len(second.records("business_profile_daily")) < len(first.records("business_profile_daily"))
+    assert second.latest_config["credentials"]["refresh_token"] == tiktok.current_business_refresh_token
