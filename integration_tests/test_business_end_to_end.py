@@ -10,21 +10,10 @@ from datetime import datetime, timedelta, timezone
 from airbyte_cdk.models import Status
 
 from source_tiktok_organic.business_protocol import BUSINESS_REFRESH_TOKEN_PATH, BUSINESS_VIDEO_LIST_PATH
-from testkit.catalogs import configure
+from testkit.catalogs import BUSINESS_STREAMS, configure
 from testkit.connector_output import ConnectorOutput
 from testkit.secrets import assert_no_secrets, config_secrets
 from tiktok_emulator import FaultRule, TikTokEmulator
-
-BUSINESS_STREAMS = {
-    "business_profile",
-    "business_videos",
-    "business_profile_daily",
-    "business_audience_activity",
-    "business_follower_demographics",
-    "business_video_breakdowns",
-    "profile_snapshots",
-    "video_snapshots",
-}
 
 
 def assert_no_business_secret_leaked(run: ConnectorOutput, tiktok: TikTokEmulator) -> None:
@@ -46,7 +35,7 @@ def test_check_discover_full_then_incremental_read_with_rotation(
     config = check.latest_config or config
 
     discover = run_connector("discover", config)
-    assert {s.name for s in discover.catalog.streams} == BUSINESS_STREAMS
+    assert {s.name for s in discover.catalog.streams} == set(BUSINESS_STREAMS)
     catalog = configure(discover.catalog, incremental=True)
 
     first = run_connector("read", config, catalog)

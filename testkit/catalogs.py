@@ -19,10 +19,21 @@ from airbyte_cdk.models import (
     SyncMode,
 )
 
-__all__ = ["CONFIGURED_CATALOG_PATH", "catalog_json", "configure", "configured_catalog"]
+__all__ = ["BUSINESS_STREAMS", "CONFIGURED_CATALOG_PATH", "catalog_json", "configure", "configured_catalog"]
 
 CONFIGURED_CATALOG_PATH = (
     Path(__file__).resolve().parent.parent / "integration_tests" / "configured_catalog.json"
+)
+# What discover offers with API for Business credentials, in the manifest's order.
+BUSINESS_STREAMS = (
+    "business_profile",
+    "business_videos",
+    "business_profile_daily",
+    "business_audience_activity",
+    "business_follower_demographics",
+    "business_video_breakdowns",
+    "profile_snapshots",
+    "video_snapshots",
 )
 # The stream that offers incremental sync, and its cursor.
 INCREMENTAL_STREAM, CURSOR_FIELD = "videos", ["create_time"]

@@ -216,16 +216,7 @@ class BusinessApi:
         max_count = params.integer(request, "max_count", VIDEO_LIST_MAX_COUNT, 1, VIDEO_LIST_MAX_COUNT)
 
         rule = self._faults.next(request.path, PAGE_FAULTS, data_endpoint=False)
-        videos = self._account.videos
-        start = 0 if cursor == 0 else self._account.first_index_before(cursor)  # 0: from the newest
-        take = max(1, max_count // 2) if rule is not None and rule.kind == "short_page" else max_count
-        page = videos[start : start + take]
-        has_more = start + len(page) < len(videos)
-        next_cursor = page[-1]["create_time"] * 1000 if page else cursor
-        if rule is not None and rule.kind == "repeat_cursor":
-            newest = videos[0]["create_time"] if videos else self._account.now
-            next_cursor = cursor if cursor else (newest + 1) * 1000
-            has_more = True
+        page, next_cursor, has_more = self._account.page(cursor, max_count, rule.kind if rule else None)
         return {"videos": self._items(page, fields), "cursor": next_cursor, "has_more": has_more}
 
     def _items(self, videos: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:

@@ -247,6 +247,26 @@ class Account:
         first_excluded_second = -(-cursor_ms // 1000)
         return len(self.videos) - bisect.bisect_left(self._ascending_times, first_excluded_second)
 
+    def page(
+        self, cursor_ms: int, max_count: int, page_fault: str | None = None
+    ) -> tuple[list[dict[str, Any]], int, bool]:
+        """One page of the video list, newest first, as both APIs serve it: the videos created before
+        ``cursor_ms`` (0: from the newest), the next cursor and whether more follow.
+
+        ``page_fault`` distorts the page as a fault rule asks: ``short_page`` serves half a page,
+        ``repeat_cursor`` answers the cursor it was sent with ``has_more`` still true.
+        """
+        start = 0 if cursor_ms == 0 else self.first_index_before(cursor_ms)
+        take = max(1, max_count // 2) if page_fault == "short_page" else max_count
+        page = self.videos[start : start + take]
+        has_more = start + len(page) < len(self.videos)
+        next_cursor = page[-1]["create_time"] * 1000 if page else cursor_ms
+        if page_fault == "repeat_cursor":
+            newest = self.videos[0]["create_time"] if self.videos else self.now
+            next_cursor = cursor_ms if cursor_ms else (newest + 1) * 1000
+            has_more = True
+        return page, next_cursor, has_more
+
     def find(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         """The videos with these ids, in the order asked, each once; unknown ids are skipped."""
         return [self._videos_by_id[i] for i in dict.fromkeys(ids) if i in self._videos_by_id]

@@ -30,20 +30,10 @@ from testkit.business_responses import (
     days_back,
     mock_business_token_ok,
 )
-from testkit.catalogs import configure
+from testkit.catalogs import BUSINESS_STREAMS, configure
 from testkit.configs import APP_ID, APP_SECRET, BUSINESS_REFRESH_TOKEN, SECRETS, make_business_config
 from testkit.secrets import assert_no_secrets
 
-BUSINESS_STREAMS = [
-    "business_profile",
-    "business_videos",
-    "business_profile_daily",
-    "business_audience_activity",
-    "business_follower_demographics",
-    "business_video_breakdowns",
-    "profile_snapshots",
-    "video_snapshots",
-]
 PROFILE = {
     "display_name": "Ada's Bakery",
     "username": "adasbakery",
@@ -87,7 +77,7 @@ def answer_business_get(request: Any, context: Any) -> dict[str, Any]:
 
 def test_discover_offers_only_the_streams_the_credentials_serve(run_connector: Any) -> None:
     business = run_connector("discover", make_business_config()).catalog
-    assert [s.name for s in business.streams] == BUSINESS_STREAMS
+    assert tuple(s.name for s in business.streams) == BUSINESS_STREAMS
     keys = {s.name: s.source_defined_primary_key for s in business.streams}
     assert keys["business_profile_daily"] == [["business_id"], ["date"]]
     assert keys["business_audience_activity"] == [["business_id"], ["date"], ["hour"]]
