@@ -12,16 +12,8 @@ from airbyte_cdk.models import Status
 from source_tiktok_organic.business_protocol import BUSINESS_REFRESH_TOKEN_PATH, BUSINESS_VIDEO_LIST_PATH
 from testkit.catalogs import BUSINESS_STREAMS, configure
 from testkit.connector_output import ConnectorOutput
-from testkit.secrets import assert_no_secrets, config_secrets
+from testkit.secrets import assert_run_leaks_no_secret
 from tiktok_emulator import FaultRule, TikTokEmulator
-
-
-def assert_no_business_secret_leaked(run: ConnectorOutput, tiktok: TikTokEmulator) -> None:
-    __tracebackhide__ = True
-    secrets = {tiktok.app_secret, tiktok.current_business_refresh_token}
-    for config in run.emitted_configs:
-        secrets |= config_secrets(config)
-    assert_no_secrets(run.text_without_emitted_configs, secrets)
 
 
 def test_check_discover_full_then_incremental_read_with_rotation(
@@ -59,7 +51,7 @@ def test_check_discover_full_then_incremental_read_with_rotation(
     }
     assert len(first.records("video_snapshots")) == len(tiktok.videos)
     assert saved["credentials"]["refresh_token"] == tiktok.current_business_refresh_token
-    assert_no_business_secret_leaked(first, tiktok)
+    assert_run_leaks_no_secret(first, {tiktok.app_secret, tiktok.current_business_refresh_token})
 
     # The next sync, with the access token expired, refreshes with the rotated token and starts
     # from the saved state, a few days back.

@@ -13,7 +13,7 @@ from airbyte_cdk.models import FailureType, Status, Type
 from testkit.catalogs import configured_catalog
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
-from testkit.secrets import assert_no_secrets, config_secrets
+from testkit.secrets import assert_run_leaks_no_secret
 from tiktok_emulator import FaultRule, TikTokEmulator
 
 VIDEO_LIST = "/v2/video/list/"
@@ -28,13 +28,8 @@ def assert_every_video_exactly_once(run: ConnectorOutput, emulator: TikTokEmulat
 
 
 def assert_no_secret_leaked(run: ConnectorOutput, emulator: TikTokEmulator, *extra_secrets: str) -> None:
-    """No secret of the emulator, of ``extra_secrets`` or of an emitted config outside the
-    CONNECTOR_CONFIG messages (which carry them to the platform by design)."""
     __tracebackhide__ = True  # the secrets are among this frame's arguments
-    secrets = {emulator.client_secret, emulator.current_refresh_token, *extra_secrets}
-    for config in run.emitted_configs:
-        secrets |= config_secrets(config)
-    assert_no_secrets(run.text_without_emitted_configs, secrets)
+    assert_run_leaks_no_secret(run, {emulator.client_secret, emulator.current_refresh_token, *extra_secrets})
 
 
 def test_spec_check_discover_read(

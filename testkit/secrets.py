@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["assert_no_secrets", "config_secrets", "mask"]
+from testkit.connector_output import ConnectorOutput
 
-#: Credentials that are secret; client_id (TikTok's client key) is not.
-SECRET_CREDENTIALS = ("client_secret", "refresh_token", "access_token")
+__all__ = ["assert_no_secrets", "assert_run_leaks_no_secret", "config_secrets", "mask"]
+
+#: Credentials that are secret; client_id (TikTok's client key) and app_id are not.
+SECRET_CREDENTIALS = ("client_secret", "app_secret", "refresh_token", "access_token")
 # Characters of the leaking line shown on each side of the (masked) secret.
 CONTEXT_CHARS = 80
 
@@ -56,3 +58,13 @@ def assert_no_secrets(text: str, secrets: Iterable[str | None]) -> None:
         leaks.append(f"  {mask(secret)} on line {line_number}: ...{context}...")
     if leaks:
         raise AssertionError(f"{len(leaks)} secret(s) leaked:\n" + "\n".join(leaks))
+
+
+def assert_run_leaks_no_secret(run: ConnectorOutput, secrets: Iterable[str | None]) -> None:
+    """No secret of ``secrets``, nor of any config the run emitted, outside its CONNECTOR_CONFIG
+    messages (which carry them to the platform by design)."""
+    __tracebackhide__ = True
+    watched = set(secrets)
+    for config in run.emitted_configs:
+        watched |= config_secrets(config)
+    assert_no_secrets(run.text_without_emitted_configs, watched)
