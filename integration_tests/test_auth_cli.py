@@ -79,6 +79,8 @@ class FakeTerminal(auth_cli.Terminal):
             environ={
                 "TIKTOK_CLIENT_KEY": emulator.client_key,
                 "TIKTOK_CLIENT_SECRET": emulator.client_secret,
+                "TIKTOK_APP_ID": emulator.app_id,
+                "TIKTOK_APP_SECRET": emulator.app_secret,
             },
             ask_secret=lambda prompt: pytest.fail("must not prompt"),
             open_browser=lambda url: (browser(url), True)[1],
@@ -100,28 +102,37 @@ class _LazyStdin(io.StringIO):
         return (self._pasted[0] + "\n") if self._pasted else ""
 
 
+def emulator_consent(url: str) -> str:
+    """TikTok's consent page played by the emulator's auto-consenting authorize route: the
+    address it redirects the browser to (the redirect URI with the code and the state)."""
+    return str(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+
+
 def paste_browser(
-    term_ref: list[FakeTerminal], tamper: Callable[[str], str] = lambda url: url
+    term_ref: list[FakeTerminal],
+    tamper: Callable[[str], str] = lambda url: url,
+    consent: Callable[[str], str] = emulator_consent,
 ) -> Callable[[str], None]:
     """A browser on a web app's https redirect: it lands on the redirect URI, the user copies it."""
 
     def browse(url: str) -> None:
-        location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
-        term_ref[0].pasted.append(tamper(location))
+        term_ref[0].pasted.append(tamper(consent(url)))
 
     return browse
 
 
 def listener_browser(
-    seen: dict[str, Any], tamper: Callable[[str], str] = lambda url: url
+    seen: dict[str, Any],
+    tamper: Callable[[str], str] = lambda url: url,
+    consent: Callable[[str], str] = emulator_consent,
 ) -> Callable[[str], None]:
     """A browser on a desktop app's loopback redirect: follows TikTok's redirect to the listener."""
 
     def fetch(url: str) -> None:
         try:
-            response = requests.get(tamper(url), timeout=10)
-            seen["status"] = response.status_code
-            seen["code"] = query_of(response.url).get("code")
+            location = tamper(consent(url))
+            seen["code"] = query_of(location).get("code") or query_of(location).get("auth_code")
+            seen["status"] = requests.get(location, timeout=10).status_code
         except requests.RequestException as error:  # surfaced by the assertions
             seen["error"] = repr(error)
 

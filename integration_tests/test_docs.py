@@ -30,7 +30,7 @@ ICON = REPO_ROOT / "icon.svg"
 
 # Modules whose user-facing messages the connector (components, source, run) or the auth command
 # (auth_cli) can emit.
-MESSAGE_MODULES = ("components.py", "source.py", "run.py", "auth_cli.py", "login_kit.py")
+MESSAGE_MODULES = ("components.py", "source.py", "run.py", "auth_cli.py", "login_kit.py", "business_login.py")
 # Exceptions and results whose text reaches the user.
 MESSAGE_CALLS = {
     "AirbyteTracedException",

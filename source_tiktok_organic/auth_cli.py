@@ -10,6 +10,9 @@ everyone else (docker, the CLI, PyAirbyte, CI secrets). It uses only the standar
 Secrets (client secret, tokens, the authorisation code, the PKCE verifier) are never printed: the
 only things written to the terminal are the authorisation URL (client key, scopes, redirect URI,
 state and challenge, all public) and plain-language progress and error messages.
+
+``--business`` runs the API for Business's flow instead (``business_login``), with the steps of
+this module that both flows share: credentials, the redirect, the scope check, the config file.
 """
 
 from __future__ import annotations
@@ -25,33 +28,41 @@ import tempfile
 import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 from urllib.parse import urlsplit
 
+from source_tiktok_organic import login_kit
 from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.business_protocol import BUSINESS_API_BASE_URL
 from source_tiktok_organic.login_kit import (
+    CODE_PARAMETERS,
     DEFAULT_REDIRECT_URI,
     EXIT_ERROR,
     AuthError,
     Redactor,
     RedirectTarget,
     authorization_url,
+    build_config,
     check_callback,
+    credentials_of,
     exchange_code,
     granted_scopes,
     make_pkce_pair,
-    post_form,
     read_pasted_redirect,
+    requested_scopes,
+    require_granted,
+    revoke_tokens,
     wait_for_local_redirect,
 )
 
 DEFAULT_OUTPUT = "secrets/config.json"
+BUSINESS_AUTH_TYPE = "business_oauth2.0"
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
 EXIT_OK = 0
-EXIT_MISSING_SCOPES = 3
+EXIT_MISSING_SCOPES = login_kit.EXIT_MISSING_SCOPES  # the granted scopes fall short
 EXIT_INTERRUPTED = 130
 
 
@@ -78,12 +89,6 @@ def read_config(path: Path) -> dict[str, Any]:
     return config
 
 
-def credentials_of(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config's ``credentials`` object, or an empty one."""
-    credentials = config.get("credentials")
-    return dict(credentials) if isinstance(credentials, dict) else {}
-
-
 def write_config_file(path: Path, config: Mapping[str, Any]) -> None:
     """Write ``config`` to ``path`` with mode 0600, atomically.
 
@@ -105,43 +110,14 @@ def write_config_file(path: Path, config: Mapping[str, Any]) -> None:
         raise
 
 
-def build_config(
-    existing: Mapping[str, Any],
-    client_key: str,
-    client_secret: str,
-    token_body: Mapping[str, Any],
-    api_base_url: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """The connector config: new credentials, every other key of ``existing`` kept as it was.
-
-    ``api_base_url`` is written only when it is not TikTok's (the token must be used where it was
-    minted), and dropped when it is, so an old emulator or proxy URL cannot outlive the token.
-    """
-    config = dict(existing)
-    credentials = credentials_of(existing)
-    credentials.update(
-        {
-            "auth_type": "oauth2.0",
-            "client_id": client_key,
-            "client_secret": client_secret,
-            "refresh_token": str(token_body["refresh_token"]),
-            "access_token": str(token_body["access_token"]),
-        }
-    )
-    expires_in = token_body.get("expires_in")
-    if isinstance(expires_in, (int, float)) and expires_in > 0:
-        credentials["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(
-            timespec="seconds"
-        )
-    else:
-        credentials.pop("token_expiry_date", None)
-    config["credentials"] = credentials
-    if api_base_url == tiktok.API_BASE_URL:
-        config.pop("api_base_url", None)
-    else:
-        config["api_base_url"] = api_base_url
-    return config
+def save_config(output: Path, config: Mapping[str, Any]) -> None:
+    """``write_config_file``, its failure said in one line."""
+    try:
+        write_config_file(output, config)
+    except OSError as error:
+        raise AuthError(
+            f"Could not write the config file {output} ({error.strerror or type(error).__name__})."
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,10 +125,10 @@ def build_config(
 # --------------------------------------------------------------------------------------------
 
 
-def _normalise_base_url(url: str) -> str:
+def normalise_base_url(url: str, example: str = tiktok.API_BASE_URL) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise AuthError(f"The API base URL is not an http(s) URL: {url} (for example {tiktok.API_BASE_URL}).")
+        raise AuthError(f"The API base URL is not an http(s) URL: {url} (for example {example}).")
     return url.rstrip("/")
 
 
@@ -175,16 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--redirect-uri",
-        default=DEFAULT_REDIRECT_URI,
         help="redirect URI registered in your TikTok app. http://127.0.0.1:<port>/... or "
         "http://localhost:<port>/... "
         "(desktop apps): this command listens on 127.0.0.1 there. https://... (web apps): you paste the URL "
-        f"TikTok redirects to. Default: {DEFAULT_REDIRECT_URI}",
+        f"TikTok redirects to. Default: {DEFAULT_REDIRECT_URI}; with --business, required (https)",
     )
     parser.add_argument(
         "--scopes",
-        default=",".join(tiktok.REQUIRED_SCOPES),
-        help=f"comma-separated scopes to request (default: {','.join(tiktok.REQUIRED_SCOPES)})",
+        help=f"comma-separated scopes to request (default: {','.join(tiktok.REQUIRED_SCOPES)}; "
+        "with --business the eight the business streams need)",
     )
     parser.add_argument(
         "--output",
@@ -217,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="revoke the refresh token (and access token) in --output at TikTok instead of minting one",
     )
+    business = parser.add_argument_group("TikTok API for Business (Accounts API)")
+    business.add_argument(
+        "--business",
+        action="store_true",
+        help="authorise for the API for Business (business_oauth2.0 credentials) instead of the Display API",
+    )
+    business.add_argument(
+        "--app-id", help="App ID of your business app (default: $TIKTOK_APP_ID, else asked)"
+    )
+    business.add_argument(
+        "--app-secret",
+        help="Secret of your business app (default: $TIKTOK_APP_SECRET, else asked without echo)",
+    )
+    business.add_argument(
+        "--business-api-base-url",
+        default=BUSINESS_API_BASE_URL,
+        help=f"host of its token endpoints; written to the config when not {BUSINESS_API_BASE_URL}",
+    )
     return parser
 
 
@@ -241,27 +234,94 @@ class Terminal:
         return self.stdin.readline().strip()
 
 
-def _client_credentials(
-    args: argparse.Namespace, term: Terminal, defaults: Mapping[str, Any]
+class AppNames(NamedTuple):
+    """What an app's id and secret are called: prompts, environment variables, options, config keys."""
+
+    id_label: str
+    secret_label: str
+    env: tuple[str, str]
+    options: tuple[str, str]
+    config_keys: tuple[str, str]
+
+
+DISPLAY_APP = AppNames(
+    "Client key of your TikTok app",
+    "Client secret of your TikTok app",
+    ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"),
+    ("--client-key", "--client-secret"),
+    ("client_id", "client_secret"),
+)
+
+
+def client_credentials(
+    given: tuple[str | None, str | None], term: Terminal, defaults: Mapping[str, Any], names: AppNames
 ) -> tuple[str, str]:
-    """Client key and secret: options, then environment, then the existing config, then asked.
+    """An app's id and secret: options, then environment, then the existing config, then asked.
 
     The secret is asked with getpass (no echo), and only on a terminal: a piped stdin gets a clear
     error instead of a prompt nobody sees.
     """
     interactive = term.stdin.isatty() if hasattr(term.stdin, "isatty") else False
-    key = args.client_key or term.environ.get("TIKTOK_CLIENT_KEY") or defaults.get("client_id")
+    key = given[0] or term.environ.get(names.env[0]) or defaults.get(names.config_keys[0])
     if not key and interactive:
-        key = term.ask("Client key of your TikTok app: ")
-    secret = args.client_secret or term.environ.get("TIKTOK_CLIENT_SECRET") or defaults.get("client_secret")
+        key = term.ask(f"{names.id_label}: ")
+    secret = given[1] or term.environ.get(names.env[1]) or defaults.get(names.config_keys[1])
     if not secret and interactive:
-        secret = term.ask_secret("Client secret of your TikTok app (not shown): ")
+        secret = term.ask_secret(f"{names.secret_label} (not shown): ")
     if not key or not secret:
         raise AuthError(
-            "The Client key and Client secret of your TikTok app are needed: set TIKTOK_CLIENT_KEY and "
-            "TIKTOK_CLIENT_SECRET, pass --client-key and --client-secret, or run in a terminal to be asked."
+            f"The {names.id_label} and its secret are needed: set {' and '.join(names.env)}, pass "
+            f"{' and '.join(names.options)}, or run in a terminal to be asked."
         )
     return str(key).strip(), str(secret).strip()
+
+
+def receive_redirect(
+    args: argparse.Namespace,
+    term: Terminal,
+    target: RedirectTarget,
+    url: str,
+    state: str,
+    code_parameters: Sequence[str] = CODE_PARAMETERS,
+) -> dict[str, str]:
+    """Show the consent URL (and open a browser), then the redirect's query: listened for or pasted."""
+
+    def show_url() -> None:
+        term.say("Open this URL in a browser, log in to the TikTok account to sync and approve every scope:")
+        term.say(url)
+        if target.listen_port is not None:
+            term.say(f"Waiting for TikTok's redirect on {target.uri} (up to {args.timeout:.0f} s) ...")
+        if not args.no_browser:
+            with contextlib.suppress(Exception):  # no browser is fine: the URL is printed
+                term.open_browser(url)
+
+    if target.listen_port is not None:
+        return wait_for_local_redirect(target, state, args.timeout, show_url, code_parameters)
+    show_url()
+    return read_pasted_redirect(term.stdin, term.stderr)
+
+
+def save_and_report(
+    term: Terminal,
+    output: Path,
+    existing: Mapping[str, Any],
+    config: Mapping[str, Any],
+    own_keys: tuple[str, ...],
+    summary: tuple[Any, list[str] | None, str],
+) -> None:
+    """Write the config; then say for which account, with which scopes, what was kept, what next.
+
+    ``summary``: the account's open_id, the granted scopes and a sentence on the refresh token.
+    """
+    save_config(output, config)
+    open_id, granted, token_note = summary
+    kept = sorted(k for k in existing if k not in own_keys)
+    term.say(f"Wrote {output} (mode 0600) for TikTok account open_id {open_id or 'unknown'}.")
+    term.say(f"Granted scopes: {', '.join(granted) if granted is not None else 'not reported by TikTok'}.")
+    term.say(token_note)
+    if kept:
+        term.say(f"Kept from the existing file: {', '.join(kept)}.")
+    term.say(f"Next: source-tiktok-organic check --config {output}")
 
 
 def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
@@ -271,13 +331,14 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     credentials) is checked first, so that a consent is never wasted on a run that cannot finish.
     """
     output = Path(args.output)
-    api_base_url = _normalise_base_url(args.api_base_url)
-    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
-    if not scopes:
-        raise AuthError("--scopes is empty; the connector needs " + ",".join(tiktok.REQUIRED_SCOPES) + ".")
-    target = RedirectTarget.parse(args.redirect_uri)
+    api_base_url = normalise_base_url(args.api_base_url)
+    scopes = requested_scopes(args.scopes, tiktok.REQUIRED_SCOPES)
+    redirect_uri = args.redirect_uri or DEFAULT_REDIRECT_URI
+    target = RedirectTarget.parse(redirect_uri)
     existing = read_config(output)  # fail before the user approves anything, not after
-    client_key, client_secret = _client_credentials(args, term, credentials_of(existing))
+    client_key, client_secret = client_credentials(
+        (args.client_key, args.client_secret), term, credentials_of(existing), DISPLAY_APP
+    )
     redact.add(client_secret)
     not_requested = [s for s in tiktok.REQUIRED_SCOPES if s not in scopes]
     if not_requested:
@@ -286,62 +347,30 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     state = secrets.token_urlsafe(24)
     pkce = make_pkce_pair()
     redact.add(pkce.verifier)
-    url = authorization_url(args.authorize_url, client_key, scopes, args.redirect_uri, state, pkce.challenge)
-
-    def show_url() -> None:
-        term.say("Open this URL in a browser, log in to the TikTok account to sync and approve every scope:")
-        term.say(url)
-        if target.listen_port is not None:
-            term.say(f"Waiting for TikTok's redirect on {args.redirect_uri} (up to {args.timeout:.0f} s) ...")
-        if not args.no_browser:
-            with contextlib.suppress(Exception):  # no browser is fine: the URL is printed
-                term.open_browser(url)
-
-    if target.listen_port is not None:
-        params = wait_for_local_redirect(target, state, args.timeout, show_url)
-    else:
-        show_url()
-        params = read_pasted_redirect(term.stdin, term.stderr)
-    code = check_callback(params, state)
+    url = authorization_url(args.authorize_url, client_key, scopes, redirect_uri, state, pkce.challenge)
+    code = check_callback(receive_redirect(args, term, target, url, state), state)
     redact.add(code)
 
-    body = exchange_code(
-        api_base_url, client_key, client_secret, code, args.redirect_uri, pkce.verifier, redact
-    )
+    body = exchange_code(api_base_url, client_key, client_secret, code, redirect_uri, pkce.verifier, redact)
     granted = granted_scopes(body)
-    if granted is not None:
-        missing = [s for s in scopes if s not in granted]
-        if missing:
-            raise AuthError(
-                f"TikTok did not grant every scope requested: it granted {', '.join(granted) or 'no scope'} "
-                f"but not {', '.join(missing)}. "
-                "Enable the missing scopes for your app (developers.tiktok.com, Login Kit; all but "
-                "user.info.basic need TikTok's review), run this command again and leave every scope "
-                f"ticked on the consent screen. {output} was not changed.",
-                EXIT_MISSING_SCOPES,
-            )
-
+    require_granted(
+        scopes,
+        granted,
+        output,
+        "Enable the missing scopes for your app (developers.tiktok.com, Login Kit; all but "
+        "user.info.basic need TikTok's review)",
+    )
     config = build_config(existing, client_key, client_secret, body, api_base_url, datetime.now(timezone.utc))
-    try:
-        write_config_file(output, config)
-    except OSError as error:
-        raise AuthError(
-            f"Could not write the config file {output} ({error.strerror or type(error).__name__})."
-        ) from None
-
     lifetime = body.get("refresh_expires_in")
     days = (
         f"; it expires in {int(lifetime) // 86400} days unless the connector rotates it first"
         if isinstance(lifetime, (int, float))
         else ""
     )
-    kept = sorted(k for k in existing if k not in ("credentials", "api_base_url"))
-    term.say(f"Wrote {output} (mode 0600) for TikTok account open_id {body.get('open_id') or 'unknown'}.")
-    term.say(f"Granted scopes: {', '.join(granted) if granted is not None else 'not reported by TikTok'}.")
-    term.say(f"The refresh token rotates on every refresh: keep the config the connector writes back{days}.")
-    if kept:
-        term.say(f"Kept from the existing file: {', '.join(kept)}.")
-    term.say(f"Next: source-tiktok-organic check --config {output}")
+    note = f"The refresh token rotates on every refresh: keep the config the connector writes back{days}."
+    save_and_report(
+        term, output, existing, config, ("credentials", "api_base_url"), (body.get("open_id"), granted, note)
+    )
     return EXIT_OK
 
 
@@ -359,30 +388,19 @@ def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     }
     if "refresh_token" not in tokens:
         raise AuthError(f"Nothing to revoke: {output} has no credentials.refresh_token.")
+    if credentials.get("auth_type") == BUSINESS_AUTH_TYPE:
+        raise AuthError(f"{output} holds API for Business credentials: revoke them with --revoke --business.")
     redact.add(*tokens.values())
-    client_key, client_secret = _client_credentials(args, term, credentials)
+    client_key, client_secret = client_credentials(
+        (args.client_key, args.client_secret), term, credentials, DISPLAY_APP
+    )
     redact.add(client_secret)
     explicit = args.api_base_url != tiktok.API_BASE_URL
-    api_base_url = _normalise_base_url(
+    api_base_url = normalise_base_url(
         args.api_base_url if explicit else str(config.get("api_base_url") or tiktok.API_BASE_URL)
     )
-    # Both tokens: TikTok's docs name the access token for revocation, the refresh token is what
-    # must die. Either one ends the authorisation; only when TikTok refuses both is it an error.
-    refusals: list[AuthError] = []
-    for name, token in tokens.items():
-        try:
-            post_form(
-                api_base_url + tiktok.REVOKE_PATH,
-                {"client_key": client_key, "client_secret": client_secret, "token": token},
-                redact,
-                f"revoke the {name.replace('_', ' ')}",
-            )
-        except AuthError as error:
-            refusals.append(error)
-    if len(refusals) == len(tokens):
-        raise refusals[0]
-    for refusal in refusals:
-        term.stderr.write(f"Note: {redact(str(refusal))}\n")
+    for note in revoke_tokens(api_base_url, client_key, client_secret, tokens, redact):
+        term.stderr.write(f"Note: {note}\n")
     term.say(f"Revoked the tokens of {output} at {api_base_url}; that config no longer authenticates.")
     term.say("Run tiktok-organic-auth again (or Authenticate in Airbyte) to authorise anew.")
     return EXIT_OK
@@ -393,9 +411,15 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     term = terminal or Terminal()
     args = build_parser().parse_args(argv)
     redact = Redactor()
-    redact.add(args.client_secret)
+    redact.add(args.client_secret, args.app_secret)
     try:
-        code = revoke(args, term, redact) if args.revoke else mint(args, term, redact)
+        if args.business:
+            # Imported here: business_login builds on this module's shared steps.
+            from source_tiktok_organic import business_login
+
+            code = (business_login.revoke if args.revoke else business_login.mint)(args, term, redact)
+        else:
+            code = revoke(args, term, redact) if args.revoke else mint(args, term, redact)
     except AuthError as error:
         term.stderr.write(f"error: {redact(str(error))}\n")
         code = error.exit_code

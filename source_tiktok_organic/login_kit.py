@@ -1,9 +1,12 @@
 """TikTok Login Kit's authorisation-code flow, step by step, for ``tiktok-organic-auth``.
 
 The steps: a PKCE pair computed TikTok's way, the consent URL, receiving the redirect (a listener
-on 127.0.0.1, or a URL the user pastes), checking ``state``, and exchanging the code at TikTok's
-token endpoint. Standard library and ``requests`` only, so the command runs without the CDK. Every
-message a step raises has gone through a ``Redactor`` or holds no secret.
+on 127.0.0.1, or a URL the user pastes), checking ``state``, exchanging the code at TikTok's token
+endpoint, checking the granted scopes and the credentials as the connector config holds them. The
+API for Business flow (``business_login``) shares the consent page, the redirect (whose code it
+may name ``auth_code``), the scope check and the config helpers. Standard library and ``requests``
+only, so the command runs without the CDK. Every message a step raises has gone through a
+``Redactor`` or holds no secret.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,9 +28,12 @@ import requests
 from source_tiktok_organic import tiktok_protocol as tiktok
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+# The redirect's query parameter(s) carrying the authorisation code, first found wins.
+CODE_PARAMETERS: tuple[str, ...] = ("code",)
 HTTP_TIMEOUT = (10.0, 30.0)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 EXIT_ERROR = 1
+EXIT_MISSING_SCOPES = 3
 
 
 class AuthError(Exception):
@@ -78,20 +86,22 @@ def authorization_url(
     scopes: Sequence[str],
     redirect_uri: str,
     state: str,
-    code_challenge: str,
+    code_challenge: str | None,
 ) -> str:
-    """TikTok's consent URL (Login Kit v2), keeping any query the base URL already has."""
-    query = urlencode(
-        {
-            "client_key": client_key,
-            "scope": ",".join(scopes),
-            "response_type": "code",
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-    )
+    """TikTok's consent URL (Login Kit v2), keeping any query the base URL already has.
+
+    ``code_challenge`` None: no PKCE (the API for Business's consent takes none).
+    """
+    params = {
+        "client_key": client_key,
+        "scope": ",".join(scopes),
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
+    if code_challenge is not None:
+        params.update(code_challenge=code_challenge, code_challenge_method="S256")
+    query = urlencode(params)
     return f"{authorize_url}{'&' if urlsplit(authorize_url).query else '?'}{query}"
 
 
@@ -146,7 +156,11 @@ _PAGE = (
 
 
 def wait_for_local_redirect(
-    target: RedirectTarget, expected_state: str, timeout: float, ready: Callable[[], None]
+    target: RedirectTarget,
+    expected_state: str,
+    timeout: float,
+    ready: Callable[[], None],
+    code_parameters: Sequence[str] = CODE_PARAMETERS,
 ) -> dict[str, str]:
     """Serve 127.0.0.1:<port> until TikTok's redirect reaches ``target.path``; its query params.
 
@@ -168,7 +182,7 @@ def wait_for_local_redirect(
                 return
             received.update(_callback_params(parts.query) if parts.query else {})
             done.set()
-            if "code" in received and received.get("state") == expected_state:
+            if any(received.get(p) for p in code_parameters) and received.get("state") == expected_state:
                 self._answer(
                     200, "TikTok authorisation received", "You can close this tab and return to the terminal."
                 )
@@ -222,7 +236,9 @@ def read_pasted_redirect(stdin: TextIO, stderr: TextIO) -> dict[str, str]:
     return _callback_params(line)
 
 
-def check_callback(params: Mapping[str, str], expected_state: str) -> str:
+def check_callback(
+    params: Mapping[str, str], expected_state: str, code_parameters: Sequence[str] = CODE_PARAMETERS
+) -> str:
     """The authorisation code, once ``state`` matches and TikTok reported no error.
 
     Why check ``state`` before anything else: a redirect carrying another state was not started
@@ -236,7 +252,7 @@ def check_callback(params: Mapping[str, str], expected_state: str) -> str:
     if params.get("error"):
         description = params.get("error_description") or "no description"
         raise AuthError(f"TikTok did not authorise the app: {params['error']}: {description}.")
-    code = params.get("code")
+    code = next((params[p] for p in code_parameters if params.get(p)), None)
     if not code:
         raise AuthError(
             "The redirect has no authorisation code; paste the complete URL, including everything after '?'."
@@ -334,3 +350,106 @@ def granted_scopes(token_body: Mapping[str, Any]) -> list[str] | None:
     if not isinstance(scope, str):
         return None
     return [s.strip() for s in scope.split(",") if s.strip()]
+
+
+def requested_scopes(option: str | None, defaults: Sequence[str]) -> list[str]:
+    """``--scopes`` as a list, or the flow's ``defaults``."""
+    scopes = list(defaults) if option is None else [s.strip() for s in option.split(",") if s.strip()]
+    if not scopes:
+        raise AuthError("--scopes is empty; the connector needs " + ",".join(defaults) + ".")
+    return scopes
+
+
+def require_granted(
+    scopes: Sequence[str], granted: list[str] | None, output: Path, how_to_enable: str
+) -> None:
+    """Exit code 3, and nothing written, unless every requested scope was granted (when reported)."""
+    missing = [s for s in scopes if granted is not None and s not in granted]
+    if missing:
+        raise AuthError(
+            "TikTok did not grant every scope requested: it granted "
+            f"{', '.join(granted or []) or 'no scope'} but not {', '.join(missing)}. {how_to_enable}, "
+            f"run this command again and leave every scope ticked on the consent screen. {output} was "
+            "not changed.",
+            EXIT_MISSING_SCOPES,
+        )
+
+
+def revoke_tokens(
+    api_base_url: str, client_key: str, client_secret: str, tokens: Mapping[str, str], redact: Redactor
+) -> list[str]:
+    """Revoke ``tokens`` (name -> token) at TikTok (POST /v2/oauth/revoke/); the refusals to note.
+
+    Why both tokens: TikTok's docs name the access token for revocation, the refresh token is what
+    must die. Either one ends the authorisation; only when TikTok refuses both is it an error.
+    """
+    refusals: list[AuthError] = []
+    for name, token in tokens.items():
+        try:
+            post_form(
+                api_base_url + tiktok.REVOKE_PATH,
+                {"client_key": client_key, "client_secret": client_secret, "token": token},
+                redact,
+                f"revoke the {name.replace('_', ' ')}",
+            )
+        except AuthError as error:
+            refusals.append(error)
+    if len(refusals) == len(tokens):
+        raise refusals[0]
+    return [redact(str(refusal)) for refusal in refusals]
+
+
+# --------------------------------------------------------------------------------------------
+# The credentials in the connector config
+# --------------------------------------------------------------------------------------------
+
+
+def credentials_of(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's ``credentials`` object, or an empty one."""
+    credentials = config.get("credentials")
+    return dict(credentials) if isinstance(credentials, dict) else {}
+
+
+def set_token_expiry(credentials: dict[str, Any], expires_in: Any, now: datetime) -> None:
+    """``token_expiry_date`` from the token answer's ``expires_in``; dropped when none is given."""
+    if isinstance(expires_in, (int, float)) and expires_in > 0:
+        credentials["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(
+            timespec="seconds"
+        )
+    else:
+        credentials.pop("token_expiry_date", None)
+
+
+def build_config(
+    existing: Mapping[str, Any],
+    client_key: str,
+    client_secret: str,
+    token_body: Mapping[str, Any],
+    api_base_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The connector config: new credentials, every other key of ``existing`` kept as it was.
+
+    ``api_base_url`` is written only when it is not TikTok's (the token must be used where it was
+    minted), and dropped when it is, so an old emulator or proxy URL cannot outlive the token.
+    """
+    config = dict(existing)
+    credentials = credentials_of(existing)
+    if credentials.get("auth_type", "oauth2.0") != "oauth2.0":  # another API's: none of it carries over
+        credentials = {}
+    credentials.update(
+        {
+            "auth_type": "oauth2.0",
+            "client_id": client_key,
+            "client_secret": client_secret,
+            "refresh_token": str(token_body["refresh_token"]),
+            "access_token": str(token_body["access_token"]),
+        }
+    )
+    set_token_expiry(credentials, token_body.get("expires_in"), now)
+    config["credentials"] = credentials
+    if api_base_url == tiktok.API_BASE_URL:
+        config.pop("api_base_url", None)
+    else:
+        config["api_base_url"] = api_base_url
+    return config

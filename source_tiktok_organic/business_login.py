@@ -1,0 +1,294 @@
+"""``tiktok-organic-auth --business``: the first refresh token of TikTok's API for Business (Accounts API).
+
+Why a flow of its own: the consent page and the redirect are Login Kit's, but every other detail
+differs. The app is identified by its App ID and Secret, the consent URL carries no PKCE, the
+redirect may name the code ``auth_code`` or ``code``, the token endpoints take JSON bodies and
+answer HTTP 200 whatever the outcome (the ``code`` field decides, tokens are under ``data``), the
+answer names the account (``open_id``, which every business request needs), and the refresh token
+lives a year from the consent. The steps both flows share (app credentials, receiving the
+redirect, the scope check, the config file) are ``auth_cli``'s and ``login_kit``'s.
+
+Like the Display flow, it never prints a secret: the app secret, the code and the tokens are
+registered with the ``Redactor`` before anything that could echo them is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from source_tiktok_organic.auth_cli import (
+    BUSINESS_AUTH_TYPE,
+    EXIT_OK,
+    AppNames,
+    Terminal,
+    client_credentials,
+    normalise_base_url,
+    read_config,
+    receive_redirect,
+    save_and_report,
+    save_config,
+)
+from source_tiktok_organic.business_protocol import (
+    BUSINESS_API_BASE_URL,
+    BUSINESS_AUTH_CODE_PARAMETERS,
+    BUSINESS_REFRESH_TOKEN_PATH,
+    BUSINESS_REQUIRED_SCOPES,
+    BUSINESS_REVOKE_PATH,
+    BUSINESS_TOKEN_PATH,
+    CODE_OK,
+)
+from source_tiktok_organic.login_kit import (
+    HTTP_TIMEOUT,
+    AuthError,
+    Redactor,
+    RedirectTarget,
+    authorization_url,
+    check_callback,
+    credentials_of,
+    granted_scopes,
+    requested_scopes,
+    require_granted,
+    set_token_expiry,
+)
+
+BUSINESS_APP = AppNames(
+    "App ID of your TikTok API for Business app",
+    "Secret of your TikTok API for Business app",
+    ("TIKTOK_APP_ID", "TIKTOK_APP_SECRET"),
+    ("--app-id", "--app-secret"),
+    ("app_id", "app_secret"),
+)
+# An access token this close to its expiry is refreshed before it is revoked.
+EXPIRY_MARGIN = timedelta(minutes=5)
+
+
+# --------------------------------------------------------------------------------------------
+# Token endpoints
+# --------------------------------------------------------------------------------------------
+
+
+def post_json(url: str, body: Mapping[str, str], redact: Redactor, what: str) -> dict[str, Any]:
+    """POST a JSON body to an API for Business OAuth endpoint; its ``data``, or AuthError.
+
+    Why decide on ``code`` and not on the status: these endpoints answer HTTP 200 for their errors.
+    """
+    try:
+        response = requests.post(
+            url, json=dict(body), headers={"Accept": "application/json"}, timeout=HTTP_TIMEOUT
+        )
+    except requests.exceptions.RequestException as error:
+        raise AuthError(
+            redact(
+                f"Could not reach TikTok's API for Business endpoint {url} to {what} "
+                f"({type(error).__name__}). Check --business-api-base-url and the network."
+            )
+        ) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or not isinstance(answer.get("code"), int):
+        raise AuthError(
+            f"The API for Business endpoint answered without a code: {url} (HTTP {response.status_code}) "
+            "is not TikTok's. Check --business-api-base-url."
+        )
+    request_id = answer.get("request_id") or "none"
+    if answer["code"] != CODE_OK:
+        said = redact(str(answer.get("message") or "no message"))
+        raise AuthError(
+            f"TikTok refused to {what}: code {answer['code']}: {said} "
+            f"(HTTP {response.status_code}, request_id {request_id})."
+        )
+    if response.status_code >= 400:
+        raise AuthError(f"TikTok refused to {what} (HTTP {response.status_code}, request_id {request_id}).")
+    data = answer.get("data")
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def _tokens(data: dict[str, Any], redact: Redactor) -> dict[str, Any]:
+    """``data`` of a token answer, once it has the tokens and the account; the tokens registered."""
+    if not all(data.get(name) for name in ("access_token", "refresh_token", "open_id")):
+        raise AuthError(
+            "TikTok's Business token endpoint answered without an access token, refresh token and "
+            f"open_id (it sent {', '.join(sorted(data)) or 'nothing'})."
+        )
+    redact.add(str(data["access_token"]), str(data["refresh_token"]))
+    return data
+
+
+def exchange_auth_code(
+    base_url: str, app_id: str, app_secret: str, auth_code: str, redirect_uri: str, redact: Redactor
+) -> dict[str, Any]:
+    """The token answer's ``data`` for the authorisation code (``tt_user/oauth2/token/``)."""
+    body = {
+        "client_id": app_id,
+        "client_secret": app_secret,
+        "grant_type": "authorization_code",
+        "auth_code": auth_code,
+        "redirect_uri": redirect_uri,
+    }
+    return _tokens(
+        post_json(base_url + BUSINESS_TOKEN_PATH, body, redact, "exchange the authorisation code"), redact
+    )
+
+
+def refresh_tokens(
+    base_url: str, app_id: str, app_secret: str, refresh_token: str, redact: Redactor
+) -> dict[str, Any]:
+    """The token answer's ``data`` for a refresh (``tt_user/oauth2/refresh_token/``)."""
+    body = {
+        "client_id": app_id,
+        "client_secret": app_secret,
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+    }
+    url = base_url + BUSINESS_REFRESH_TOKEN_PATH
+    return _tokens(post_json(url, body, redact, "refresh the Business token before revoking it"), redact)
+
+
+def build_business_config(
+    existing: Mapping[str, Any],
+    app_id: str,
+    app_secret: str,
+    data: Mapping[str, Any],
+    base_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The connector config with business credentials; every other top-level key kept as it was.
+
+    Earlier business credentials keep their other keys; Display API credentials are replaced whole
+    (a client secret has no place under another API's credentials). ``business_api_base_url`` is
+    written only when it is not TikTok's, as the Display flow does with ``api_base_url``.
+    """
+    config = dict(existing)
+    previous = credentials_of(existing)
+    credentials = previous if previous.get("auth_type") == BUSINESS_AUTH_TYPE else {}
+    credentials.update(
+        {
+            "auth_type": BUSINESS_AUTH_TYPE,
+            "app_id": app_id,
+            "app_secret": app_secret,
+            "refresh_token": str(data["refresh_token"]),
+            "access_token": str(data["access_token"]),
+            "open_id": str(data["open_id"]),
+        }
+    )
+    set_token_expiry(credentials, data.get("expires_in"), now)
+    config["credentials"] = credentials
+    if base_url == BUSINESS_API_BASE_URL:
+        config.pop("business_api_base_url", None)
+    else:
+        config["business_api_base_url"] = base_url
+    return config
+
+
+# --------------------------------------------------------------------------------------------
+# The command's --business mode
+# --------------------------------------------------------------------------------------------
+
+
+def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
+    """The Accounts API's authorisation-code flow, end to end; writes the config once all checked out.
+
+    As in the Display flow, what can be checked before the user approves is checked first.
+    """
+    output = Path(args.output)
+    base_url = normalise_base_url(args.business_api_base_url, BUSINESS_API_BASE_URL)
+    scopes = requested_scopes(args.scopes, BUSINESS_REQUIRED_SCOPES)
+    if not args.redirect_uri:
+        raise AuthError(
+            "--business needs --redirect-uri: the https redirect URI registered for your app in the "
+            "TikTok API for Business portal (it accepts https redirect URIs only)."
+        )
+    target = RedirectTarget.parse(args.redirect_uri)
+    existing = read_config(output)
+    app_id, app_secret = client_credentials(
+        (args.app_id, args.app_secret), term, credentials_of(existing), BUSINESS_APP
+    )
+    redact.add(app_secret)
+    not_requested = [s for s in BUSINESS_REQUIRED_SCOPES if s not in scopes]
+    if not_requested:
+        term.stderr.write(f"Note: without {', '.join(not_requested)} some business streams will fail.\n")
+
+    state = secrets.token_urlsafe(24)
+    url = authorization_url(args.authorize_url, app_id, scopes, args.redirect_uri, state, None)
+    params = receive_redirect(args, term, target, url, state, BUSINESS_AUTH_CODE_PARAMETERS)
+    auth_code = check_callback(params, state, BUSINESS_AUTH_CODE_PARAMETERS)
+    redact.add(auth_code)
+
+    data = exchange_auth_code(base_url, app_id, app_secret, auth_code, args.redirect_uri, redact)
+    granted = granted_scopes(data)
+    require_granted(
+        scopes,
+        granted,
+        output,
+        "Enable the missing scopes for your app in the TikTok API for Business portal (its TikTok "
+        "Accounts permission)",
+    )
+    config = build_business_config(existing, app_id, app_secret, data, base_url, datetime.now(timezone.utc))
+    lifetime = data.get("refresh_token_expires_in")
+    days = f"{int(lifetime) // 86400} days" if isinstance(lifetime, (int, float)) else "a year"
+    note = (
+        f"The refresh token lasts {days} from now (a year from this consent): re-authorise with "
+        "tiktok-organic-auth --business before then, and keep the config the connector writes back."
+    )
+    summary = (data.get("open_id"), granted, note)
+    save_and_report(term, output, existing, config, ("credentials", "business_api_base_url"), summary)
+    return EXIT_OK
+
+
+def _expired(credentials: Mapping[str, Any], now: datetime) -> bool:
+    """Whether the stored access token is missing or (nearly) expired; unknown expiry: not expired."""
+    if not credentials.get("access_token"):
+        return True
+    try:
+        expiry = datetime.fromisoformat(str(credentials.get("token_expiry_date")))
+    except ValueError:
+        return False
+    if expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=timezone.utc)
+    return expiry <= now + EXPIRY_MARGIN
+
+
+def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
+    """Revoke the business authorisation of the config file (``tt_user/oauth2/revoke/``).
+
+    The endpoint takes the access token and ends the whole authorisation, refresh token included.
+    An expired (or missing) access token is first replaced by a refresh, whose rotated tokens are
+    written to the file before revoking, so that a refused revocation leaves a config that works.
+    """
+    output = Path(args.output)
+    config = read_config(output)
+    credentials = credentials_of(config)
+    if credentials.get("auth_type") != BUSINESS_AUTH_TYPE or not credentials.get("refresh_token"):
+        raise AuthError(
+            f"Nothing to revoke with --business: {output} has no API for Business credentials "
+            "(credentials.auth_type business_oauth2.0 with a refresh_token)."
+        )
+    redact.add(str(credentials["refresh_token"]), str(credentials.get("access_token") or ""))
+    app_id, app_secret = client_credentials((args.app_id, args.app_secret), term, credentials, BUSINESS_APP)
+    redact.add(app_secret)
+    explicit = args.business_api_base_url != BUSINESS_API_BASE_URL
+    stored = str(config.get("business_api_base_url") or BUSINESS_API_BASE_URL)
+    base_url = normalise_base_url(args.business_api_base_url if explicit else stored, BUSINESS_API_BASE_URL)
+
+    now = datetime.now(timezone.utc)
+    access_token = str(credentials.get("access_token") or "")
+    if _expired(credentials, now):
+        data = refresh_tokens(base_url, app_id, app_secret, str(credentials["refresh_token"]), redact)
+        save_config(output, build_business_config(config, app_id, app_secret, data, base_url, now))
+        access_token = str(data["access_token"])
+    body = {"client_id": app_id, "client_secret": app_secret, "access_token": access_token}
+    post_json(base_url + BUSINESS_REVOKE_PATH, body, redact, "revoke the Business authorisation")
+    term.say(
+        f"Revoked the Business authorisation of {output} at {base_url}; that config no longer authenticates."
+    )
+    term.say("Run tiktok-organic-auth --business again to authorise anew.")
+    return EXIT_OK
