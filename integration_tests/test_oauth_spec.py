@@ -94,14 +94,26 @@ def connector_input(oauth: dict[str, Any]) -> dict[str, Any]:
     return oauth["oauth_connector_input_specification"]
 
 
+# The credentials option the OAuth button fills: the Display API's (advanced_auth's predicate).
+OAUTH_OPTION = ("auth_type", "oauth2.0")
+
+
 def spec_field(connection_specification: Mapping[str, Any], path: Sequence[str]) -> Mapping[str, Any] | None:
-    """The JSON schema of the config field at ``path``, or None if the spec has no such field."""
+    """The JSON schema of the config field at ``path``, or None if the spec has no such field. In a
+    ``oneOf`` (the kinds of credentials), the option the OAuth button fills is followed."""
     node: Mapping[str, Any] = connection_specification
     for name in path:
-        properties = node.get("properties")
+        properties = _oauth_option(node).get("properties")
         if not isinstance(properties, Mapping) or name not in properties:
             return None
         node = properties[name]
+    return _oauth_option(node)
+
+
+def _oauth_option(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    for option in node.get("oneOf") or ():
+        if option.get("properties", {}).get(OAUTH_OPTION[0], {}).get("const") == OAUTH_OPTION[1]:
+            return dict(option)
     return node
 
 
