@@ -450,13 +450,13 @@ class ImageTest:
             + "\n!=\n"
             + json.dumps(ConnectorSpecificationSerializer.dump(package_spec))[:500],
         )
-        properties = image_spec.connectionSpecification["properties"]
-        secret_fields = [
-            k for k, v in properties["credentials"]["properties"].items() if v.get("airbyte_secret")
-        ]
+        credentials = image_spec.connectionSpecification["properties"]["credentials"]["oneOf"]
+        secret_fields = {
+            k for option in credentials for k, v in option["properties"].items() if v.get("airbyte_secret")
+        }
         expect(
-            {"client_secret", "refresh_token"} <= set(secret_fields),
-            f"secret fields are marked airbyte_secret ({secret_fields})",
+            {"client_secret", "app_secret", "refresh_token"} <= secret_fields,
+            f"secret fields are marked airbyte_secret ({sorted(secret_fields)})",
         )
 
     def check(self, emulator: TikTokEmulator, config: dict[str, Any]) -> dict[str, Any]:
