@@ -405,6 +405,8 @@ class ScopeNamingErrorHandler(ErrorHandler):
     error_handler: ErrorHandler
     required_scopes: list[str]
     parameters: InitVar[Mapping[str, Any]]
+    # Scopes only some streams need (comment.list, when comments are read), added by those streams.
+    additional_scopes: list[str] = field(default_factory=list)
     # Where the scopes are switched on, and how to get a token that has them, for the message.
     where_to_add: str = "the TikTok developer portal"
     how_to_reauthenticate: str = REAUTHENTICATE_HINT
@@ -431,7 +433,8 @@ class ScopeNamingErrorHandler(ErrorHandler):
         granted = active_token_refresh_session().granted_scopes
         if granted is None:
             return resolution
-        missing = [scope for scope in self.required_scopes if scope not in granted]
+        required = [*self.required_scopes, *self.additional_scopes]
+        missing = [scope for scope in required if scope not in granted]
         if not missing:
             return resolution
         return ErrorResolution(
@@ -440,7 +443,7 @@ class ScopeNamingErrorHandler(ErrorHandler):
             error_message=(
                 f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} "
                 f"(granted: {', '.join(sorted(granted)) or 'none'}). The connector needs "
-                f"{', '.join(self.required_scopes)}. Add the missing scopes to your app in "
+                f"{', '.join(required)}. Add the missing scopes to your app in "
                 f"{self.where_to_add} and grant every scope on TikTok's consent screen. "
                 f"{self.how_to_reauthenticate} (The request failed with: {resolution.error_message})"
             ),

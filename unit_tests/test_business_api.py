@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from airbyte_cdk.models import FailureType, Status
 
+from source_tiktok_organic import business_protocol
 from testkit.business_responses import (
     BUSINESS_ACCESS_TOKEN,
     BUSINESS_GET_URL,
@@ -343,3 +344,62 @@ def test_check_reads_profile_videos_and_daily_metrics(run_connector: Any, reques
         "video_views" in fields and "start_date" in query(r)
         for fields, r in zip(asked, business_get.request_history, strict=True)
     )
+
+
+COMMENT_LIST_URL = BUSINESS_GET_URL.replace("business/get/", "business/comment/list/")
+
+
+def test_comments_are_read_for_recent_videos_only_with_their_replies(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    mock_business_token_ok(requests_mock)
+    now = int(datetime.now(timezone.utc).timestamp())
+    recent, old = business_video("recent", now - 2 * 86400), business_video("old", now - 90 * 86400)
+    requests_mock.get(
+        BUSINESS_VIDEO_LIST_URL,
+        json=business_envelope({"videos": [recent, old], "cursor": 0, "has_more": True}),
+    )
+    top = {"comment_id": "c1", "video_id": "recent", "text": "Nice!", "replies": 1}
+    reply = {"comment_id": "c2", "video_id": "recent", "text": "Thanks", "parent_comment_id": "c1"}
+    comments = requests_mock.get(
+        COMMENT_LIST_URL,
+        [
+            {"json": business_envelope({"comments": [top], "cursor": 1, "has_more": True})},
+            {"json": business_envelope({"comments": [reply], "cursor": 2, "has_more": False})},
+        ],
+    )
+    config = make_business_config(include_comments=True, comment_days=30)
+    discovered = run_connector("discover", config).catalog
+    assert [s.name for s in discovered.streams][-1] == "business_comments"
+    assert "business_comments" not in {
+        s.name for s in run_connector("discover", make_business_config()).catalog.streams
+    }
+    discovered.streams = [s for s in discovered.streams if s.name == "business_comments"]
+
+    run = run_connector("read", config, configure(discovered))
+
+    assert run.records("business_comments") == [
+        dict(top, business_id=OPEN_ID),
+        dict(reply, business_id=OPEN_ID),
+    ]
+    assert [query(r)["video_id"] for r in comments.request_history] == [["recent"], ["recent"]]
+    assert query(comments.request_history[1])["cursor"] == ["1"]
+    assert query(comments.request_history[0])["include_replies"] == ["true"]
+
+
+def test_comments_without_comment_list_scope_name_it(run_connector: Any, requests_mock: Any) -> None:
+    mock_business_token_ok(requests_mock, scope=",".join(business_protocol.BUSINESS_REQUIRED_SCOPES))
+    now = int(datetime.now(timezone.utc).timestamp())
+    requests_mock.get(
+        BUSINESS_VIDEO_LIST_URL,
+        json=business_envelope({"videos": [business_video("v", now)], "cursor": 0, "has_more": False}),
+    )
+    requests_mock.get(COMMENT_LIST_URL, json=business_envelope(code=40001, message="No permission."))
+    config = make_business_config(include_comments=True)
+    discovered = run_connector("discover", config).catalog
+    discovered.streams = [s for s in discovered.streams if s.name == "business_comments"]
+
+    run = run_connector("read", config, configure(discovered))
+
+    error = run.config_errors[0]
+    assert "missing the scope(s) comment.list" in error.message
