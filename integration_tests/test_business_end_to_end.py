@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 from airbyte_cdk.models import Status
 
 from source_tiktok_organic.business_protocol import BUSINESS_REFRESH_TOKEN_PATH, BUSINESS_VIDEO_LIST_PATH
 from testkit.catalogs import BUSINESS_STREAMS, configure
+from testkit.clock import utc_clock
 from testkit.connector_output import ConnectorOutput
+from testkit.in_process import run_in_process
 from testkit.secrets import assert_run_leaks_no_secret
 from tiktok_emulator import FaultRule, TikTokEmulator
 
@@ -20,7 +23,8 @@ def test_check_discover_full_then_incremental_read_with_rotation(
     run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
 ) -> None:
     tiktok = emulator(video_count=45)
-    config = tiktok.business_connector_config()
+    # A start date years back: TikTok serves 60 days, so the start is clamped to 59 days before today.
+    config = tiktok.business_connector_config(start_date="2020-01-01T00:00:00Z")
 
     check = run_connector("check", config)
     assert check.connection_status.status == Status.SUCCEEDED, check.transcript()
@@ -40,7 +44,7 @@ def test_check_discover_full_then_incremental_read_with_rotation(
     assert all(r["business_id"] == open_id for s in BUSINESS_STREAMS for r in first.records(s))
     today = datetime.now(timezone.utc).date()
     days = [r["date"] for r in first.records("business_profile_daily")]
-    assert days == sorted(set(days)) and days[0] >= (today - timedelta(days=59)).isoformat()
+    assert days == sorted(set(days)) and days[0] == (today - timedelta(days=59)).isoformat()
     assert days[-1] == (today - timedelta(days=1)).isoformat()
     assert Counter(r["date"] for r in first.records("business_audience_activity"))[days[-1]] == 24
     dimensions = {r["dimension"] for r in first.records("business_follower_demographics")}
@@ -69,6 +73,8 @@ def test_a_sync_under_faults_delivers_every_video_exactly_once(
     tiktok = emulator(
         video_count=60,
         faults=[
+            # The emulator answers an http_429 rule as TikTok's Accounts API throttles: HTTP 200, 40100.
+            FaultRule("http_429", endpoint=BUSINESS_VIDEO_LIST_PATH, after=1, times=1, retry_after=1),
             FaultRule("http_500", endpoint=BUSINESS_VIDEO_LIST_PATH, after=1, times=1),
             FaultRule("access_token_invalid", endpoint=BUSINESS_VIDEO_LIST_PATH, after=2, times=1),
             FaultRule("drop_connection", endpoint=BUSINESS_VIDEO_LIST_PATH, after=3, times=1),
@@ -102,3 +108,34 @@ def test_check_names_every_missing_business_scope(
     assert status.status == Status.FAILED
     listed = (status.message or "").split("missing the scope(s) ")[1].split(" (granted")[0]
     assert listed.split(", ") == ["user.account.type", "user.insights", "video.list", "video.insights"]
+
+
+def test_two_syncs_a_day_apart_keep_one_row_per_day_and_pick_up_the_late_day(
+    tmp_path: Path, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=5)
+    monday = date(2026, 11, 16)
+    tiktok.today = monday
+    config = tiktok.business_connector_config()
+    catalog = configure(run_in_process(tmp_path, "discover", config).catalog, incremental=True)
+    catalog.streams = [s for s in catalog.streams if s.stream.name == "business_profile_daily"]
+
+    with utc_clock(datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc)) as clock:
+        first = run_in_process(tmp_path, "read", config, catalog)
+        clock.advance(days=1)
+        tiktok.today = monday + timedelta(days=1)  # Monday's metrics have arrived
+        second = run_in_process(
+            tmp_path, "read", first.latest_config or config, catalog, state=first.final_state
+        )
+
+    rows = first.records("business_profile_daily") + second.records("business_profile_daily")
+    kept = {(r["business_id"], r["date"]): r for r in rows}  # what append + dedupe keeps
+    assert sorted(d for _, d in kept) == [(monday - timedelta(days=n)).isoformat() for n in range(59, -1, -1)]
+    assert max(r["date"] for r in first.records("business_profile_daily")) == "2026-11-15"
+    assert [r["date"] for r in second.records("business_profile_daily")] == [
+        "2026-11-12",
+        "2026-11-13",
+        "2026-11-14",
+        "2026-11-15",
+        "2026-11-16",
+    ]
