@@ -108,7 +108,11 @@ def test_business_codes_and_limits_match_the_accounts_api_facts(manifest: dict[s
     lookback = manifest["spec"]["connection_specification"]["properties"]["business_lookback_days"]
     assert lookback["maximum"] < business.MAX_DAYS_BACK
     patterns = [policy["matchers"][0]["url_path_pattern"] for policy in manifest["api_budget"]["policies"]]
-    for path in (business.BUSINESS_GET_PATH, business.BUSINESS_VIDEO_LIST_PATH):
+    for path in (
+        business.BUSINESS_GET_PATH,
+        business.BUSINESS_VIDEO_LIST_PATH,
+        business.BUSINESS_COMMENT_LIST_PATH,
+    ):
         assert sum(bool(re.fullmatch(p, path.rstrip("/"))) for p in patterns) == 1
 
 
