@@ -1,4 +1,4 @@
-"""Drive the installed connector with PyAirbyte and report what PyAirbyte saw, as JSON.
+"""Drive the connector with PyAirbyte and report what PyAirbyte saw, as JSON.
 
 Runs under the PyAirbyte virtualenv (.venv-pyairbyte, built by scripts/pyairbyte_test.sh), which is
 separate from the connector's because PyAirbyte pins its own dependency ranges. It imports nothing
@@ -8,13 +8,16 @@ not this program.
 
 Steps, as a PyAirbyte user would take them:
 
-1. ``ab.get_source(..., local_executable=<console script>, config=...)`` with a
-   ``config_change_callback`` that keeps each rotated config TikTok's refresh-token rotation
-   produces, and hands it back to the source before the next step (``set_config``);
+1. ``ab.get_source(..., local_executable=<console script>, config=...)`` (the installed connector),
+   or ``ab.get_source(..., docker_image=<tag>, use_host_network=True, config=...)`` (the image, run
+   with ``docker run --rm -i`` the way PyAirbyte runs registry connectors; the host network reaches
+   the emulator on 127.0.0.1), with a ``config_change_callback`` that keeps each rotated config
+   TikTok's refresh-token rotation produces, and hands it back to the source before the next step
+   (``set_config``);
 2. ``validate_config`` on the good config and on one without ``client_secret``;
 3. ``check``;
-4. ``read`` of both streams into a DuckDB cache in a temporary directory, then the records back
-   out of the cache;
+4. ``read`` of the creator streams (user_info, videos) into a DuckDB cache in a temporary
+   directory, then the records back out of the cache;
 5. a second ``read`` into the same cache (incremental where the connector offers it), then the
    row counts of the cache again.
 """
@@ -48,7 +51,9 @@ def main() -> int:
     from airbyte import exceptions as ab_exceptions
 
     parser = argparse.ArgumentParser(prog="python -m tools.pyairbyte_driver")
-    parser.add_argument("--executable", required=True, help="the connector's console script")
+    runs = parser.add_mutually_exclusive_group(required=True)
+    runs.add_argument("--executable", help="the connector's console script")
+    runs.add_argument("--docker-image", help="the connector's image, tag included")
     parser.add_argument("--config", required=True, help="connector config JSON")
     parser.add_argument("--workdir", required=True, help="temporary directory for the cache")
     parser.add_argument("--report", required=True, help="where to write the JSON report")
@@ -62,13 +67,23 @@ def main() -> int:
     def keep_rotated(new_config: dict[str, Any]) -> None:
         rotations.append(new_config)
 
+    how: dict[str, Any] = (
+        {"docker_image": args.docker_image, "use_host_network": True}
+        if args.docker_image
+        else {"local_executable": args.executable}
+    )
     source = ab.get_source(
         "source-tiktok-organic",
         config=config,
-        local_executable=args.executable,
         config_change_callback=keep_rotated,
         install_if_missing=False,
+        **how,
     )
+    # How PyAirbyte starts the connector: the console script, or the `docker run ...` command.
+    report["executor"] = {
+        "type": type(source.executor).__name__,
+        "command": [str(part) for part in getattr(source.executor, "_cli", [])],
+    }
 
     def adopt_rotation() -> None:
         # What a PyAirbyte user persists between runs: the last config the connector emitted.
@@ -96,7 +111,8 @@ def main() -> int:
     timings["check"] = time.monotonic() - started
 
     report["available_streams"] = sorted(source.get_available_streams())
-    source.select_all_streams()
+    # The streams of a creator account; the business streams need a business config.
+    source.select_streams(["user_info", "videos"])
     report["supported_sync_modes"] = {
         stream.name: sorted(mode.value for mode in stream.supported_sync_modes)
         for stream in source.discovered_catalog.streams
