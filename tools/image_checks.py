@@ -62,7 +62,7 @@ from airbyte_cdk.models import (
     SyncMode,
 )
 
-from testkit.catalogs import catalog_json, configure
+from testkit.catalogs import BUSINESS_STREAMS, catalog_json, configure
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import CONSOLE_SCRIPT, console_script, run_console_script
 from testkit.secrets import assert_no_secrets, config_secrets
@@ -578,6 +578,32 @@ class ImageTest:
         )
 
     # -- cleanup ------------------------------------------------------------------------------
+    def read_business(self, emulator: TikTokEmulator) -> None:
+        """Business mode in the container: discover offers the Accounts API streams, a read of
+        every one of them succeeds, every video arrives once and the rotated token comes back."""
+        section("business mode (API for Business): discover and read every stream")
+        config = emulator.business_connector_config()
+        self.secrets.update({config["credentials"]["app_secret"], config["credentials"]["refresh_token"]})
+        config_path = self.write_json("business_config.json", config)
+        discovered = self.container(["discover", "--config", config_path]).catalog
+        streams = {s.name for s in discovered.streams}
+        expect(set(BUSINESS_STREAMS) == streams, f"discover offers the {len(streams)} business streams")
+        catalog_path = self.write_json("business_catalog.json", catalog_json(configure(discovered)))
+        run = self.container(["read", "--config", config_path, "--catalog", catalog_path])
+        expect(
+            run.returncode == 0 and not run.errors, "business read exits 0 without errors", run.transcript()
+        )
+        counts = {name: len(run.records(name)) for name in BUSINESS_STREAMS}
+        expect(all(counts.values()), f"every business stream has records ({counts})")
+        ids = [r["item_id"] for r in run.records("business_videos")]
+        expect(sorted(ids) == sorted(v["id"] for v in emulator.videos), "business_videos: every video once")
+        latest = run.latest_config or {}
+        expect(
+            latest.get("credentials", {}).get("refresh_token") == emulator.current_business_refresh_token,
+            "the rotated business refresh token is emitted for the platform to save",
+        )
+        self.assert_no_secrets(run)
+
     def _remove_image(self, tag: str) -> None:
         if tag in self.images_to_remove:
             self.engine.run(["rmi", "--force", tag], check=False)
@@ -626,6 +652,7 @@ def main() -> int:
                     config, catalog = test.discover(emulator, config)
                     config, state = test.read(emulator, config, catalog)
                     test.read_incremental(emulator, config, catalog, state)
+                    test.read_business(emulator)
             finally:
                 test.cleanup()
     except (CheckFailed, EngineError, AssertionError) as failure:  # AssertionError: from testkit
