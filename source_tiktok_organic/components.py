@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import backoff
@@ -27,6 +28,7 @@ from airbyte_cdk.sources.declarative.auth.oauth import (
     DeclarativeSingleUseRefreshTokenOauth2Authenticator,
 )
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
@@ -36,7 +38,7 @@ from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
 )
-from airbyte_cdk.sources.types import Record, StreamSlice
+from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.utils import AirbyteTracedException
 
 logger = logging.getLogger("airbyte")
@@ -565,3 +567,34 @@ def _sent_cursor(response: requests.Response) -> Any | None:
     except (TypeError, ValueError):
         return None
     return sent.get("cursor") if isinstance(sent, dict) else None
+
+
+class WindowVideos(RecordFilter):
+    """Keeps the videos of the time window being read, and adds ``created_at`` to each.
+
+    Why not plain YAML: a ``RecordFilter`` condition and an ``AddFields`` value can say the same
+    (and did), but each is a Jinja template rendered once per video: together they cost about a
+    sixth of a sync's CPU at full speed. Here the window bounds are read once per page, and
+    ``created_at`` is ``create_time`` (Unix seconds) formatted as an RFC 3339 UTC timestamp.
+
+    The last page of a window reaches into the next older window, which emits those videos
+    itself, so each video is emitted by exactly one window.
+    """
+
+    def filter_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        stream_state: StreamState,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        if stream_slice is None:
+            raise ValueError("WindowVideos filters the videos of a time window: it needs the window")
+        start, end = int(stream_slice["start_time"]), int(stream_slice["end_time"])
+        for record in records:
+            create_time = record["create_time"]
+            if start <= create_time <= end:
+                record["created_at"] = datetime.fromtimestamp(create_time, tz=timezone.utc).strftime(  # type: ignore[index]
+                    "%Y-%m-%dT%H:%M:%SZ"
+                )
+                yield record
