@@ -125,6 +125,17 @@ VIDEO_INSIGHT_FIELDS: Final[tuple[str, ...]] = (
     "audience_cities",
     "audience_types",
 )
+# The video insights only business accounts get (a creator account's are empty).
+BUSINESS_ACCOUNT_VIDEO_FIELDS: Final = frozenset(
+    {
+        "website_clicks",
+        "phone_number_clicks",
+        "lead_submissions",
+        "app_download_clicks",
+        "email_clicks",
+        "address_clicks",
+    }
+)
 # The per-video arrays and the key each element is named by (one breakdown row per element).
 VIDEO_BREAKDOWN_KEYS: Final[dict[str, str]] = {
     "video_view_retention": "second",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from source_tiktok_organic.business_protocol import (
+    BUSINESS_ACCOUNT_VIDEO_FIELDS,
     VIDEO_BREAKDOWN_KEYS,
     VIDEO_INSIGHT_FIELDS,
     VIDEO_LIST_FIELDS,
@@ -22,16 +23,7 @@ from tiktok_emulator.business_data import AUDIENCE_VALUES, shares
 from tiktok_emulator.data import AWKWARD_TEXTS
 
 #: The insight fields a personal (non-business) account gets as null.
-BUSINESS_ONLY_VIDEO_FIELDS: Final = frozenset(
-    {
-        "website_clicks",
-        "phone_number_clicks",
-        "lead_submissions",
-        "app_download_clicks",
-        "email_clicks",
-        "address_clicks",
-    }
-)
+BUSINESS_ONLY_VIDEO_FIELDS: Final = BUSINESS_ACCOUNT_VIDEO_FIELDS
 #: How many seconds of a video the retention and like curves cover at most.
 CURVE_SECONDS: Final = 60
 _BREAKDOWN_VALUES: Final[dict[str, tuple[str, ...]]] = {
