@@ -105,18 +105,22 @@ VIDEO_LIST_FIELDS: Final[tuple[str, ...]] = (
     "reach",
     "video_views",
 )
-VIDEO_INSIGHT_FIELDS: Final[tuple[str, ...]] = (
-    "total_time_watched",
-    "average_time_watched",
-    "full_video_watched_rate",
-    "new_followers",
-    "profile_views",
+# The video insights only business accounts get (a creator account's are empty).
+BUSINESS_ACCOUNT_VIDEO_FIELDS: Final[tuple[str, ...]] = (
     "website_clicks",
     "phone_number_clicks",
     "lead_submissions",
     "app_download_clicks",
     "email_clicks",
     "address_clicks",
+)
+VIDEO_INSIGHT_FIELDS: Final[tuple[str, ...]] = (
+    "total_time_watched",
+    "average_time_watched",
+    "full_video_watched_rate",
+    "new_followers",
+    "profile_views",
+    *BUSINESS_ACCOUNT_VIDEO_FIELDS,
     "video_view_retention",
     "engagement_likes",
     "impression_sources",
@@ -124,17 +128,6 @@ VIDEO_INSIGHT_FIELDS: Final[tuple[str, ...]] = (
     "audience_countries",
     "audience_cities",
     "audience_types",
-)
-# The video insights only business accounts get (a creator account's are empty).
-BUSINESS_ACCOUNT_VIDEO_FIELDS: Final = frozenset(
-    {
-        "website_clicks",
-        "phone_number_clicks",
-        "lead_submissions",
-        "app_download_clicks",
-        "email_clicks",
-        "address_clicks",
-    }
 )
 # The per-video arrays and the key each element is named by (one breakdown row per element).
 VIDEO_BREAKDOWN_KEYS: Final[dict[str, str]] = {

@@ -21,18 +21,21 @@ __all__ = [
     "BUSINESS_SCOPES",
     "BUSINESS_SECOND_ACCESS_TOKEN",
     "BUSINESS_VIDEO_LIST_URL",
+    "COMMENT_LIST_URL",
     "OPEN_ID",
     "REFRESH_URL",
     "business_envelope",
     "business_token_body",
     "business_video",
     "daily_metrics",
+    "days_back",
     "mock_business_token_ok",
 ]
 
 REFRESH_URL = business.BUSINESS_API_BASE_URL + business.BUSINESS_REFRESH_TOKEN_PATH
 BUSINESS_GET_URL = business.BUSINESS_API_BASE_URL + business.BUSINESS_GET_PATH
 BUSINESS_VIDEO_LIST_URL = business.BUSINESS_API_BASE_URL + business.BUSINESS_VIDEO_LIST_PATH
+COMMENT_LIST_URL = business.BUSINESS_API_BASE_URL + business.BUSINESS_COMMENT_LIST_PATH
 
 OPEN_ID = "-000b5OyW3dmNhv0EFwAh3AB9lZgkd2E0yVg"
 BUSINESS_ACCESS_TOKEN = "act.business-access-token-Hn24"

@@ -7,8 +7,8 @@ page of ``/v2/video/list/``, ``token_body`` a successful ``/v2/oauth/token/`` an
 ``token_error`` a refused one. ``FakeVideoList`` answers the video list from a whole history, as
 TikTok pages it, for tests whose requests are not known in advance.
 
-The field lists are written out here on purpose, not taken from the connector: the tests compare
-what the connector requests and declares with them.
+URLs, scopes and field lists come from ``source_tiktok_organic.tiktok_protocol``, their one home
+(``unit_tests/test_protocol_facts.py`` keeps the manifest's copies equal to it).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import time
 from typing import Any
 
 import requests_mock
+
+from source_tiktok_organic import tiktok_protocol as tiktok
 
 __all__ = [
     "ACCESS_TOKEN",
@@ -41,49 +43,19 @@ __all__ = [
     "videos_page",
 ]
 
-API = "https://open.tiktokapis.com"
-TOKEN_URL = f"{API}/v2/oauth/token/"
-USER_INFO_URL = f"{API}/v2/user/info/"
-VIDEO_LIST_URL = f"{API}/v2/video/list/"
+API = tiktok.API_BASE_URL
+TOKEN_URL = API + tiktok.TOKEN_PATH
+USER_INFO_URL = API + tiktok.USER_INFO_PATH
+VIDEO_LIST_URL = API + tiktok.VIDEO_LIST_PATH
 
 ACCESS_TOKEN = "act.first-access-token-Lm53"
 SECOND_ACCESS_TOKEN = "act.second-access-token-Yb19"
 ROTATED_REFRESH_TOKEN = "rft.rotated-refresh-token-Pw77"
-ALL_SCOPES = "user.info.basic,user.info.profile,user.info.stats,video.list"
+ALL_SCOPES = ",".join(tiktok.REQUIRED_SCOPES)
 
-USER_FIELDS = [
-    "open_id",
-    "union_id",
-    "avatar_url",
-    "avatar_url_100",
-    "avatar_large_url",
-    "display_name",
-    "bio_description",
-    "profile_deep_link",
-    "username",
-    "is_verified",
-    "follower_count",
-    "following_count",
-    "likes_count",
-    "video_count",
-]
-VIDEO_FIELDS = [
-    "id",
-    "create_time",
-    "cover_image_url",
-    "share_url",
-    "video_description",
-    "title",
-    "duration",
-    "height",
-    "width",
-    "embed_html",
-    "embed_link",
-    "like_count",
-    "comment_count",
-    "share_count",
-    "view_count",
-]
+# Lists, as the tests compare them with the manifest's comma-separated field lists split apart.
+USER_FIELDS = list(tiktok.USER_FIELDS)
+VIDEO_FIELDS = list(tiktok.VIDEO_FIELDS)
 
 # The first video id: TikTok's ids exceed 2^53, so they only survive as strings.
 _FIRST_VIDEO_ID = 7_300_000_000_000_000_000

@@ -23,7 +23,7 @@ from tiktok_emulator.business_data import AUDIENCE_VALUES, shares
 from tiktok_emulator.data import AWKWARD_TEXTS
 
 #: The insight fields a personal (non-business) account gets as null.
-BUSINESS_ONLY_VIDEO_FIELDS: Final = BUSINESS_ACCOUNT_VIDEO_FIELDS
+BUSINESS_ONLY_VIDEO_FIELDS: Final = frozenset(BUSINESS_ACCOUNT_VIDEO_FIELDS)
 #: How many seconds of a video the retention and like curves cover at most.
 CURVE_SECONDS: Final = 60
 _BREAKDOWN_VALUES: Final[dict[str, tuple[str, ...]]] = {

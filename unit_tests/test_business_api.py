@@ -22,6 +22,7 @@ from testkit.business_responses import (
     BUSINESS_ROTATED_REFRESH_TOKEN,
     BUSINESS_SECOND_ACCESS_TOKEN,
     BUSINESS_VIDEO_LIST_URL,
+    COMMENT_LIST_URL,
     OPEN_ID,
     REFRESH_URL,
     business_envelope,
@@ -344,9 +345,6 @@ def test_check_reads_profile_videos_and_daily_metrics(run_connector: Any, reques
         "video_views" in fields and "start_date" in query(r)
         for fields, r in zip(asked, business_get.request_history, strict=True)
     )
-
-
-COMMENT_LIST_URL = BUSINESS_GET_URL.replace("business/get/", "business/comment/list/")
 
 
 def test_comments_are_read_for_recent_videos_only_with_their_replies(
