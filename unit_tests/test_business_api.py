@@ -401,3 +401,19 @@ def test_comments_without_comment_list_scope_name_it(run_connector: Any, request
 
     error = run.config_errors[0]
     assert "missing the scope(s) comment.list" in error.message
+
+
+def test_a_refresh_token_near_its_yearly_end_is_a_warning(run_connector: Any, requests_mock: Any) -> None:
+    mock_business_token_ok(requests_mock, refresh_token_expires_in=5 * 86400 + 3600)
+    requests_mock.get(BUSINESS_GET_URL, json=answer_business_get)
+
+    run = run_connector("read", make_business_config(), business_catalog(run_connector, "business_profile"))
+
+    levels = {
+        m.log.message: m.log.level.value
+        for m in run.of_type("LOG")
+        if m.log and "expires in" in m.log.message
+    }
+    assert [(text.split(";")[0], level) for text, level in levels.items()] == [
+        ("The TikTok Business refresh token expires in 5 days", "WARN")
+    ]
