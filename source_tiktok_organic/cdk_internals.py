@@ -28,12 +28,16 @@ Defined here, for the package's entrypoint and the tests:
 10. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
     globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
     clock there.
+11. ``record_queue_of``: a declarative source hands records from its worker threads to the main
+    thread through one ``queue.Queue``, kept as ``_concurrent_source._queue`` (its ``maxsize``,
+    10,000 in the CDK, is read on every ``put``).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import MutableMapping
+from queue import Queue
 from typing import TYPE_CHECKING, Any
 
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
@@ -58,6 +62,7 @@ __all__ = [
     "check_failure_reason",
     "config_value",
     "interpolation_globals",
+    "record_queue_of",
     "set_config_value",
     "redact_token_secrets",
     "refresh_token_error_values",
@@ -99,3 +104,9 @@ def interpolation_globals() -> MutableMapping[str, Any]:
 
     environment_globals: MutableMapping[str, Any] = jinja._ENVIRONMENT.globals
     return environment_globals
+
+
+def record_queue_of(source: ConcurrentDeclarativeSource) -> Queue[Any]:
+    """The queue through which the source's workers hand records to the main thread."""
+    queue: Queue[Any] = source._concurrent_source._queue
+    return queue

@@ -18,7 +18,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
 from source_tiktok_organic import components
-from source_tiktok_organic.cdk_internals import check_failure_reason
+from source_tiktok_organic.cdk_internals import check_failure_reason, record_queue_of
 from source_tiktok_organic.components import token_refresh_session
 from source_tiktok_organic.tiktok_protocol import API_BASE_URL
 
@@ -34,6 +34,11 @@ sys.modules.setdefault(SDM_COMPONENTS_MODULE, components)
 # api_base_url points at, while a sync keeps retrying transient failures for minutes.
 CHECK_TOKEN_REFRESH_RETRY_SECONDS = 15.0
 CHECK_DEADLINE_SECONDS = 50.0
+
+# Records read but not yet printed. Before TikTok's rate limit binds, a minute's burst of requests
+# lets 20 workers outpace the one thread that prints, and the CDK's 10,000 waiting records (with the
+# heap they fragment) would set the sync's peak memory; a tenth of that keeps every worker busy.
+RECORD_QUEUE_SIZE = 1_000
 
 
 class SourceTikTokOrganic(YamlDeclarativeSource):
@@ -51,6 +56,7 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
             state=state,
             config_path=config_path,
         )
+        record_queue_of(self).maxsize = RECORD_QUEUE_SIZE
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """The manifest's check, bounded in time (naming every missing scope is the manifest's own

@@ -76,11 +76,12 @@ def test_access_token_invalid_mid_sync_refreshes_once_and_retries(
 @pytest.mark.parametrize(
     "throttled, expected_wait",
     [
-        ({"status_code": 429, "headers": {"Retry-After": "1"}}, 1.0),
+        # The first step of the backoff, the shortest wait the CDK takes that is not below 1 s.
+        ({"status_code": 429, "headers": {"Retry-After": "1"}}, 1.125),
         ({"status_code": 429, "headers": {"Retry-After": "7"}}, 7.0),
         ({"status_code": 429, "headers": {"Retry-After": "599"}}, 599.0),  # just under the cap
-        ({"status_code": 429}, 60.0),  # no Retry-After: a minute, TikTok's sliding window
-        ({"status_code": 200, "json": envelope({}, "rate_limit_exceeded", "Too many requests.")}, 60.0),
+        ({"status_code": 429}, 61.0),  # no Retry-After: a minute, TikTok's sliding window
+        ({"status_code": 200, "json": envelope({}, "rate_limit_exceeded", "Too many requests.")}, 61.0),
     ],
     ids=["retry-after-1", "retry-after-7", "retry-after-599", "no-retry-after", "rate-limit-in-200"],
 )
@@ -99,8 +100,8 @@ def test_rate_limit_waits_then_retries(
 
     assert ids(run) == ALL_IDS
     assert videos.call_count == 3
-    # That one wait (the CDK adds a second to a wait a strategy names), not also a budget pause.
-    assert recorded_sleeps == [expected_wait + 1]
+    # That one wait (the CDK's extra second included), not also a budget pause.
+    assert recorded_sleeps == [expected_wait]
 
 
 @pytest.mark.parametrize("retry_after", ["600", "3600"])
@@ -162,7 +163,8 @@ def test_transient_failures_are_retried_with_backoff(
 
     assert ids(run) == ALL_IDS
     assert videos.call_count == 4
-    assert recorded_sleeps == [2 + 1, 4 + 1]  # 2 s, then 4 s (plus the CDK's second each), never a minute
+    # 1/8 s, then 1/4 s (plus the CDK's second each), never a minute
+    assert recorded_sleeps == [0.125 + 1, 0.25 + 1]
 
 
 def test_persistent_server_errors_eventually_fail_the_stream(
@@ -176,7 +178,8 @@ def test_persistent_server_errors_eventually_fail_the_stream(
     run = run_connector("read", make_config(), configured_catalog("videos"))
 
     assert run.errors, "giving up must be reported"
-    assert len(recorded_sleeps) == 8
+    # Twelve waits doubling from 1/8 s to 256 s: the sync outlasts an outage of about 8.7 minutes.
+    assert recorded_sleeps == [2**attempt / 16 + 1 for attempt in range(1, 13)]
 
 
 @pytest.mark.parametrize("status_code", [200, 400])
