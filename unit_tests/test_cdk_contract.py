@@ -7,6 +7,7 @@ naming it, so that a CDK upgrade breaks here, clearly, rather than in the middle
 from __future__ import annotations
 
 import inspect
+from queue import Queue
 from typing import Any
 
 import pytest
@@ -18,12 +19,13 @@ from airbyte_cdk.sources.declarative.models.declarative_component_schema import 
 )
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import AbstractOauth2Authenticator
 
 from source_tiktok_organic import cdk_internals
 from source_tiktok_organic.components import TikTokOAuthAuthenticator
-from source_tiktok_organic.source import MANIFEST_PATH, SourceTikTokOrganic
+from source_tiktok_organic.source import MANIFEST_PATH, RECORD_QUEUE_SIZE, SourceTikTokOrganic
 
 UPGRADE_HINT = "the CDK changed an internal listed in source_tiktok_organic/cdk_internals.py: "
 
@@ -140,3 +142,12 @@ def test_manifest_macros_render_from_the_replaceable_globals(monkeypatch: pytest
     monkeypatch.setitem(cdk_internals.interpolation_globals(), "now_utc", lambda: fixed)
     rendered = JinjaInterpolation().eval("{{ format_datetime(now_utc(), '%Y-%m-%d') }}", config={})
     assert rendered == "2030-05-17", UPGRADE_HINT + "10. jinja._ENVIRONMENT globals"
+
+
+def test_record_queue_is_reachable_and_read_on_every_put() -> None:
+    plain = YamlDeclarativeSource(path_to_yaml=str(MANIFEST_PATH), config=config())
+    queue = cdk_internals.record_queue_of(plain)
+    assert isinstance(queue, Queue), UPGRADE_HINT + "11. _concurrent_source._queue"
+    assert queue.maxsize == 10_000, UPGRADE_HINT + "11. the CDK's queue size (is the bound still needed?)"
+    ours = cdk_internals.record_queue_of(SourceTikTokOrganic(config=config()))
+    assert ours.maxsize == RECORD_QUEUE_SIZE < queue.maxsize
