@@ -553,6 +553,29 @@ def test_config_shape_default_host_is_not_written() -> None:
     }
 
 
+def test_config_keeps_display_credentials_and_drops_another_apis() -> None:
+    """Credentials without an auth_type (written before the API for Business) are the Display
+    API's and keep their other keys; business credentials are replaced whole."""
+    from datetime import datetime, timezone
+
+    body = {"access_token": "a" * 10, "refresh_token": "r" * 10}
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    legacy = {"credentials": {"refresh_token": "old", "token_expiry_date": "2025-01-01", "note": "kept"}}
+    business = {"credentials": {"auth_type": "business_oauth2.0", "app_secret": "other", "open_id": "o"}}
+
+    kept = auth_cli.build_config(legacy, "key", "secret", body, tiktok.API_BASE_URL, now)["credentials"]
+    replaced = auth_cli.build_config(business, "key", "secret", body, tiktok.API_BASE_URL, now)["credentials"]
+
+    assert kept["note"] == "kept" and "token_expiry_date" not in kept  # no expires_in: no expiry
+    assert replaced == {
+        "auth_type": "oauth2.0",
+        "client_id": "key",
+        "client_secret": "secret",
+        "refresh_token": "r" * 10,
+        "access_token": "a" * 10,
+    }
+
+
 def test_redirect_uri_rules() -> None:
     assert auth_cli.RedirectTarget.parse("http://127.0.0.1:8765/callback").listen_port == 8765
     assert auth_cli.RedirectTarget.parse("http://localhost:9000/").listen_port == 9000

@@ -51,11 +51,11 @@ from source_tiktok_organic.login_kit import (
     RedirectTarget,
     authorization_url,
     check_callback,
+    config_with_credentials,
     credentials_of,
     granted_scopes,
     requested_scopes,
     require_granted,
-    set_token_expiry,
 )
 
 BUSINESS_APP = AppNames(
@@ -161,32 +161,22 @@ def build_business_config(
     base_url: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """The connector config with business credentials; every other top-level key kept as it was.
-
-    Earlier business credentials keep their other keys; Display API credentials are replaced whole
-    (a client secret has no place under another API's credentials). ``business_api_base_url`` is
-    written only when it is not TikTok's, as the Display flow does with ``api_base_url``.
-    """
-    config = dict(existing)
-    previous = credentials_of(existing)
-    credentials = previous if previous.get("auth_type") == BUSINESS_AUTH_TYPE else {}
-    credentials.update(
-        {
-            "auth_type": BUSINESS_AUTH_TYPE,
-            "app_id": app_id,
-            "app_secret": app_secret,
-            "refresh_token": str(data["refresh_token"]),
-            "access_token": str(data["access_token"]),
-            "open_id": str(data["open_id"]),
-        }
+    """The connector config with business credentials (see ``config_with_credentials``)."""
+    credentials = {
+        "auth_type": BUSINESS_AUTH_TYPE,
+        "app_id": app_id,
+        "app_secret": app_secret,
+        "refresh_token": str(data["refresh_token"]),
+        "access_token": str(data["access_token"]),
+        "open_id": str(data["open_id"]),
+    }
+    return config_with_credentials(
+        existing,
+        credentials,
+        data.get("expires_in"),
+        now,
+        ("business_api_base_url", base_url, BUSINESS_API_BASE_URL),
     )
-    set_token_expiry(credentials, data.get("expires_in"), now)
-    config["credentials"] = credentials
-    if base_url == BUSINESS_API_BASE_URL:
-        config.pop("business_api_base_url", None)
-    else:
-        config["business_api_base_url"] = base_url
-    return config
 
 
 # --------------------------------------------------------------------------------------------

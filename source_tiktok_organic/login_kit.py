@@ -410,14 +410,44 @@ def credentials_of(config: Mapping[str, Any]) -> dict[str, Any]:
     return dict(credentials) if isinstance(credentials, dict) else {}
 
 
-def set_token_expiry(credentials: dict[str, Any], expires_in: Any, now: datetime) -> None:
-    """``token_expiry_date`` from the token answer's ``expires_in``; dropped when none is given."""
+# Credentials without an auth_type are the Display API's: configs were written so before the API
+# for Business existed.
+DISPLAY_AUTH_TYPE = "oauth2.0"
+
+
+def config_with_credentials(
+    existing: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    expires_in: Any,
+    now: datetime,
+    base_url: tuple[str, str, str],
+) -> dict[str, Any]:
+    """The connector config with new ``credentials`` (their ``auth_type`` included); every other
+    key of ``existing`` kept as it was.
+
+    Earlier credentials of the same API keep their other keys; another API's are replaced whole (a
+    client secret has no place under another API's credentials). ``token_expiry_date`` comes from
+    the token answer's ``expires_in``, and is dropped when none is given. ``base_url`` is the config
+    key, the URL the token was minted at and TikTok's own URL: the key is written only when the URL
+    is not TikTok's (the token must be used where it was minted), and dropped when it is, so an old
+    emulator or proxy URL cannot outlive the token.
+    """
+    config = dict(existing)
+    merged = credentials_of(existing)
+    if merged.get("auth_type", DISPLAY_AUTH_TYPE) != credentials["auth_type"]:
+        merged = {}
+    merged.update(credentials)
     if isinstance(expires_in, (int, float)) and expires_in > 0:
-        credentials["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(
-            timespec="seconds"
-        )
+        merged["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(timespec="seconds")
     else:
-        credentials.pop("token_expiry_date", None)
+        merged.pop("token_expiry_date", None)
+    config["credentials"] = merged
+    key, url, tiktoks_url = base_url
+    if url == tiktoks_url:
+        config.pop(key, None)
+    else:
+        config[key] = url
+    return config
 
 
 def build_config(
@@ -428,28 +458,18 @@ def build_config(
     api_base_url: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """The connector config: new credentials, every other key of ``existing`` kept as it was.
-
-    ``api_base_url`` is written only when it is not TikTok's (the token must be used where it was
-    minted), and dropped when it is, so an old emulator or proxy URL cannot outlive the token.
-    """
-    config = dict(existing)
-    credentials = credentials_of(existing)
-    if credentials.get("auth_type", "oauth2.0") != "oauth2.0":  # another API's: none of it carries over
-        credentials = {}
-    credentials.update(
-        {
-            "auth_type": "oauth2.0",
-            "client_id": client_key,
-            "client_secret": client_secret,
-            "refresh_token": str(token_body["refresh_token"]),
-            "access_token": str(token_body["access_token"]),
-        }
+    """The connector config with Display API credentials (see ``config_with_credentials``)."""
+    credentials = {
+        "auth_type": DISPLAY_AUTH_TYPE,
+        "client_id": client_key,
+        "client_secret": client_secret,
+        "refresh_token": str(token_body["refresh_token"]),
+        "access_token": str(token_body["access_token"]),
+    }
+    return config_with_credentials(
+        existing,
+        credentials,
+        token_body.get("expires_in"),
+        now,
+        ("api_base_url", api_base_url, tiktok.API_BASE_URL),
     )
-    set_token_expiry(credentials, token_body.get("expires_in"), now)
-    config["credentials"] = credentials
-    if api_base_url == tiktok.API_BASE_URL:
-        config.pop("api_base_url", None)
-    else:
-        config["api_base_url"] = api_base_url
-    return config
