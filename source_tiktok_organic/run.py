@@ -51,6 +51,7 @@ def tune_malloc() -> bool:
         mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on
     except (OSError, AttributeError):
         return False
+    # A list, not a generator: every option is set even when an earlier one is refused.
     return all([bool(mallopt(option, value)) for option, value in MALLOC_TUNING.items()])
 
 
