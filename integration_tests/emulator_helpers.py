@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import requests
 
-from source_tiktok_organic.business_protocol import ACCESS_TOKEN_HEADER, BUSINESS_REFRESH_TOKEN_PATH
+import tiktok_emulator
 from tiktok_emulator import (
     AUTHORIZE_PATH,
     TOKEN_PATH,
@@ -23,6 +24,10 @@ from tiktok_emulator import (
     VIDEO_LIST_PATH,
     TikTokEmulator,
 )
+from tiktok_emulator.documented_business import ACCESS_TOKEN_HEADER, REFRESH_TOKEN_PATH
+
+#: The emulator's shape fixtures: bodies in the shape of the reference pages' examples.
+FIXTURES = Path(tiktok_emulator.__file__).parent / "fixtures"
 
 ALL_VIDEO_FIELDS = ",".join(VIDEO_FIELDS)
 ALL_USER_FIELDS = ",".join(USER_FIELD_SCOPES)
@@ -64,7 +69,8 @@ def video_list(
 
 
 def error_code(response: requests.Response) -> str:
-    return response.json()["error"]["code"]
+    code: str = response.json()["error"]["code"]
+    return code
 
 
 def page_all(
@@ -127,7 +133,7 @@ def business_refresh(emu: TikTokEmulator, s: requests.Session, **overrides: str)
         "refresh_token": emu.current_business_refresh_token,
         **overrides,
     }
-    return s.post(emu.base_url + BUSINESS_REFRESH_TOKEN_PATH, json=body, timeout=5)
+    return s.post(emu.base_url + REFRESH_TOKEN_PATH, json=body, timeout=5)
 
 
 def business_call(
@@ -153,3 +159,53 @@ def business_code(response: requests.Response) -> int:
     body = response.json()
     assert set(body) == {"code", "message", "request_id", "data"}, body
     return int(body["code"])
+
+
+def business_data(response: requests.Response) -> dict[str, Any]:
+    """The ``data`` of a successful API for Business answer."""
+    assert business_code(response) == 0, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def business_pages(
+    emu: TikTokEmulator, s: requests.Session, path: str, token: str, **params: Any
+) -> list[dict[str, Any]]:
+    """Every page's ``data`` of a cursor-paged business endpoint, following ``cursor`` like a client
+    (guarded, so a cursor that never ends fails fast)."""
+    pages: list[dict[str, Any]] = []
+    cursor = params.pop("cursor", 0)
+    for _ in range(1000):
+        data = business_data(business_call(emu, s, path, token, cursor=cursor, **params))
+        pages.append(data)
+        if not data["has_more"]:
+            return pages
+        assert data["cursor"] != cursor, "cursor did not advance"
+        cursor = data["cursor"]
+    raise AssertionError("paging never finished")
+
+
+def fixture(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def shape(value: Any) -> Any:
+    """What JSON Schema would call the value's type, recursively: an object's keys, an array's
+    element shape (every element must have the same one), and ``integer`` apart from ``number``."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        shapes = [shape(item) for item in value]
+        assert all(s == shapes[0] for s in shapes), f"array elements differ in shape: {shapes}"
+        return shapes[:1]
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    assert value is None, value
+    return "null"

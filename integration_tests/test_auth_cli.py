@@ -229,6 +229,7 @@ def test_console_script_listener_mode_mints_a_config_that_passes_check(
     assert params["response_type"] == "code"
     assert params["redirect_uri"] == redirect_uri
     assert params["code_challenge_method"] == "S256"
+    assert params["disable_auto_auth"] == "1", "the consent screen, even for an app approved before"
     assert re.fullmatch(r"[0-9a-f]{64}", params["code_challenge"]), "TikTok's challenge is hex SHA-256"
     assert len(params["state"]) >= 16
 
@@ -452,30 +453,48 @@ def test_unusable_redirect_uri_and_unreachable_token_host(
     assert "Traceback" not in term.output
 
 
-def test_revoke_makes_the_refresh_token_unusable(emu: Callable[..., TikTokEmulator], tmp_path: Path) -> None:
-    emulator = emu(rotate_refresh_tokens=False)
-    output = tmp_path / "config.json"
+def minted_config_with_an_expired_access_token(emulator: TikTokEmulator, output: Path) -> dict[str, Any]:
+    """A config as tiktok-organic-auth writes it, hours later: its access token expired so long ago
+    that TikTok no longer knows it. The credentials as minted."""
     code, term = mint_paste(emulator, output)
     assert code == 0, term.output
-    credentials = json.loads(output.read_text())["credentials"]
-    assert "access_token" in refresh(emulator, credentials["refresh_token"])  # usable before
+    config = json.loads(output.read_text())
+    minted = dict(config["credentials"])
+    config["credentials"].update(
+        access_token="act.expired-hours-ago-Qz12", token_expiry_date="2026-01-01T00:00:00+00:00"
+    )
+    output.write_text(json.dumps(config))
+    output.chmod(0o600)
+    emulator.invalidate_access_tokens()
+    return minted
 
-    # No key or secret given: both come from the config file, like the api_base_url.
+
+def revoke_term(emulator: TikTokEmulator) -> FakeTerminal:
+    """No key or secret given: both come from the config file, like the api_base_url."""
     term = FakeTerminal(emulator, browser=lambda url: None)
     term.environ = {}
-    code = run_cli(["--revoke", "--output", str(output)], term)
-    assert code == 0, term.output
-    assert "no longer authenticates" in term.stdout.getvalue()
-    assert_no_secrets(
-        term.output,
-        [
-            emulator.client_secret,
-            credentials["refresh_token"],
-            credentials["access_token"],
-        ],
-    )
+    return term
 
-    assert refresh(emulator, credentials["refresh_token"])["error"] == "invalid_grant"
+
+def test_revoke_refreshes_first_revokes_the_fresh_access_token_and_confirms(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()  # rotating refresh tokens, as TikTok's
+    output = tmp_path / "config.json"
+    minted = minted_config_with_an_expired_access_token(emulator, output)
+
+    term = revoke_term(emulator)
+    assert run_cli(["--revoke", "--output", str(output)], term) == 0, term.output
+
+    assert "and confirmed: TikTok now refuses its refresh token" in term.stdout.getvalue()
+    # Refresh, revoke, confirming refresh: the revocation took the fresh access token (TikTok knew
+    # no other), and the whole authorisation ended with it.
+    assert emulator.requests_by_endpoint["/v2/oauth/token/"] == 1 + 2
+    assert emulator.requests_by_endpoint["/v2/oauth/revoke/"] == 1
+    credentials = json.loads(output.read_text())["credentials"]
+    assert credentials["refresh_token"] != minted["refresh_token"], "the rotated tokens were kept"
+    for refresh_token in (minted["refresh_token"], credentials["refresh_token"]):
+        assert refresh(emulator, refresh_token)["error"] == "invalid_grant"
     user_info = requests.get(
         emulator.base_url + "/v2/user/info/",
         params={"fields": "open_id"},
@@ -483,37 +502,89 @@ def test_revoke_makes_the_refresh_token_unusable(emu: Callable[..., TikTokEmulat
         timeout=10,
     ).json()
     assert user_info["error"]["code"] == "access_token_invalid"
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert_no_secrets(
+        term.output,
+        [
+            emulator.client_secret,
+            minted["refresh_token"],
+            minted["access_token"],
+            credentials["refresh_token"],
+            credentials["access_token"],
+        ],
+    )
 
 
-def test_revoke_succeeds_if_tiktok_accepts_either_token(
+def test_a_refused_revocation_leaves_the_rotated_tokens_in_the_file(
     emu: Callable[..., TikTokEmulator], tmp_path: Path
 ) -> None:
     from tiktok_emulator import REVOKE_PATH, FaultRule
 
-    emulator = emu(rotate_refresh_tokens=False)
+    emulator = emu()
     output = tmp_path / "config.json"
-    code, term = mint_paste(emulator, output)
-    assert code == 0, term.output
-    refresh_token = json.loads(output.read_text())["credentials"]["refresh_token"]
-
-    # TikTok refuses both: an error, with TikTok's code.
-    emulator.add_fault(
-        FaultRule(kind="error_in_200", endpoint=REVOKE_PATH, times=2, error_code="invalid_request")
-    )
-    term = FakeTerminal(emulator, browser=lambda url: None)
-    assert run_cli(["--revoke", "--output", str(output)], term) == 1
-    assert "TikTok refused to revoke the refresh token: invalid_request" in term.stderr.getvalue()
-    assert "access_token" in refresh(emulator, refresh_token)  # still alive
-
-    # TikTok refuses the refresh token but revokes the access token: the authorisation ends.
-    emulator.clear_faults()
+    minted = minted_config_with_an_expired_access_token(emulator, output)
     emulator.add_fault(
         FaultRule(kind="error_in_200", endpoint=REVOKE_PATH, times=1, error_code="invalid_request")
     )
-    term = FakeTerminal(emulator, browser=lambda url: None)
-    assert run_cli(["--revoke", "--output", str(output)], term) == 0, term.output
-    assert "Note: TikTok refused to revoke the refresh token" in term.stderr.getvalue()
-    assert refresh(emulator, refresh_token)["error"] == "invalid_grant"
+
+    term = revoke_term(emulator)
+    assert run_cli(["--revoke", "--output", str(output)], term) == 1
+
+    assert "TikTok refused to revoke the authorisation: invalid_request" in term.stderr.getvalue()
+    assert f"{output} holds the rotated tokens and still works." in term.stderr.getvalue()
+    kept = json.loads(output.read_text())["credentials"]["refresh_token"]
+    assert kept == emulator.current_refresh_token != minted["refresh_token"]
+    assert "access_token" in refresh(emulator, kept), "nothing was lost: the file still authenticates"
+    assert_no_secrets(term.output, [emulator.client_secret, minted["refresh_token"], kept])
+
+
+def test_revoking_an_ended_authorisation_says_there_is_nothing_to_revoke(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    emulator = emu()
+    output = tmp_path / "config.json"
+    minted_config_with_an_expired_access_token(emulator, output)
+    assert run_cli(["--revoke", "--output", str(output)], revoke_term(emulator)) == 0
+    revoked = output.read_text()
+
+    term = revoke_term(emulator)
+    code = run_cli(["--revoke", "--output", str(output)], term)
+
+    assert code == 4, term.output
+    assert "Nothing to revoke: TikTok refuses the refresh token of" in term.stderr.getvalue()
+    assert "(invalid_grant)" in term.stderr.getvalue()
+    assert emulator.requests_by_endpoint["/v2/oauth/revoke/"] == 1, "no second revocation"
+    assert output.read_text() == revoked
+
+
+@pytest.mark.parametrize("answer", [b"", b"{}"], ids=["empty-body", "empty-object"])
+def test_a_revocation_answered_ok_is_checked_by_the_confirming_refresh(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path, answer: bytes
+) -> None:
+    """TikTok's success answer is an empty HTTP 200 (``{}`` is taken too); whether the authorisation
+    ended only the confirming refresh tells. Here TikTok says OK and revokes nothing."""
+    import requests_mock
+
+    from tiktok_emulator import REVOKE_PATH
+
+    emulator = emu()
+    output = tmp_path / "config.json"
+    minted = minted_config_with_an_expired_access_token(emulator, output)
+
+    term = revoke_term(emulator)
+    with requests_mock.Mocker(real_http=True) as tiktok_says_ok:
+        revoke_route = tiktok_says_ok.post(emulator.base_url + REVOKE_PATH, status_code=200, content=answer)
+        code = run_cli(["--revoke", "--output", str(output)], term)
+
+    assert code == 1, term.output
+    assert (
+        "TikTok answered the revocation with OK, but the refresh token still works" in term.stderr.getvalue()
+    )
+    assert revoke_route.call_count == 1
+    kept = json.loads(output.read_text())["credentials"]["refresh_token"]
+    assert kept == emulator.current_refresh_token != minted["refresh_token"], "the newest tokens are kept"
+    assert "access_token" in refresh(emulator, kept)
+    assert_no_secrets(term.output, [emulator.client_secret, minted["refresh_token"], kept])
 
 
 def test_revoke_without_a_config_is_a_clear_error(tmp_path: Path) -> None:
@@ -583,6 +654,18 @@ def test_redirect_uri_rules() -> None:
     for bad in ("http://127.0.0.1/cb", "http://example.com/cb", "ftp://x/y", "not a url"):
         with pytest.raises(auth_cli.AuthError):
             auth_cli.RedirectTarget.parse(bad)
+
+
+def test_the_display_consent_url_always_shows_the_consent_screen(
+    emu: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    """disable_auto_auth=1: without it TikTok may re-approve an app it knows silently, and such a
+    re-approval has been seen to grant fewer scopes than requested."""
+    emulator = emu()
+    code, term = mint_paste(emulator, tmp_path / "config.json")
+    assert code == 0, term.output
+    printed_url = next(line for line in term.stdout.getvalue().splitlines() if line.startswith("http"))
+    assert query_of(printed_url)["disable_auto_auth"] == "1"
 
 
 def test_authorization_url_keeps_an_existing_query() -> None:

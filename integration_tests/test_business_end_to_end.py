@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from airbyte_cdk.models import Status
 
-from source_tiktok_organic.business_protocol import BUSINESS_REFRESH_TOKEN_PATH, BUSINESS_VIDEO_LIST_PATH
+from source_tiktok_organic.business_protocol import (
+    BUSINESS_COMMENT_LIST_PATH,
+    BUSINESS_COMMENT_REPLY_LIST_PATH,
+    BUSINESS_REFRESH_TOKEN_PATH,
+    BUSINESS_VIDEO_LIST_PATH,
+)
 from testkit.catalogs import BUSINESS_STREAMS, configure
 from testkit.clock import utc_clock
 from testkit.connector_output import ConnectorOutput
@@ -91,6 +98,63 @@ def test_a_sync_under_faults_delivers_every_video_exactly_once(
     assert read.returncode == 0 and not read.errors, read.transcript()
     ids = [r["item_id"] for r in read.records("business_videos")]
     assert sorted(ids) == sorted(v["id"] for v in tiktok.videos)
+
+
+@pytest.mark.parametrize(
+    "token_death",
+    [
+        FaultRule("access_token_expired", endpoint=BUSINESS_COMMENT_LIST_PATH, after=5, times=1),
+        FaultRule("access_token_invalid", endpoint=BUSINESS_COMMENT_REPLY_LIST_PATH, after=6, times=1),
+    ],
+    ids=["40102 on comment/list", "40105 on reply/list"],
+)
+def test_every_comment_and_reply_arrives_once_under_faults_hidden_ones_included(
+    run_connector: Callable[..., ConnectorOutput],
+    emulator: Callable[..., TikTokEmulator],
+    token_death: FaultRule,
+) -> None:
+    """Threads with more than three replies and more than one page of them, a video whose comment
+    pages repeat earlier comments (past a small threshold), and TikTok failing every way it can on
+    the comment endpoints: throttled (40100, 40132), 5xx, a dropped connection, the access token
+    dying (as 40102 or as 40105: one death a run, since the CDK refreshes a request's token once and
+    a second death of the fresh token on the retried request would be a schedule, not a TikTok)."""
+    tiktok = emulator(video_count=12, comments_repeat_after=40)
+    comments, replies = BUSINESS_COMMENT_LIST_PATH, BUSINESS_COMMENT_REPLY_LIST_PATH
+    for rule in (
+        FaultRule("http_429", endpoint=comments, after=1, times=1, retry_after=1),
+        FaultRule("http_429", endpoint=replies, after=2, times=1, retry_after=1, error_code="40132"),
+        FaultRule("http_500", endpoint=comments, after=3, times=1),
+        FaultRule("http_503", endpoint=replies, after=1, times=1),
+        FaultRule("drop_connection", endpoint=replies, after=4, times=1),
+        replace(token_death),
+    ):
+        tiktok.add_fault(rule)
+    config = tiktok.business_connector_config(
+        include_comments=True, comment_days=36500, business_requests_per_minute=600
+    )
+    catalog = configure(run_connector("discover", config).catalog)
+    catalog.streams = [s for s in catalog.streams if s.stream.name.startswith("business_comment")]
+
+    read = run_connector("read", config, catalog)
+
+    assert read.returncode == 0 and not read.errors, read.transcript()
+    threads = [tiktok.comment_thread(v["id"]) for v in tiktok.videos if v["comment_count"]]
+    expected_comments = Counter(c["comment_id"] for t in threads for c in t.comments)
+    expected_replies = {r["comment_id"]: r for t in threads for rs in t.replies.values() for r in rs}
+    got_comments = read.records("business_comments")
+    got_replies = read.records("business_comment_replies")
+    assert Counter(c["comment_id"] for c in got_comments) == expected_comments, "every comment exactly once"
+    assert Counter(r["comment_id"] for r in got_replies) == Counter(list(expected_replies)), (
+        "every reply once"
+    )
+    assert all(
+        r["parent_comment_id"] == expected_replies[r["comment_id"]]["parent_comment_id"] for r in got_replies
+    )
+    assert {c["status"] for c in got_comments} == {"PUBLIC", "HIDDEN"}
+    assert "HIDDEN" in {r["status"] for r in got_replies}
+    assert max(len(rs) for t in threads for rs in t.replies.values()) > 30, "a thread of several reply pages"
+    assert tiktok.crowded_video_id in {c["video_id"] for c in got_comments}
+    assert sum(tiktok.snapshot()["faults_fired"].values()) == 6, "every fault was met"
 
 
 def test_check_names_every_missing_business_scope(

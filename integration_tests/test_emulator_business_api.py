@@ -1,9 +1,11 @@
-"""Tests of the emulated Accounts API's data endpoints: business/get, video/list and the comments,
-with their authentication, limits and faults.
+"""Tests of the emulated Accounts API's business/get, and of what its data endpoints share:
+authentication by the Access-Token header, scopes, parameter checks, throttling, request ids.
 
 Why: the business streams are built against this emulator, so its protocol (the Access-Token
-header, JSON ``fields``, the 60-day window, data a day late, codes in HTTP 200) must be pinned down
-over real HTTP before a connector can be trusted to handle it.
+header and its 40104/40105/40102, JSON ``fields``, the 60-day window, data a day late, codes in HTTP
+200) must be pinned down over real HTTP, as TikTok's reference pages describe it, before a connector
+can be trusted to handle it.  video/list, the comment endpoints, the faults and the answer shapes
+have modules of their own.
 """
 
 from __future__ import annotations
@@ -15,74 +17,53 @@ from typing import Any
 import pytest
 import requests
 
-from integration_tests.emulator_helpers import bearer, business_call, business_code, user_info
-from source_tiktok_organic.business_protocol import (
-    ACCESS_TOKEN_HEADER,
-    AUDIENCE_ACTIVITY_FIELD,
-    BUSINESS_COMMENT_LIST_PATH,
-    BUSINESS_COMMENT_REPLY_LIST_PATH,
-    BUSINESS_GET_PATH,
-    BUSINESS_VIDEO_LIST_PATH,
-    CODE_ACCESS_TOKEN_INVALID,
-    CODE_INVALID_PARAMETER,
-    CODE_NO_PERMISSION,
-    CODE_OK,
-    CODE_THROTTLED,
-    COMMENT_LIST_MAX_COUNT,
-    COMMENT_SCOPE,
-    DAILY_METRIC_FIELDS,
-    DEMOGRAPHIC_FIELDS,
+from integration_tests.emulator_helpers import bearer, business_call, business_code, business_data, user_info
+from tiktok_emulator import TikTokEmulator
+from tiktok_emulator.business_scopes import (
     INSIGHTS_SCOPE,
-    MAX_DAYS_BACK,
-    PROFILE_FIELDS,
     PROFILE_SCOPES,
-    VIDEO_BREAKDOWN_KEYS,
-    VIDEO_INSIGHT_FIELDS,
     VIDEO_INSIGHTS_SCOPE,
-    VIDEO_LIST_FIELDS,
-    VIDEO_LIST_MAX_COUNT,
     VIDEO_LIST_SCOPE,
 )
-from tiktok_emulator import FaultRule, TikTokEmulator
-from tiktok_emulator.business_envelope import CODE_ERROR_IN_200, CODE_INTERNAL_ERROR
+from tiktok_emulator.documented_business import (
+    ACCESS_TOKEN_HEADER,
+    CODE_ACCESS_TOKEN_EXPIRE,
+    CODE_EMPTY_ACCESS_TOKEN,
+    CODE_INVALID_ACCESS_TOKEN,
+    CODE_OK,
+    CODE_PARAM_ERROR,
+    CODE_PERMISSION_ERROR,
+    CODE_REQUEST_FREQUENCY_LIMITED,
+    CODE_REQUEST_TOO_FREQUENT,
+    CODE_SCOPE_NOT_AUTHORIZED,
+    GET_PATH,
+    VIDEO_LIST_PATH,
+)
+from tiktok_emulator.documented_insights import (
+    ALL_ACCOUNTS_METRIC_FIELDS,
+    AUDIENCE_ACTIVITY_FIELD,
+    DAILY_METRIC_FIELDS,
+    DEMOGRAPHIC_FIELDS,
+    MAX_DAYS_BACK,
+    PROFILE_FIELDS,
+    VIDEO_LIST_MAX_COUNT,
+)
 
 TODAY = datetime.date(2026, 3, 15)
-ALL_VIDEO_FIELDS = [*VIDEO_LIST_FIELDS, *VIDEO_INSIGHT_FIELDS]
 METRICS = [*DAILY_METRIC_FIELDS, AUDIENCE_ACTIVITY_FIELD]
+BUSINESS_ONLY_METRICS = [f for f in DAILY_METRIC_FIELDS if f not in ALL_ACCOUNTS_METRIC_FIELDS]
 
 
 def _day(days_back: int) -> str:
     return (TODAY - datetime.timedelta(days=days_back)).isoformat()
 
 
-def _data(response: requests.Response) -> dict[str, Any]:
-    assert business_code(response) == CODE_OK, response.text
-    data: dict[str, Any] = response.json()["data"]
-    return data
-
-
 def _metrics(
     emu: TikTokEmulator, s: requests.Session, token: str, start: int, end: int
 ) -> list[dict[str, Any]]:
-    response = business_call(
-        emu, s, BUSINESS_GET_PATH, token, METRICS, start_date=_day(start), end_date=_day(end)
-    )
-    rows: list[dict[str, Any]] = _data(response)["metrics"]
+    response = business_call(emu, s, GET_PATH, token, METRICS, start_date=_day(start), end_date=_day(end))
+    rows: list[dict[str, Any]] = business_data(response)["metrics"]
     return rows
-
-
-def _all_videos(emu: TikTokEmulator, s: requests.Session, token: str, max_count: int) -> list[dict[str, Any]]:
-    videos: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"max_count": max_count}
-    for _ in range(1000):
-        data = _data(business_call(emu, s, BUSINESS_VIDEO_LIST_PATH, token, ALL_VIDEO_FIELDS, **params))
-        assert len(data["videos"]) <= max_count
-        videos += data["videos"]
-        if not data["has_more"]:
-            return videos
-        assert data["cursor"] != params.get("cursor"), "cursor did not advance"
-        params["cursor"] = data["cursor"]
-    raise AssertionError("paging never finished")
 
 
 @pytest.fixture(scope="module")
@@ -92,27 +73,36 @@ def emu() -> Any:
         yield emulator
 
 
-def test_the_access_token_header_is_required(emu: TikTokEmulator, http_session: requests.Session) -> None:
+def test_the_access_token_header_and_its_codes(emu: TikTokEmulator, http_session: requests.Session) -> None:
     token = emu.issue_business_access_token()
     params = {"business_id": emu.user["open_id"], "fields": '["username"]'}
-    url = emu.base_url + BUSINESS_GET_PATH
+    url = emu.base_url + GET_PATH
+
+    def code(headers: dict[str, str]) -> int:
+        return business_code(http_session.get(url, params=params, headers=headers, timeout=5))
+
     as_bearer = http_session.get(url, params=params, headers=bearer(token), timeout=5)
-    assert business_code(as_bearer) == CODE_ACCESS_TOKEN_INVALID
+    assert business_code(as_bearer) == CODE_EMPTY_ACCESS_TOKEN
     assert ACCESS_TOKEN_HEADER in as_bearer.json()["message"]
-    assert business_code(http_session.get(url, params=params, timeout=5)) == CODE_ACCESS_TOKEN_INVALID
-    unknown = http_session.get(url, params=params, headers={ACCESS_TOKEN_HEADER: "act.x"}, timeout=5)
-    assert business_code(unknown) == CODE_ACCESS_TOKEN_INVALID
-    assert _data(http_session.get(url, params=params, headers={ACCESS_TOKEN_HEADER: token}, timeout=5)) == {
-        "username": emu.user["username"]
-    }
+    assert code({}) == code({ACCESS_TOKEN_HEADER: ""}) == CODE_EMPTY_ACCESS_TOKEN
+    assert code({ACCESS_TOKEN_HEADER: "act.x"}) == CODE_INVALID_ACCESS_TOKEN
+    ok = http_session.get(url, params=params, headers={ACCESS_TOKEN_HEADER: token}, timeout=5)
+    assert business_data(ok) == {"username": emu.user["username"]}
     assert user_info(emu, http_session, token).status_code == 401  # not a Display API token
+    expiring = emu.issue_business_access_token()
+    emu.invalidate_business_access_tokens()
+    assert (
+        code({ACCESS_TOKEN_HEADER: expiring})
+        == code({ACCESS_TOKEN_HEADER: expiring})
+        == CODE_ACCESS_TOKEN_EXPIRE
+    )
 
 
 def test_profile_fields_describe_the_display_account(
     emu: TikTokEmulator, http_session: requests.Session
 ) -> None:
     token = emu.issue_business_access_token()
-    data = _data(business_call(emu, http_session, BUSINESS_GET_PATH, token, PROFILE_FIELDS))
+    data = business_data(business_call(emu, http_session, GET_PATH, token, PROFILE_FIELDS))
     assert set(data) == set(PROFILE_FIELDS)  # no metrics, no demographics: none were asked for
     user = emu.user
     assert (data["display_name"], data["username"], data["bio_description"]) == (
@@ -122,6 +112,9 @@ def test_profile_fields_describe_the_display_account(
     )
     assert data["followers_count"] == 5000 and data["videos_count"] == 50
     assert data["total_likes"] == user["likes_count"] and data["is_business_account"] is True
+    # Without fields, the documented defaults.
+    default = business_data(business_call(emu, http_session, GET_PATH, token))
+    assert default == {"display_name": user["display_name"], "profile_image": user["avatar_url"]}
 
 
 def test_metrics_one_row_per_day_deterministic(emu: TikTokEmulator, http_session: requests.Session) -> None:
@@ -133,14 +126,30 @@ def test_metrics_one_row_per_day_deterministic(emu: TikTokEmulator, http_session
         assert all(isinstance(row[f], int) and row[f] >= 0 for f in DAILY_METRIC_FIELDS)
         assert row["unique_video_views"] <= row["video_views"]
         assert row["daily_total_followers"] == row["daily_new_followers"] - row["daily_lost_followers"]
-        assert [a["hour"] for a in row[AUDIENCE_ACTIVITY_FIELD]] == list(range(24))
+        activity = row[AUDIENCE_ACTIVITY_FIELD]
+        assert [a["hour"] for a in activity] == [str(h) for h in range(24)]  # strings, as documented
+        assert all(isinstance(a["count"], int) for a in activity)
     assert len({row["video_views"] for row in rows}) > 1
     assert _metrics(emu, http_session, token, start=3, end=2) == rows[2:4]  # same day, same numbers
     # Only the requested metrics come back, each row still dated.
-    only = business_call(
-        emu, http_session, BUSINESS_GET_PATH, token, ["likes"], start_date=_day(2), end_date=_day(2)
+    only = business_call(emu, http_session, GET_PATH, token, ["likes"], start_date=_day(2), end_date=_day(2))
+    assert business_data(only)["metrics"] == [{"date": _day(2), "likes": rows[3]["likes"]}]
+
+
+def test_followers_count_with_dates_is_also_daily(
+    emu: TikTokEmulator, http_session: requests.Session
+) -> None:
+    token = emu.issue_business_access_token()
+    lifetime = business_data(business_call(emu, http_session, GET_PATH, token, ["followers_count"]))
+    assert lifetime == {"followers_count": 5000}
+    dated = business_data(
+        business_call(
+            emu, http_session, GET_PATH, token, ["followers_count"], start_date=_day(3), end_date=_day(2)
+        )
     )
-    assert _data(only)["metrics"] == [{"date": _day(2), "likes": rows[3]["likes"]}]
+    assert dated["followers_count"] == 5000
+    assert [set(row) for row in dated["metrics"]] == [{"date", "followers_count"}] * 2
+    assert all(isinstance(row["followers_count"], int) for row in dated["metrics"])
 
 
 def test_today_has_no_metrics_yet_and_the_window_is_60_days(
@@ -151,15 +160,20 @@ def test_today_has_no_metrics_yet_and_the_window_is_60_days(
     assert len(_metrics(emu, http_session, token, start=MAX_DAYS_BACK, end=0)) == MAX_DAYS_BACK
     for start, end in ((MAX_DAYS_BACK + 1, 1), (3, 5), (1, -1)):
         response = business_call(
-            emu, http_session, BUSINESS_GET_PATH, token, METRICS, start_date=_day(start), end_date=_day(end)
+            emu, http_session, GET_PATH, token, METRICS, start_date=_day(start), end_date=_day(end)
         )
-        assert business_code(response) == CODE_INVALID_PARAMETER, (start, end)
-    bad_format = business_call(emu, http_session, BUSINESS_GET_PATH, token, METRICS, start_date="2026/03/01")
-    assert (
-        business_code(bad_format) == CODE_INVALID_PARAMETER and "YYYY-MM-DD" in bad_format.json()["message"]
-    )
-    default = _data(business_call(emu, http_session, BUSINESS_GET_PATH, token, ["video_views"]))
+        assert business_code(response) == CODE_PARAM_ERROR, (start, end)
+    bad_format = business_call(emu, http_session, GET_PATH, token, METRICS, start_date="2026/03/01")
+    assert business_code(bad_format) == CODE_PARAM_ERROR and "YYYY-MM-DD" in bad_format.json()["message"]
+    # The documented defaults: start_date today - 7, end_date yesterday.
+    default = business_data(business_call(emu, http_session, GET_PATH, token, ["video_views"]))
     assert [row["date"] for row in default["metrics"]] == [_day(n) for n in range(7, 0, -1)]
+    only_start = business_data(
+        business_call(emu, http_session, GET_PATH, token, ["likes"], start_date=_day(3))
+    )
+    assert [row["date"] for row in only_start["metrics"]] == [_day(3), _day(2), _day(1)]
+    only_end = business_call(emu, http_session, GET_PATH, token, ["likes"], end_date=_day(9))
+    assert business_code(only_end) == CODE_PARAM_ERROR  # before the default start, today - 7
 
 
 def test_metrics_start_with_analytics_and_follow_today(http_session: requests.Session) -> None:
@@ -176,8 +190,8 @@ def test_metrics_start_with_analytics_and_follow_today(http_session: requests.Se
 def test_the_wall_clock_is_today_by_default(http_session: requests.Session) -> None:
     with TikTokEmulator(video_count=1) as emu:
         today = datetime.datetime.now(datetime.timezone.utc).date()
-        rows = _data(
-            business_call(emu, http_session, BUSINESS_GET_PATH, emu.issue_business_access_token(), METRICS)
+        rows = business_data(
+            business_call(emu, http_session, GET_PATH, emu.issue_business_access_token(), METRICS)
         )
         # Yesterday, or today if midnight UTC passed between the two clock readings.
         last = {(today - datetime.timedelta(days=d)).isoformat() for d in (0, 1)}
@@ -188,9 +202,9 @@ def test_personal_accounts_lack_the_business_metrics(http_session: requests.Sess
     with TikTokEmulator(video_count=1, today=TODAY, is_business_account=False) as emu:
         token = emu.issue_business_access_token()
         (row,) = _metrics(emu, http_session, token, start=1, end=1)
-        assert all(isinstance(row[f], int) for f in DAILY_METRIC_FIELDS[:6])
-        assert all(row[f] is None for f in DAILY_METRIC_FIELDS[6:])
-        profile = _data(business_call(emu, http_session, BUSINESS_GET_PATH, token, ["is_business_account"]))
+        assert all(isinstance(row[f], int) for f in ALL_ACCOUNTS_METRIC_FIELDS)
+        assert all(row[f] is None for f in BUSINESS_ONLY_METRICS)
+        profile = business_data(business_call(emu, http_session, GET_PATH, token, ["is_business_account"]))
         assert profile == {"is_business_account": False}
 
 
@@ -200,8 +214,8 @@ def test_demographics_need_100_followers(
 ) -> None:
     with TikTokEmulator(video_count=1, today=TODAY, followers=followers) as emu:
         token = emu.issue_business_access_token()
-        data = _data(
-            business_call(emu, http_session, BUSINESS_GET_PATH, token, ["username", *DEMOGRAPHIC_FIELDS])
+        data = business_data(
+            business_call(emu, http_session, GET_PATH, token, ["username", *DEMOGRAPHIC_FIELDS])
         )
         assert set(data) == ({"username", *DEMOGRAPHIC_FIELDS} if present else {"username"})
         for field, key in DEMOGRAPHIC_FIELDS.items() if present else ():
@@ -210,203 +224,70 @@ def test_demographics_need_100_followers(
             assert sum(row["percentage"] for row in rows) == pytest.approx(1.0, abs=1e-3)
 
 
-def test_missing_scopes_and_bad_parameters(emu: TikTokEmulator, http_session: requests.Session) -> None:
+def test_missing_scopes_answer_40130(emu: TikTokEmulator, http_session: requests.Session) -> None:
     profile_only = emu.issue_business_access_token(scopes=PROFILE_SCOPES)
-    refused = business_call(emu, http_session, BUSINESS_GET_PATH, profile_only, ["username", "video_views"])
-    assert business_code(refused) == CODE_NO_PERMISSION and INSIGHTS_SCOPE in refused.json()["message"]
-    assert _data(business_call(emu, http_session, BUSINESS_GET_PATH, profile_only, ["username"]))
+    refused = business_call(emu, http_session, GET_PATH, profile_only, ["username", "video_views"])
+    assert business_code(refused) == CODE_SCOPE_NOT_AUTHORIZED and INSIGHTS_SCOPE in refused.json()["message"]
+    assert business_data(business_call(emu, http_session, GET_PATH, profile_only, ["username"]))
     no_insights = emu.issue_business_access_token(scopes=(VIDEO_LIST_SCOPE,))
-    videos = business_call(emu, http_session, BUSINESS_VIDEO_LIST_PATH, no_insights, ["item_id", "reach"])
-    assert _data(videos)["videos"]
-    refused = business_call(
-        emu, http_session, BUSINESS_VIDEO_LIST_PATH, no_insights, ["item_id", "new_followers"]
-    )
-    assert business_code(refused) == CODE_NO_PERMISSION and VIDEO_INSIGHTS_SCOPE in refused.json()["message"]
+    videos = business_call(emu, http_session, VIDEO_LIST_PATH, no_insights, ["item_id", "reach"])
+    assert business_data(videos)["videos"]
+    refused = business_call(emu, http_session, VIDEO_LIST_PATH, no_insights, ["item_id", "new_followers"])
+    assert business_code(refused) == CODE_SCOPE_NOT_AUTHORIZED
+    assert VIDEO_INSIGHTS_SCOPE in refused.json()["message"]
 
+
+def test_missing_scopes_can_answer_40001(http_session: requests.Session) -> None:
+    with TikTokEmulator(video_count=1, today=TODAY, business_missing_scope_code=CODE_PERMISSION_ERROR) as emu:
+        token = emu.issue_business_access_token(scopes=PROFILE_SCOPES)
+        refused = business_call(emu, http_session, GET_PATH, token, ["video_views"])
+        assert business_code(refused) == CODE_PERMISSION_ERROR
+        emu.business_missing_scope_code = CODE_SCOPE_NOT_AUTHORIZED  # read per request
+        assert business_code(business_call(emu, http_session, GET_PATH, token, ["video_views"])) == 40130
+    with pytest.raises(ValueError):
+        TikTokEmulator(video_count=1, business_missing_scope_code=40002)
+
+
+def test_bad_parameters_answer_40002(emu: TikTokEmulator, http_session: requests.Session) -> None:
     token = emu.issue_business_access_token()
+    ids = json.dumps([emu.videos[1]["id"]])
     for path, params in (
-        (BUSINESS_GET_PATH, {"fields": '["username", "no_such_field"]'}),
-        (BUSINESS_GET_PATH, {"fields": "username,display_name"}),
-        (BUSINESS_GET_PATH, {"fields": '["username"]', "business_id": "someone-else"}),
-        (BUSINESS_VIDEO_LIST_PATH, {"fields": '["caption"]'}),
-        (BUSINESS_VIDEO_LIST_PATH, {"fields": '["item_id"]', "max_count": VIDEO_LIST_MAX_COUNT + 1}),
-        (BUSINESS_VIDEO_LIST_PATH, {"fields": '["item_id"]', "filters": '{"ids": []}'}),
+        (GET_PATH, {"fields": '["username", "no_such_field"]'}),
+        (GET_PATH, {"fields": "username,display_name"}),
+        (GET_PATH, {"fields": "[]"}),
+        (GET_PATH, {"fields": '["username"]', "business_id": "someone-else"}),
+        (VIDEO_LIST_PATH, {"fields": '["caption"]'}),
+        (VIDEO_LIST_PATH, {"fields": '["item_id", "media_type"]'}),  # on no reference page
+        (VIDEO_LIST_PATH, {"fields": '["item_id"]', "max_count": VIDEO_LIST_MAX_COUNT + 1}),
+        (VIDEO_LIST_PATH, {"fields": '["item_id"]', "filters": '{"ids": []}'}),
+        (VIDEO_LIST_PATH, {"fields": '["item_id"]', "filters": '{"ad_post_only": true}'}),
+        (VIDEO_LIST_PATH, {"fields": '["item_id"]', "filters": f'{{"video_ids": {ids}, "ad_post_only": 1}}'}),
     ):
-        assert (
-            business_code(business_call(emu, http_session, path, token, **params)) == CODE_INVALID_PARAMETER
+        assert business_code(business_call(emu, http_session, path, token, **params)) == CODE_PARAM_ERROR, (
+            params
         )
-
-
-def test_video_list_pages_cover_every_video_once(emu: TikTokEmulator, http_session: requests.Session) -> None:
-    token = emu.issue_business_access_token()
-    videos = _all_videos(emu, http_session, token, max_count=7)
-    assert [v["item_id"] for v in videos] == [v["id"] for v in emu.videos]
-    assert [v["create_time"] for v in videos] == [v["create_time"] for v in emu.videos]
-    assert all(set(v) == set(ALL_VIDEO_FIELDS) for v in videos)
-    assert [v["caption"] for v in videos] == [v["video_description"] for v in emu.videos]
-    assert _all_videos(emu, http_session, token, max_count=VIDEO_LIST_MAX_COUNT) == videos
-
-
-def test_video_filters_and_insight_breakdowns(emu: TikTokEmulator, http_session: requests.Session) -> None:
-    token = emu.issue_business_access_token()
-    wanted = [emu.videos[5]["id"], emu.videos[2]["id"], "1"]
-    data = _data(
-        business_call(
-            emu,
-            http_session,
-            BUSINESS_VIDEO_LIST_PATH,
-            token,
-            ALL_VIDEO_FIELDS,
-            filters=json.dumps({"video_ids": wanted}),
-        )
-    )
-    assert [v["item_id"] for v in data["videos"]] == wanted[:2] and data["has_more"] is False
-    for video in data["videos"]:
-        assert 0 < video["reach"] <= video["video_views"]
-        for field, key in VIDEO_BREAKDOWN_KEYS.items():
-            rows = video[field]
-            assert rows and all(set(row) == {key, "percentage"} for row in rows), field
-        assert video["video_view_retention"][0] == {"second": 0, "percentage": 1.0}
-        assert sum(r["percentage"] for r in video["impression_sources"]) == pytest.approx(1.0, abs=1e-3)
-    unseen = _data(
-        business_call(emu, http_session, BUSINESS_VIDEO_LIST_PATH, token, ALL_VIDEO_FIELDS, max_count=1)
-    )
-    assert unseen["videos"][0]["video_views"] == 0 and unseen["videos"][0]["impression_sources"] == []
-
-
-def _commented(emu: TikTokEmulator, minimum: int) -> str:
-    return next(v["id"] for v in emu.videos if v["comment_count"] >= minimum)
-
-
-def test_comments_with_replies(emu: TikTokEmulator, http_session: requests.Session) -> None:
-    token = emu.issue_business_access_token()
-    video_id = _commented(emu, 80)  # a long thread: more comments and replies than a page holds
-    flat: list[dict[str, Any]] = []
-    cursor = 0
-    while True:
-        data = _data(
-            business_call(
-                emu, http_session, BUSINESS_COMMENT_LIST_PATH, token, video_id=video_id, status="ALL",
-                include_replies="true", cursor=cursor, max_count=COMMENT_LIST_MAX_COUNT,
-            )
-        )  # fmt: skip
-        flat += data["comments"]
-        cursor = data["cursor"]
-        if not data["has_more"]:
-            break
-    assert len({c["comment_id"] for c in flat}) == len(flat) > COMMENT_LIST_MAX_COUNT
-    top = [c for c in flat if c["parent_comment_id"] is None]
-    assert all(c["video_id"] == video_id for c in flat)
-    threaded = next(c for c in top if c["replies"] > COMMENT_LIST_MAX_COUNT)
-    replies: list[dict[str, Any]] = []
-    cursor = 0
-    while True:
-        data = _data(
-            business_call(
-                emu, http_session, BUSINESS_COMMENT_REPLY_LIST_PATH, token, video_id=video_id,
-                comment_id=threaded["comment_id"], status="ALL", cursor=cursor,
-            )
-        )  # fmt: skip
-        replies += data["comments"]
-        cursor = data["cursor"]
-        if not data["has_more"]:
-            break
-    assert len(replies) == threaded["replies"]
-    assert replies == [c for c in flat if c["parent_comment_id"] == threaded["comment_id"]]
-    without = _data(
-        business_call(emu, http_session, BUSINESS_COMMENT_LIST_PATH, token, video_id=video_id, status="ALL")
-    )
-    assert without["comments"] == top[:COMMENT_LIST_MAX_COUNT]
-    public = _data(business_call(emu, http_session, BUSINESS_COMMENT_LIST_PATH, token, video_id=video_id))
-    assert {c["status"] for c in public["comments"]} == {"PUBLIC"}
-
-    for params in (
-        {"video_id": video_id, "max_count": COMMENT_LIST_MAX_COUNT + 1},
-        {"video_id": "123"},
-        {"video_id": video_id, "comment_id": "123"},
-    ):
-        path = BUSINESS_COMMENT_REPLY_LIST_PATH if "comment_id" in params else BUSINESS_COMMENT_LIST_PATH
-        assert (
-            business_code(business_call(emu, http_session, path, token, **params)) == CODE_INVALID_PARAMETER
-        )
-    no_comments = emu.issue_business_access_token(scopes=(VIDEO_LIST_SCOPE,))
-    refused = business_call(emu, http_session, BUSINESS_COMMENT_LIST_PATH, no_comments, video_id=video_id)
-    assert business_code(refused) == CODE_NO_PERMISSION and COMMENT_SCOPE in refused.json()["message"]
 
 
 def test_throttling_is_per_endpoint_and_answered_in_200(http_session: requests.Session) -> None:
     with TikTokEmulator(video_count=3, today=TODAY, rate_limit_per_minute=2) as emu:
         token = emu.issue_business_access_token()
         codes = [
-            business_code(business_call(emu, http_session, BUSINESS_GET_PATH, token, ["username"]))
-            for _ in range(3)
+            business_code(business_call(emu, http_session, GET_PATH, token, ["username"])) for _ in range(3)
         ]
-        assert codes == [CODE_OK, CODE_OK, CODE_THROTTLED]
-        assert (
-            business_code(business_call(emu, http_session, BUSINESS_VIDEO_LIST_PATH, token, ["item_id"])) == 0
-        )
+        assert codes == [CODE_OK, CODE_OK, CODE_REQUEST_TOO_FREQUENT]
+        assert business_code(business_call(emu, http_session, VIDEO_LIST_PATH, token, ["item_id"])) == 0
         assert user_info(emu, http_session, emu.issue_access_token()).status_code == 200
-
-
-def test_faults_apply_when_the_business_path_is_named(http_session: requests.Session) -> None:
-    with TikTokEmulator(video_count=3, today=TODAY, faults=[FaultRule("http_500", every=1)]) as emu:
-        token = emu.issue_business_access_token()
-        assert business_code(business_call(emu, http_session, BUSINESS_GET_PATH, token, ["username"])) == 0
-        assert user_info(emu, http_session, emu.issue_access_token()).status_code == 500  # the rule is live
-        emu.clear_faults()
-        for rule in (
-            FaultRule("http_503", endpoint=BUSINESS_GET_PATH),
-            FaultRule("http_429", endpoint=BUSINESS_GET_PATH, after=1, retry_after=3),
-            FaultRule("error_in_200", endpoint=BUSINESS_GET_PATH, after=2),
-            FaultRule("access_token_invalid", endpoint=BUSINESS_GET_PATH, after=3),
-        ):
-            emu.add_fault(rule)
-        (first, second, third, fourth, fifth) = (
-            business_call(emu, http_session, BUSINESS_GET_PATH, token, ["username"]) for _ in range(5)
-        )
-        assert first.status_code == 503 and first.json()["code"] == CODE_INTERNAL_ERROR
-        assert business_code(second) == CODE_THROTTLED and second.headers["Retry-After"] == "3"
-        assert business_code(third) == CODE_ERROR_IN_200
-        assert business_code(fourth) == CODE_ACCESS_TOKEN_INVALID
-        assert business_code(fifth) == CODE_ACCESS_TOKEN_INVALID  # the fault really killed the token
-        emu.add_fault(FaultRule("drop_connection", endpoint=BUSINESS_VIDEO_LIST_PATH))
-        with pytest.raises(requests.ConnectionError):
-            business_call(
-                emu, http_session, BUSINESS_VIDEO_LIST_PATH, emu.issue_business_access_token(), ["item_id"]
-            )
-        assert emu.snapshot()["faults_fired"] == {
-            "http_500": 1,  # the Display request above
-            "http_503": 1,
-            "http_429": 1,
-            "error_in_200": 1,
-            "access_token_invalid": 1,
-            "drop_connection": 1,
-        }
-
-
-def test_page_faults_on_the_business_video_list(http_session: requests.Session) -> None:
-    with TikTokEmulator(
-        video_count=10, faults=[FaultRule("short_page", endpoint=BUSINESS_VIDEO_LIST_PATH)]
-    ) as emu:
-        emu.add_fault(FaultRule("repeat_cursor", endpoint=BUSINESS_VIDEO_LIST_PATH, after=1))
-        token = emu.issue_business_access_token()
-        short = _data(
-            business_call(emu, http_session, BUSINESS_VIDEO_LIST_PATH, token, ["item_id"], max_count=4)
-        )
-        assert len(short["videos"]) == 2 and short["has_more"] is True
-        params = {"max_count": 4, "cursor": short["cursor"]}
-        repeated = _data(
-            business_call(emu, http_session, BUSINESS_VIDEO_LIST_PATH, token, ["item_id"], **params)
-        )
-        assert repeated["cursor"] == short["cursor"] and repeated["has_more"] is True
+        emu.business_throttle_code = CODE_REQUEST_FREQUENCY_LIMITED  # read per request
+        limited = business_call(emu, http_session, GET_PATH, token, ["username"])
+        assert business_code(limited) == CODE_REQUEST_FREQUENCY_LIMITED
+    with pytest.raises(ValueError):
+        TikTokEmulator(video_count=1, business_throttle_code=429)
 
 
 def test_every_answer_has_a_unique_request_id(emu: TikTokEmulator, http_session: requests.Session) -> None:
     token = emu.issue_business_access_token()
-    responses = [business_call(emu, http_session, BUSINESS_GET_PATH, token, ["username"]) for _ in range(5)]
-    responses += [
-        business_call(emu, http_session, BUSINESS_GET_PATH, "act.bad", ["username"]) for _ in range(5)
-    ]
+    responses = [business_call(emu, http_session, GET_PATH, token, ["username"]) for _ in range(5)]
+    responses += [business_call(emu, http_session, GET_PATH, "act.bad", ["username"]) for _ in range(5)]
     ids = [r.json()["request_id"] for r in responses]
     assert all(r.status_code == 200 for r in responses) and len(set(ids)) == len(ids)
     assert all(r.headers["X-Tt-Logid"] == i for r, i in zip(responses, ids, strict=True))

@@ -22,21 +22,31 @@ from integration_tests.emulator_helpers import (
     refresh,
     user_info,
 )
-from source_tiktok_organic.business_protocol import (
-    ACCESS_TOKEN_LIFETIME_SECONDS,
-    BUSINESS_GET_PATH,
-    BUSINESS_REFRESH_TOKEN_PATH,
-    BUSINESS_REVOKE_PATH,
-    BUSINESS_TOKEN_INFO_PATH,
-    BUSINESS_TOKEN_PATH,
-    CODE_ACCESS_TOKEN_INVALID,
-    CODE_INVALID_PARAMETER,
-    CODE_OK,
-    PROFILE_SCOPES,
-    REFRESH_TOKEN_LIFETIME_SECONDS,
+from tiktok_emulator import FaultRule, TikTokEmulator, tokens
+from tiktok_emulator.business_envelope import (
+    CODE_BAD_AUTH_CODE,
+    CODE_INTERNAL_ERROR,
+    CODE_INVALID_CLIENT,
+    CODE_INVALID_GRANT,
+    CODE_REFRESH_EXPIRED,
 )
-from tiktok_emulator import FaultRule, TikTokEmulator, business_oauth
-from tiktok_emulator.business_envelope import CODE_INTERNAL_ERROR, CODE_INVALID_CLIENT, CODE_INVALID_GRANT
+from tiktok_emulator.business_scopes import PROFILE_SCOPES
+from tiktok_emulator.documented_business import (
+    ACCESS_TOKEN_LIFETIME_SECONDS,
+    CODE_ACCESS_TOKEN_EXPIRE,
+    CODE_INVALID_ACCESS_TOKEN,
+    CODE_INVALID_GRANT_TYPE,
+    CODE_OK,
+    CODE_PARAM_ERROR,
+    GET_PATH,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+    REFRESH_TOKEN_PATH,
+    REVOKE_PATH,
+    TOKEN_DATA_FIELDS,
+    TOKEN_INFO_FIELDS,
+    TOKEN_INFO_PATH,
+    TOKEN_PATH,
+)
 
 PROFILE = ["display_name", "username"]
 
@@ -52,7 +62,7 @@ def _exchange(
         "redirect_uri": REDIRECT_URI,
         **overrides,
     }
-    return s.post(emu.base_url + BUSINESS_TOKEN_PATH, json=body, timeout=5)
+    return s.post(emu.base_url + TOKEN_PATH, json=body, timeout=5)
 
 
 def test_refresh_answers_under_data_and_rotation_kills_the_old_token(http_session: requests.Session) -> None:
@@ -61,15 +71,7 @@ def test_refresh_answers_under_data_and_rotation_kills_the_old_token(http_sessio
         response = business_refresh(emu, http_session)
         assert business_code(response) == CODE_OK
         data = response.json()["data"]
-        assert set(data) == {
-            "access_token",
-            "expires_in",
-            "refresh_token",
-            "refresh_token_expires_in",
-            "open_id",
-            "scope",
-            "token_type",
-        }
+        assert set(data) == set(TOKEN_DATA_FIELDS)
         assert data["expires_in"] == ACCESS_TOKEN_LIFETIME_SECONDS and data["token_type"] == "Bearer"
         assert data["open_id"] == emu.user["open_id"]
         assert data["scope"].split(",") == list(emu.business_granted_scopes)
@@ -83,10 +85,7 @@ def test_refresh_answers_under_data_and_rotation_kills_the_old_token(http_sessio
         again = business_refresh(emu, http_session, refresh_token=old)
         assert business_code(again) == CODE_INVALID_GRANT
         assert "refresh token" in again.json()["message"].lower()
-        assert (
-            business_code(business_call(emu, http_session, BUSINESS_GET_PATH, data["access_token"], PROFILE))
-            == 0
-        )
+        assert business_code(business_call(emu, http_session, GET_PATH, data["access_token"], PROFILE)) == 0
 
 
 def test_without_rotation_the_same_refresh_token_keeps_working(http_session: requests.Session) -> None:
@@ -107,8 +106,8 @@ def test_the_two_apps_keep_their_tokens_apart(http_session: requests.Session) ->
         business_token = business_refresh(emu, http_session).json()["data"]["access_token"]
         assert user_info(emu, http_session, business_token).status_code == 401
         display_token = refresh(emu, http_session).json()["access_token"]
-        denied = business_call(emu, http_session, BUSINESS_GET_PATH, display_token, PROFILE)
-        assert business_code(denied) == CODE_ACCESS_TOKEN_INVALID
+        denied = business_call(emu, http_session, GET_PATH, display_token, PROFILE)
+        assert business_code(denied) == CODE_INVALID_ACCESS_TOKEN
 
 
 def test_token_endpoints_take_json_only(http_session: requests.Session) -> None:
@@ -119,15 +118,13 @@ def test_token_endpoints_take_json_only(http_session: requests.Session) -> None:
             "grant_type": "refresh_token",
             "refresh_token": emu.current_business_refresh_token,
         }
-        response = http_session.post(emu.base_url + BUSINESS_REFRESH_TOKEN_PATH, data=form, timeout=5)
-        assert business_code(response) == CODE_INVALID_PARAMETER
+        response = http_session.post(emu.base_url + REFRESH_TOKEN_PATH, data=form, timeout=5)
+        assert business_code(response) == CODE_PARAM_ERROR
         assert "application/json" in response.json()["message"]
         missing = business_refresh(emu, http_session, refresh_token="")
-        assert (
-            business_code(missing) == CODE_INVALID_PARAMETER and "refresh_token" in missing.json()["message"]
-        )
+        assert business_code(missing) == CODE_PARAM_ERROR and "refresh_token" in missing.json()["message"]
         wrong_grant = business_refresh(emu, http_session, grant_type="authorization_code")
-        assert business_code(wrong_grant) == CODE_INVALID_PARAMETER
+        assert business_code(wrong_grant) == CODE_INVALID_GRANT_TYPE
         # The token was never spent by the refused requests.
         assert business_code(business_refresh(emu, http_session)) == CODE_OK
 
@@ -149,17 +146,14 @@ def test_auth_code_exchange_is_single_use_and_checks_the_redirect(http_session: 
         data = response.json()["data"]
         assert data["scope"] == ",".join(PROFILE_SCOPES)
         assert emu.current_business_refresh_token == data["refresh_token"]
-        assert (
-            business_code(business_call(emu, http_session, BUSINESS_GET_PATH, data["access_token"], PROFILE))
-            == 0
-        )
-        assert business_code(_exchange(emu, http_session, code)) == CODE_INVALID_GRANT
+        assert business_code(business_call(emu, http_session, GET_PATH, data["access_token"], PROFILE)) == 0
+        assert business_code(_exchange(emu, http_session, code)) == CODE_BAD_AUTH_CODE
 
         other = emu.issue_business_auth_code(REDIRECT_URI)
         mismatch = _exchange(emu, http_session, other, redirect_uri="https://elsewhere.example/cb")
-        assert business_code(mismatch) == CODE_INVALID_GRANT and "redirect_uri" in mismatch.json()["message"]
+        assert business_code(mismatch) == CODE_BAD_AUTH_CODE and "redirect_uri" in mismatch.json()["message"]
         assert (
-            business_code(_exchange(emu, http_session, other)) == CODE_INVALID_GRANT
+            business_code(_exchange(emu, http_session, other)) == CODE_BAD_AUTH_CODE
         )  # spent by the failure
 
 
@@ -171,30 +165,32 @@ def test_revoke_ends_the_access_and_the_refresh_token(http_session: requests.Ses
             "client_secret": emu.app_secret,
             "access_token": data["access_token"],
         }
-        assert (
-            business_code(http_session.post(emu.base_url + BUSINESS_REVOKE_PATH, json=body, timeout=5)) == 0
-        )
-        denied = business_call(emu, http_session, BUSINESS_GET_PATH, data["access_token"], PROFILE)
-        assert business_code(denied) == CODE_ACCESS_TOKEN_INVALID
+        assert business_code(http_session.post(emu.base_url + REVOKE_PATH, json=body, timeout=5)) == 0
+        denied = business_call(emu, http_session, GET_PATH, data["access_token"], PROFILE)
+        assert business_code(denied) == CODE_INVALID_ACCESS_TOKEN
         assert business_code(business_refresh(emu, http_session)) == CODE_INVALID_GRANT
 
 
 def test_token_info_lists_the_granted_scopes(http_session: requests.Session) -> None:
     with TikTokEmulator(video_count=1) as emu:
         token = emu.issue_business_access_token(scopes=PROFILE_SCOPES[:2])
-        url = emu.base_url + BUSINESS_TOKEN_INFO_PATH
+        url = emu.base_url + TOKEN_INFO_PATH
         response = http_session.post(url, json={"app_id": emu.app_id, "access_token": token}, timeout=5)
         assert business_code(response) == CODE_OK
         data = response.json()["data"]
-        assert data["scope"] == ",".join(PROFILE_SCOPES[:2]) and data["open_id"] == emu.user["open_id"]
+        assert list(data) == list(TOKEN_INFO_FIELDS)  # as documented: no expiry, no open_id
+        assert data["scope"] == ",".join(PROFILE_SCOPES[:2]) and data["creator_id"] == emu.user["open_id"]
         unknown = http_session.post(url, json={"app_id": emu.app_id, "access_token": "act.nope"}, timeout=5)
-        assert business_code(unknown) == CODE_ACCESS_TOKEN_INVALID
+        assert business_code(unknown) == CODE_INVALID_ACCESS_TOKEN
+        emu.invalidate_business_access_tokens()
+        expired = http_session.post(url, json={"app_id": emu.app_id, "access_token": token}, timeout=5)
+        assert business_code(expired) == CODE_ACCESS_TOKEN_EXPIRE
 
 
 def test_faults_hit_a_token_endpoint_only_when_it_is_named(http_session: requests.Session) -> None:
     with TikTokEmulator(video_count=1, faults=[FaultRule("http_500", every=1)]) as emu:
         assert business_code(business_refresh(emu, http_session)) == CODE_OK
-        emu.add_fault(FaultRule("http_503", endpoint=BUSINESS_REFRESH_TOKEN_PATH))
+        emu.add_fault(FaultRule("http_503", endpoint=REFRESH_TOKEN_PATH))
         failed = business_refresh(emu, http_session)
         assert failed.status_code == 503 and failed.json()["code"] == CODE_INTERNAL_ERROR
         assert business_code(business_refresh(emu, http_session)) == CODE_OK
@@ -204,16 +200,19 @@ def test_the_refresh_token_lives_a_year_from_the_consent(
     http_session: requests.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     day = 86400
+    real_time = time.time
     with TikTokEmulator(video_count=1) as emu:
         assert business_code(business_refresh(emu, http_session)) == CODE_OK
-        # Only the consent clock moves on: the token store's own expiry keeps the real time.
-        monkeypatch.setattr(business_oauth, "time", SimpleNamespace(time=lambda: time.time() + 100 * day))
+        # The token store's clock moves on 100 days: the consent does not.
+        monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: real_time() + 100 * day))
         later = business_refresh(emu, http_session).json()["data"]
         expected = REFRESH_TOKEN_LIFETIME_SECONDS - 100 * day
         assert expected - 5 < later["refresh_token_expires_in"] <= expected  # rotation does not reset it
-        monkeypatch.setattr(business_oauth, "time", SimpleNamespace(time=lambda: time.time() + 366 * day))
+        monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: real_time() + 366 * day))
         expired = business_refresh(emu, http_session)
-        assert business_code(expired) == CODE_INVALID_GRANT and "authorize again" in expired.json()["message"]
+        assert (
+            business_code(expired) == CODE_REFRESH_EXPIRED and "authorize again" in expired.json()["message"]
+        )
 
 
 def test_business_config_and_further_authorisations(http_session: requests.Session) -> None:

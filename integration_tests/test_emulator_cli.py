@@ -17,6 +17,7 @@ import requests
 
 from integration_tests.emulator_helpers import bearer
 from tiktok_emulator import TOKEN_PATH, VIDEO_LIST_PATH
+from tiktok_emulator.documented_business import ACCESS_TOKEN_HEADER, BENCHMARK_PATH, REFRESH_TOKEN_PATH
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +72,80 @@ def test_cli_prints_its_address_and_writes_config(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_cli_flags_reach_the_emulator(tmp_path: Path) -> None:
+    business_path = tmp_path / "business.json"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tiktok_emulator",
+            "--videos",
+            "3",
+            "--access-token-expires-in",
+            "60",
+            "--business-throttle-code",
+            "40132",
+            "--fault",
+            f"http_429,endpoint={BENCHMARK_PATH}",
+            "--today",
+            "2026-03-15",
+            "--write-business-config",
+            str(business_path),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 15)
+        assert ready, "the emulator did not announce itself"
+        url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+        credentials = json.loads(business_path.read_text())["credentials"]
+        assert json.loads(business_path.read_text())["business_api_base_url"] == url
+        with requests.Session() as s:
+            body = {
+                "client_id": credentials["app_id"],
+                "client_secret": credentials["app_secret"],
+                "grant_type": "refresh_token",
+                "refresh_token": credentials["refresh_token"],
+            }
+            data = s.post(url + REFRESH_TOKEN_PATH, json=body, timeout=5).json()["data"]
+            throttled = s.get(
+                url + BENCHMARK_PATH,
+                params={"business_id": data["open_id"], "business_category": "PETS"},
+                headers={ACCESS_TOKEN_HEADER: data["access_token"]},
+                timeout=5,
+            )
+            assert throttled.json()["code"] == 40132
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_cli_help_names_every_fault_kind() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tiktok_emulator", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        timeout=30,
+    )
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    for flag in (
+        "--user-info-omit-ungranted",
+        "--business-missing-scope-code {40130,40001}",
+        "--business-throttle-code {40100,40132,61000}",
+        "--comments-repeat-after",
+        "--refresh-expires-in",
+        "access_token_expired",
+        "access_token_invalid",
+    ):
+        assert flag in text, flag

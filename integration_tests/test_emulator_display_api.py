@@ -63,6 +63,24 @@ def test_user_info_scope_enforcement(http_session: requests.Session) -> None:
         assert no_videos.status_code == 401 and error_code(no_videos) == "scope_not_authorized"
 
 
+def test_user_info_can_omit_the_fields_of_ungranted_scopes(http_session: requests.Session) -> None:
+    scopes = ("user.info.basic", "video.list")
+    with TikTokEmulator(video_count=1, granted_scopes=scopes, user_info_omits_ungranted_fields=True) as emu:
+        token = emu.issue_access_token()
+        response = user_info(emu, http_session, token, "open_id,follower_count,username")
+        assert response.status_code == 200 and error_code(response) == "ok"
+        assert response.json()["data"]["user"] == {"open_id": emu.user["open_id"]}
+        emu.user_info_omits_ungranted_fields = False  # read per request
+        assert (
+            error_code(user_info(emu, http_session, token, "open_id,username")) == "scope_permission_missed"
+        )
+    with TikTokEmulator(
+        video_count=1, granted_scopes=("video.list",), user_info_omits_ungranted_fields=True
+    ) as emu:
+        empty = user_info(emu, http_session, emu.issue_access_token(), "open_id")
+        assert empty.status_code == 200 and empty.json()["data"]["user"] == {}
+
+
 # ----------------------------------------------------------------------------- video/list
 
 
@@ -73,6 +91,7 @@ def test_paging_yields_every_video_once_newest_first(pattern: str, http_session:
         assert [len(p) for p in pages] == [20, 20, 20, 20, 15]
         videos = [v for page in pages for v in page]
         assert videos == emu.videos  # every field, byte for byte, in order
+        assert {v["is_aigc"] for v in videos} == {True, False}  # August 2026's field, a boolean
         times = [v["create_time"] for v in videos]
         assert times == sorted(times, reverse=True) and len(set(times)) == 95
         assert len({v["id"] for v in videos}) == 95

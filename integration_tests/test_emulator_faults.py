@@ -67,6 +67,19 @@ def test_access_token_invalid_fault_really_kills_the_token(http_session: request
         assert user_info(emu, http_session, fresh).status_code == 200
 
 
+def test_access_token_expired_fault_expires_the_token(http_session: requests.Session) -> None:
+    with TikTokEmulator(
+        video_count=1, faults=[FaultRule("access_token_expired", endpoint=USER_INFO_PATH)]
+    ) as emu:
+        token = refresh(emu, http_session).json()["access_token"]
+        expired = user_info(emu, http_session, token)
+        assert expired.status_code == 401 and error_code(expired) == "access_token_invalid"
+        assert "expired" in expired.json()["error"]["message"]
+        again = user_info(emu, http_session, token)
+        assert again.status_code == 401 and "expired" in again.json()["error"]["message"]  # stays expired
+        assert emu.snapshot()["faults_fired"] == {"access_token_expired": 1}
+
+
 def test_error_in_200_fault(http_session: requests.Session) -> None:
     rule = FaultRule("error_in_200", endpoint=VIDEO_LIST_PATH, error_code="spam_risk_too_many_requests")
     with TikTokEmulator(video_count=1, faults=[rule]) as emu:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 from integration_tests.emulator_helpers import authorize, error_code, exchange, pkce_pair, refresh, user_info
-from tiktok_emulator import REVOKE_PATH, TOKEN_PATH, USER_INFO_PATH, TikTokEmulator
+from tiktok_emulator import REVOKE_PATH, TOKEN_PATH, USER_INFO_PATH, TikTokEmulator, tokens
 
 
 def test_refresh_succeeds_and_rotation_invalidates_the_old_refresh_token(
@@ -39,7 +42,8 @@ def test_refresh_succeeds_and_rotation_invalidates_the_old_refresh_token(
         assert body["token_type"] == "Bearer"
         assert body["scope"] == "user.info.basic,user.info.profile,user.info.stats,video.list"
         assert body["open_id"] == emu.user["open_id"]
-        assert body["expires_in"] == 86400 and body["refresh_expires_in"] == 31536000
+        # November 2026: two hours, and 180 days counted from the consent.
+        assert body["expires_in"] == 7200 and 15552000 - 5 < body["refresh_expires_in"] <= 15552000
         assert body["refresh_token"] != old and body["refresh_token"].startswith("rft.")
         assert emu.current_refresh_token == body["refresh_token"]
 
@@ -48,6 +52,21 @@ def test_refresh_succeeds_and_rotation_invalidates_the_old_refresh_token(
         assert reused.json()["log_id"]
         assert refresh(emu, http_session).status_code == 200  # the rotated token works
         assert user_info(emu, http_session, body["access_token"]).status_code == 200
+
+
+def test_rotation_does_not_reset_the_refresh_tokens_clock(
+    http_session: requests.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day, real_time = 86400, time.time
+    with TikTokEmulator(video_count=1, refresh_expires_in=30 * day, access_token_expires_in=600) as emu:
+        first = refresh(emu, http_session).json()
+        assert first["expires_in"] == 600 and 30 * day - 5 < first["refresh_expires_in"] <= 30 * day
+        monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: real_time() + 10 * day))
+        later = refresh(emu, http_session).json()
+        assert 20 * day - 5 < later["refresh_expires_in"] <= 20 * day  # counted from the consent
+        monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: real_time() + 31 * day))
+        expired = refresh(emu, http_session)
+        assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
 
 
 def test_refresh_without_rotation_returns_the_same_refresh_token(http_session: requests.Session) -> None:
@@ -192,6 +211,6 @@ def test_revoke_ends_the_whole_grant(http_session: requests.Session) -> None:
         wrong = http_session.post(emu.base_url + REVOKE_PATH, data={**form, "client_secret": "x"}, timeout=5)
         assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
         response = http_session.post(emu.base_url + REVOKE_PATH, data=form, timeout=5)
-        assert response.status_code == 200 and response.json() == {}
+        assert response.status_code == 200 and response.content == b"", "TikTok answers an empty 200"
         assert user_info(emu, http_session, token).status_code == 401
         assert refresh(emu, http_session).json()["error"] == "invalid_grant"

@@ -176,13 +176,23 @@ def test_metadata_points_at_files_that_exist() -> None:
     assert icon.read_text().lstrip().startswith("<svg"), "the icon must be an SVG"
 
 
-def test_metadata_allowed_hosts_cover_the_default_api() -> None:
-    """Where Airbyte enforces allowedHosts, the default API host must be reachable."""
+def test_metadata_allowed_hosts_cover_every_default_api() -> None:
+    """Where Airbyte enforces allowedHosts, every API the spec defaults to must be reachable.
+
+    The hosts come from the spec's base-URL options (every property named ``*api_base_url``), so
+    an API added with its own base URL cannot be forgotten here.
+    """
     from source_tiktok_organic import SourceTikTokOrganic
 
     spec = SourceTikTokOrganic().spec(logging.getLogger("test")).connectionSpecification
-    default_url = spec["properties"]["api_base_url"]["default"]
-    assert urlsplit(default_url).hostname in METADATA["allowedHosts"]["hosts"]
+    defaults = {
+        name: urlsplit(option["default"]).hostname
+        for name, option in spec["properties"].items()
+        if name.endswith("api_base_url")
+    }
+    assert set(defaults) >= {"api_base_url", "business_api_base_url"}, defaults
+    missing = {name: host for name, host in defaults.items() if host not in METADATA["allowedHosts"]["hosts"]}
+    assert not missing, f"metadata.yaml allowedHosts lacks the default host of {missing}"
 
 
 def test_registry_is_enabled_for_oss() -> None:

@@ -53,12 +53,10 @@ from source_tiktok_organic.login_kit import (
     read_pasted_redirect,
     requested_scopes,
     require_granted,
-    revoke_tokens,
     wait_for_local_redirect,
 )
 
 DEFAULT_OUTPUT = "secrets/config.json"
-BUSINESS_AUTH_TYPE = "business_oauth2.0"
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
 EXIT_OK = 0
@@ -190,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--revoke",
         action="store_true",
-        help="revoke the refresh token (and access token) in --output at TikTok instead of minting one",
+        help="end the authorisation of the config in --output at TikTok (refreshes its token, revokes, "
+        "then confirms) instead of minting one",
     )
     business = parser.add_argument_group("TikTok API for Business (Accounts API)")
     business.add_argument(
@@ -347,7 +346,9 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     state = secrets.token_urlsafe(24)
     pkce = make_pkce_pair()
     redact.add(pkce.verifier)
-    url = authorization_url(args.authorize_url, client_key, scopes, redirect_uri, state, pkce.challenge)
+    url = authorization_url(
+        args.authorize_url, client_key, scopes, redirect_uri, state, pkce.challenge, always_consent=True
+    )
     code = check_callback(receive_redirect(args, term, target, url, state), state)
     redact.add(code)
 
@@ -374,38 +375,6 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     return EXIT_OK
 
 
-def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
-    """Revoke the tokens of the config file at TikTok (POST /v2/oauth/revoke/).
-
-    Why: a leaked or retired config should stop working at once, not at refresh-token expiry.
-    The file is left as it is; it no longer authenticates.
-    """
-    output = Path(args.output)
-    config = read_config(output)
-    credentials = credentials_of(config)
-    tokens = {
-        name: str(credentials[name]) for name in ("refresh_token", "access_token") if credentials.get(name)
-    }
-    if "refresh_token" not in tokens:
-        raise AuthError(f"Nothing to revoke: {output} has no credentials.refresh_token.")
-    if credentials.get("auth_type") == BUSINESS_AUTH_TYPE:
-        raise AuthError(f"{output} holds API for Business credentials: revoke them with --revoke --business.")
-    redact.add(*tokens.values())
-    client_key, client_secret = client_credentials(
-        (args.client_key, args.client_secret), term, credentials, DISPLAY_APP
-    )
-    redact.add(client_secret)
-    explicit = args.api_base_url != tiktok.API_BASE_URL
-    api_base_url = normalise_base_url(
-        args.api_base_url if explicit else str(config.get("api_base_url") or tiktok.API_BASE_URL)
-    )
-    for note in revoke_tokens(api_base_url, client_key, client_secret, tokens, redact):
-        term.stderr.write(f"Note: {note}\n")
-    term.say(f"Revoked the tokens of {output} at {api_base_url}; that config no longer authenticates.")
-    term.say("Run tiktok-organic-auth again (or Authenticate in Airbyte) to authorise anew.")
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Console entry point; returns (and, run as a script, exits with) the exit code."""
     term = terminal or Terminal()
@@ -418,8 +387,12 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
             from source_tiktok_organic import business_login
 
             code = (business_login.revoke if args.revoke else business_login.mint)(args, term, redact)
+        elif args.revoke:
+            from source_tiktok_organic import display_revoke  # builds on this module's steps, too
+
+            code = display_revoke.revoke(args, term, redact)
         else:
-            code = revoke(args, term, redact) if args.revoke else mint(args, term, redact)
+            code = mint(args, term, redact)
     except AuthError as error:
         term.stderr.write(f"error: {redact(str(error))}\n")
         code = error.exit_code

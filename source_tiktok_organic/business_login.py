@@ -24,7 +24,6 @@ from typing import Any
 import requests
 
 from source_tiktok_organic.auth_cli import (
-    BUSINESS_AUTH_TYPE,
     EXIT_OK,
     AppNames,
     Terminal,
@@ -38,6 +37,7 @@ from source_tiktok_organic.auth_cli import (
 from source_tiktok_organic.business_protocol import (
     BUSINESS_API_BASE_URL,
     BUSINESS_AUTH_CODE_PARAMETERS,
+    BUSINESS_AUTH_TYPE,
     BUSINESS_REFRESH_TOKEN_PATH,
     BUSINESS_REQUIRED_SCOPES,
     BUSINESS_REVOKE_PATH,

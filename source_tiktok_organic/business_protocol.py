@@ -5,8 +5,9 @@ that serves daily metrics, audience, video insights and comments of business and
 Standard library only (the emulator, the auth command and the tests import it without the CDK). The
 manifest repeats some of these values; ``unit_tests/test_protocol_facts.py`` keeps the copies equal.
 
-TikTok publishes this API's documentation behind its business portal. Facts marked *unverified*
-below could not be confirmed from a public copy; the connector accepts both readings.
+TikTok publishes this API's documentation behind its business portal; the facts below were checked
+against public verbatim copies of its reference pages (docs/tiktok-organic.md, "Assumptions", names
+each page). Facts marked *unverified* are on no page; the connector accepts both readings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import Final
 
 BUSINESS_API_BASE_URL: Final = "https://business-api.tiktok.com"
+# The connector's `credentials.auth_type` for this API (the spec's second credentials option).
+BUSINESS_AUTH_TYPE: Final = "business_oauth2.0"
 _V13: Final = "/open_api/v1.3"
 
 # OAuth: JSON bodies in and out, tokens answered under `data`.
@@ -33,12 +36,29 @@ BUSINESS_COMMENT_REPLY_LIST_PATH: Final = f"{_V13}/business/comment/reply/list/"
 # Calls carry `Access-Token: <token>`, not `Authorization: Bearer`.
 ACCESS_TOKEN_HEADER: Final = "Access-Token"
 
-# Every answer is HTTP 200 with {"code", "message", "request_id", "data"}: decide on `code`.
+# Every answer is HTTP 200 with {"code", "message", "request_id", "data"}: decide on `code`. The codes
+# are TikTok's (its SDK's code table, tiktok_business/tiktok_code.py).
 CODE_OK: Final = 0
+CODE_NO_PERMISSION: Final = 40001  # the token lacks a scope the request needs
+CODE_INVALID_PARAMETER: Final = 40002
 CODE_THROTTLED: Final = 40100  # per minute (wait about 5 minutes) or per day (until 00:00 UTC)
-CODE_ACCESS_TOKEN_INVALID: Final = 40105  # unverified: expired or revoked access token
-CODE_INVALID_PARAMETER: Final = 40002  # unverified
-CODE_NO_PERMISSION: Final = 40001  # unverified: the token lacks the scope the request needs
+CODE_ACCESS_TOKEN_EXPIRED: Final = 40102
+CODE_ACCESS_TOKEN_EMPTY: Final = 40104
+CODE_ACCESS_TOKEN_INVALID: Final = 40105  # revoked or unknown
+CODE_SCOPE_NOT_AUTHORIZED: Final = 40130
+CODE_FREQUENCY_LIMITED: Final = 40132
+CODE_TOO_MANY_REQUESTS: Final = 61000
+# What each code asks of the connector.
+REFRESH_CODES: Final[tuple[int, ...]] = (
+    CODE_ACCESS_TOKEN_EXPIRED,
+    CODE_ACCESS_TOKEN_EMPTY,
+    CODE_ACCESS_TOKEN_INVALID,
+)
+MISSING_SCOPE_CODES: Final[tuple[int, ...]] = (CODE_NO_PERMISSION, CODE_SCOPE_NOT_AUTHORIZED)
+THROTTLED_CODES: Final[tuple[int, ...]] = (CODE_THROTTLED, CODE_FREQUENCY_LIMITED, CODE_TOO_MANY_REQUESTS)
+# System errors and time-outs (5xxxx) and maintenance (60001): transient, retried.
+SYSTEM_ERROR_CODES: Final = range(50000, 60000)
+CODE_MAINTENANCE: Final = 60001
 
 # business/get: lifetime profile fields (scopes user.info.basic/profile/stats, user.account.type).
 PROFILE_FIELDS: Final[tuple[str, ...]] = (
@@ -82,16 +102,15 @@ DEMOGRAPHIC_FIELDS: Final[dict[str, str]] = {
     "audience_ages": "age",
     "audience_genders": "gender",
     "audience_countries": "country",
-    "audience_cities": "city_name",  # unverified: the key may also be `city`
+    "audience_cities": "city_name",  # the reference page's; `city` is read too
 }
-# How far back business/get serves daily metrics; its dates are UTC days, both ends inclusive.
+# How far back business/get serves daily metrics; its dates are UTC days, both ends inclusive, and
+# end_date defaults to yesterday (today has no data yet).
 MAX_DAYS_BACK: Final = 60
 
 # business/video/list fields (scope video.list), then the insights (scope video.insights).
 VIDEO_LIST_FIELDS: Final[tuple[str, ...]] = (
     "item_id",
-    "media_type",
-    "is_ad",
     "thumbnail_url",
     "share_url",
     "embed_url",
@@ -141,6 +160,46 @@ VIDEO_BREAKDOWN_KEYS: Final[dict[str, str]] = {
 }
 VIDEO_LIST_MAX_COUNT: Final = 20
 COMMENT_LIST_MAX_COUNT: Final = 30
+REPLY_LIST_MAX_COUNT: Final = 30
+# comment/list with include_replies nests at most this many replies in each comment's reply_list;
+# every reply comes only from reply/list.
+NESTED_REPLIES_MAX: Final = 3
+# Past this many comments on a video, comment/list pages may repeat earlier comments.
+COMMENTS_REPEAT_AFTER: Final = 500
+# Every field of a comment or reply (parent_comment_id only on replies; create_time is a string).
+COMMENT_FIELDS: Final[tuple[str, ...]] = (
+    "comment_id",
+    "video_id",
+    "parent_comment_id",
+    "user_id",
+    "unique_identifier",
+    "create_time",
+    "text",
+    "likes",
+    "replies",
+    "owner",
+    "liked",
+    "pinned",
+    "status",
+    "username",
+    "display_name",
+    "profile_image",
+)
+COMMENT_STATUSES: Final[tuple[str, ...]] = ("PUBLIC", "HIDDEN")
+
+# business/benchmark/: averages over the business accounts of a category (the category's values
+# are listed by a page that was not public; these are the names seen in use).
+BUSINESS_BENCHMARK_PATH: Final = f"{_V13}/business/benchmark/"
+BENCHMARK_FIELDS: Final[tuple[str, ...]] = (
+    "average_likes",
+    "average_comments",
+    "average_shares",
+    "average_video_count",
+    "average_follower_count",
+    "average_follower_growth",
+    "average_engagement_rate",
+    "average_video_views",
+)
 
 # Scopes: what each part of the data needs.
 PROFILE_SCOPES: Final[tuple[str, ...]] = (
@@ -162,7 +221,8 @@ BUSINESS_REQUIRED_SCOPES: Final[tuple[str, ...]] = (
     VIDEO_INSIGHTS_SCOPE,
 )
 
-# Limits: per authorised account per endpoint (unverified), and per app at the basic level.
+# Limits (unverified: no reference page gives them): per authorised account per endpoint, and per
+# app at the basic level.
 REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE: Final = 40
 REQUESTS_PER_APP_MINUTE: Final = 600
 # Access tokens live a day; the refresh token a year from the first consent.

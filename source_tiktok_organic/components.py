@@ -29,11 +29,12 @@ from airbyte_cdk.sources.declarative.auth.oauth import (
 )
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
+from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
@@ -130,12 +131,18 @@ class TokenRefreshSession:
     """
 
     retry_seconds: float = SYNC_TOKEN_REFRESH_RETRY_SECONDS
+    # A check must know the granted scopes even when the stored access token is still valid (no
+    # refresh would tell them): the authenticators then ask TikTok once (see get_access_token).
+    learns_granted_scopes: bool = False
     _granted_scopes: frozenset[str] | None = None
+    _throttled_message: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Held while an authenticator asks TikTok for the scopes, so that only one thread asks.
+    scope_lookup_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def granted_scopes(self) -> frozenset[str] | None:
-        """The scopes of the session's last successful refresh; None until a refresh happened."""
+        """The scopes TikTok last said it granted in this session; None until it said."""
         with self._lock:
             return self._granted_scopes
 
@@ -144,6 +151,16 @@ class TokenRefreshSession:
         granted = frozenset(s.strip() for s in scope.split(",") if s.strip())
         with self._lock:
             self._granted_scopes = granted
+
+    @property
+    def throttled_message(self) -> str | None:
+        """What TikTok's last rate-limit answer in this session said; None if it never throttled."""
+        with self._lock:
+            return self._throttled_message
+
+    def record_throttling(self, message: str) -> None:
+        with self._lock:
+            self._throttled_message = message
 
 
 _active_session = TokenRefreshSession()
@@ -156,11 +173,13 @@ def active_token_refresh_session() -> TokenRefreshSession:
 
 
 @contextmanager
-def token_refresh_session(retry_seconds: float) -> Iterator[TokenRefreshSession]:
+def token_refresh_session(
+    retry_seconds: float, learns_granted_scopes: bool = False
+) -> Iterator[TokenRefreshSession]:
     """A fresh session for the ``with`` block: no scopes known, failing token requests retried for
     at most ``retry_seconds``. The previous session is restored afterwards."""
     global _active_session
-    session = TokenRefreshSession(retry_seconds=retry_seconds)
+    session = TokenRefreshSession(retry_seconds=retry_seconds, learns_granted_scopes=learns_granted_scopes)
     with _active_session_lock:
         previous, _active_session = _active_session, session
     try:
@@ -195,6 +214,24 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
 
     def __init__(self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator, **_: Any) -> None:
         adopt_authenticator_state(self, oauth)
+
+    def get_access_token(self) -> str:
+        token: str = super().get_access_token()
+        session = active_token_refresh_session()
+        if session.learns_granted_scopes and session.granted_scopes is None:
+            with session.scope_lookup_lock:
+                if session.granted_scopes is None:
+                    token = self._learn_granted_scopes(session)
+        return token
+
+    def _learn_granted_scopes(self, session: TokenRefreshSession) -> str:
+        """Make TikTok say which scopes it granted; the access token to use afterwards.
+
+        The Display API tells the scopes only in a token answer, so this refreshes (rotating the
+        refresh token, persisted like any other refresh)."""
+        self.refresh_and_set_access_token()
+        token: str = super().get_access_token()
+        return token
 
     def _make_handled_request(self) -> Any:
         # Overrides the CDK's private token request (see "CDK internals").
@@ -249,6 +286,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         scope = body.get("scope")
         if isinstance(scope, str):
             session.record_grant(scope)
+        _log_refresh_token_lifetime(body.get("refresh_expires_in"), _DISPLAY_REAUTHORISE)
         return body
 
     def _token_endpoint_error(
@@ -306,6 +344,45 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
     surprise.
     """
 
+    # The token inspector's URL (tt_user/token_info/get/), a template over the config, declared in
+    # the manifest next to the refresh endpoint; the factory passes the config to interpolate it.
+    token_info_endpoint: str
+    config: Mapping[str, Any]
+
+    def __init__(
+        self,
+        oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator,
+        token_info_endpoint: str = "",
+        config: Mapping[str, Any] | None = None,
+        **_: Any,
+    ) -> None:
+        super().__init__(oauth)
+        self._token_info_url = InterpolatedString.create(token_info_endpoint, parameters={}).eval(
+            config or {}
+        )
+
+    def _learn_granted_scopes(self, session: TokenRefreshSession) -> str:
+        """The token inspector tells the scopes of a live access token without rotating anything; a
+        token it refuses (expired, revoked) is refreshed instead, which tells them too."""
+        token: str = self.access_token
+        try:
+            response = requests.post(
+                self._token_info_url,
+                json={"app_id": str(self.get_client_id()), "access_token": token},
+                timeout=30,
+            )
+            body = response.json()
+        except (requests.RequestException, ValueError) as error:
+            logger.info(
+                "TikTok's token inspector did not answer (%s); the check goes on.", type(error).__name__
+            )
+            return token
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if isinstance(data, Mapping) and body.get("code") == 0 and isinstance(data.get("scope"), str):
+            session.record_grant(data["scope"])
+            return token
+        return super()._learn_granted_scopes(session)
+
     def build_refresh_request_body(self) -> Any:
         body = dict(super().build_refresh_request_body())
         # An App ID is all digits, and the CDK's interpolation reads it as a number: TikTok gets the
@@ -347,14 +424,14 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         if isinstance(scope, str):
             session.record_grant(scope)
         set_config_value(self, ("credentials", "open_id"), str(data["open_id"]))
-        _log_refresh_token_lifetime(data.get("refresh_token_expires_in"))
+        _log_refresh_token_lifetime(data.get("refresh_token_expires_in"), _BUSINESS_REAUTHORISE)
         return body
 
     def _business_token_error(self, body: Mapping[str, Any]) -> AirbyteTracedException:
         code = body.get("code")
         said = redact_token_secrets(self, str(body.get("message") or "no message"))
         detail = f"TikTok said: code {code}: {said} (request_id {body.get('request_id') or 'none'})."
-        if code == _BUSINESS_CODE_THROTTLED:
+        if code in _BUSINESS_THROTTLED_CODES:
             return AirbyteTracedException(
                 message=f"TikTok throttled the token refresh; the next sync will succeed. {detail}",
                 internal_message=f"Business token refresh throttled: {code}",
@@ -372,19 +449,25 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         )
 
 
-# The Accounts API's "throttled" code (per minute or per day); see business_protocol.py.
-_BUSINESS_CODE_THROTTLED = 40100
-# A refresh token closer than this to its yearly end is worth a warning at every refresh.
+# The Accounts API's "throttled" codes (request too frequent, frequency limited, too many requests);
+# business_protocol.THROTTLED_CODES, which this module cannot import (see the module docstring).
+_BUSINESS_THROTTLED_CODES = (40100, 40132, 61000)
+# A refresh token closer than this to its end is worth a warning at every refresh.
 _REFRESH_TOKEN_WARNING_DAYS = 14
+_DISPLAY_REAUTHORISE = (
+    "re-authenticate the source (the Authenticate button in Airbyte, or tiktok-organic-auth)"
+)
+_BUSINESS_REAUTHORISE = "re-authorise the source (tiktok-organic-auth --business)"
 
 
-def _log_refresh_token_lifetime(seconds_left: Any) -> None:
+def _log_refresh_token_lifetime(seconds_left: Any, how_to_reauthorise: str) -> None:
+    """Log the days the refresh token has left (TikTok's refresh_expires_in or
+    refresh_token_expires_in), as a warning in its last two weeks."""
     if not isinstance(seconds_left, (int, float)) or isinstance(seconds_left, bool):
         return
     days = int(seconds_left // 86400)
     message = (
-        f"The TikTok Business refresh token expires in {days} days; re-authorise the source "
-        "(tiktok-organic-auth --business) before then to keep syncing."
+        f"The TikTok refresh token expires in {days} days; {how_to_reauthorise} before then to keep syncing."
     )
     if days < _REFRESH_TOKEN_WARNING_DAYS:
         logger.warning(message)
@@ -430,9 +513,13 @@ class ScopeNamingErrorHandler(ErrorHandler):
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
         resolution = self.error_handler.interpret_response(response_or_exception)
+        session = active_token_refresh_session()
+        if resolution.response_action == ResponseAction.RATE_LIMITED:
+            # A check that runs out of time while waiting says why (see source.py).
+            session.record_throttling(resolution.error_message or "rate limited")
         if resolution.failure_type != FailureType.config_error:
             return resolution
-        granted = active_token_refresh_session().granted_scopes
+        granted = session.granted_scopes
         if granted is None:
             return resolution
         required = [*self.required_scopes, *self.additional_scopes]
@@ -598,3 +685,44 @@ class WindowVideos(RecordFilter):
                     "%Y-%m-%dT%H:%M:%SZ"
                 )
                 yield record
+
+
+@dataclass
+class FirstSightings(RecordFilter):
+    """Keeps the first record with each value of ``key_field``; later ones are repeats. With a
+    ``condition``, keeps only the first sightings that meet it.
+
+    Why not plain YAML: TikTok's comment/list says that past a video's 500th comment its pages may
+    repeat earlier comments. A ``RecordFilter`` condition sees one record at a time and cannot know
+    which comments came before; the ids seen are remembered here, for the stream's whole read (the
+    comments of recent videos: a few thousand ids at most). Partitions are read on several threads,
+    hence the lock.
+    """
+
+    key_field: str = "id"
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self._seen: set[Any] = set()
+        self._seen_lock = threading.Lock()
+
+    def filter_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        stream_state: StreamState,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        kept = self._first_sightings(records)
+        if self.condition:
+            return super().filter_records(kept, stream_state, stream_slice, next_page_token)
+        return kept
+
+    def _first_sightings(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        for record in records:
+            key = record.get(self.key_field)
+            with self._seen_lock:
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+            yield record

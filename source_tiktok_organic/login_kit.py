@@ -37,11 +37,15 @@ EXIT_MISSING_SCOPES = 3
 
 
 class AuthError(Exception):
-    """A failure the user can act on: printed as one message, never as a traceback."""
+    """A failure the user can act on: printed as one message, never as a traceback.
 
-    def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
+    ``tiktok_error``: the ``error`` of TikTok's answer (``invalid_grant``, ...) when TikTok refused.
+    """
+
+    def __init__(self, message: str, exit_code: int = EXIT_ERROR, tiktok_error: str | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.tiktok_error = tiktok_error
 
 
 @dataclass
@@ -87,10 +91,13 @@ def authorization_url(
     redirect_uri: str,
     state: str,
     code_challenge: str | None,
+    always_consent: bool = False,
 ) -> str:
     """TikTok's consent URL (Login Kit v2), keeping any query the base URL already has.
 
-    ``code_challenge`` None: no PKCE (the API for Business's consent takes none).
+    ``code_challenge`` None: no PKCE (the API for Business's consent takes none). ``always_consent``:
+    the consent screen even for an app the user approved before (Login Kit's ``disable_auto_auth``),
+    where a silent re-approval can grant fewer scopes than requested.
     """
     params = {
         "client_key": client_key,
@@ -101,6 +108,8 @@ def authorization_url(
     }
     if code_challenge is not None:
         params.update(code_challenge=code_challenge, code_challenge_method="S256")
+    if always_consent:
+        params["disable_auto_auth"] = "1"
     query = urlencode(params)
     return f"{authorize_url}{'&' if urlsplit(authorize_url).query else '?'}{query}"
 
@@ -265,11 +274,14 @@ def check_callback(
 # --------------------------------------------------------------------------------------------
 
 
-def post_form(url: str, form: Mapping[str, str], redact: Redactor, what: str) -> dict[str, Any]:
+def post_form(
+    url: str, form: Mapping[str, str], redact: Redactor, what: str, empty_ok: bool = False
+) -> dict[str, Any]:
     """POST a form to TikTok's OAuth host; the JSON body, or AuthError on any failure.
 
     Why check the body and not only the status: TikTok's OAuth endpoints can answer HTTP 200
-    with ``{"error": ...}``.
+    with ``{"error": ...}``. ``empty_ok``: an empty HTTP 200 is success too (``{}``), as the
+    revoke endpoint answers.
     """
     try:
         response = requests.post(
@@ -285,6 +297,8 @@ def post_form(url: str, form: Mapping[str, str], redact: Redactor, what: str) ->
                 "Check --api-base-url and the network."
             )
         ) from None
+    if empty_ok and response.status_code == 200 and not response.content.strip():
+        return {}
     try:
         body = response.json()
     except ValueError:
@@ -298,7 +312,8 @@ def post_form(url: str, form: Mapping[str, str], redact: Redactor, what: str) ->
         description = redact(str(body.get("error_description") or "no description"))
         raise AuthError(
             f"TikTok refused to {what}: {body['error']}: {description} "
-            f"(HTTP {response.status_code}, log_id {body.get('log_id') or 'none'})."
+            f"(HTTP {response.status_code}, log_id {body.get('log_id') or 'none'}).",
+            tiktok_error=str(body["error"]),
         )
     if response.status_code >= 400:
         raise AuthError(
@@ -373,30 +388,6 @@ def require_granted(
             "not changed.",
             EXIT_MISSING_SCOPES,
         )
-
-
-def revoke_tokens(
-    api_base_url: str, client_key: str, client_secret: str, tokens: Mapping[str, str], redact: Redactor
-) -> list[str]:
-    """Revoke ``tokens`` (name -> token) at TikTok (POST /v2/oauth/revoke/); the refusals to note.
-
-    Why both tokens: TikTok's docs name the access token for revocation, the refresh token is what
-    must die. Either one ends the authorisation; only when TikTok refuses both is it an error.
-    """
-    refusals: list[AuthError] = []
-    for name, token in tokens.items():
-        try:
-            post_form(
-                api_base_url + tiktok.REVOKE_PATH,
-                {"client_key": client_key, "client_secret": client_secret, "token": token},
-                redact,
-                f"revoke the {name.replace('_', ' ')}",
-            )
-        except AuthError as error:
-            refusals.append(error)
-    if len(refusals) == len(tokens):
-        raise refusals[0]
-    return [redact(str(refusal)) for refusal in refusals]
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, update_secrets
 
+from source_tiktok_organic.config_write_back import config_written_back
 from source_tiktok_organic.source import SourceTikTokOrganic
 
 SECRET_CREDENTIAL_FIELDS = ("client_secret", "refresh_token", "access_token")
@@ -104,12 +105,14 @@ def _print_error_trace(error: Exception) -> None:
 def run(args: list[str] | None = None) -> None:
     args = sys.argv[1:] if args is None else args
     tune_malloc()
-    try:
-        source = _create_source(args)
-    except Exception as error:
-        _print_error_trace(error)
-        sys.exit(1)
-    launch(source, args)
+    # Run by hand, the --config file is all that carries the rotated refresh token to the next run.
+    with config_written_back(AirbyteEntrypoint.extract_config(args)):
+        try:
+            source = _create_source(args)
+        except Exception as error:
+            _print_error_trace(error)
+            sys.exit(1)
+        launch(source, args)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,9 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
-from source_tiktok_organic import components
+from source_tiktok_organic import business_protocol, components, tiktok_protocol
 from source_tiktok_organic.cdk_internals import check_failure_reason, record_queue_of
-from source_tiktok_organic.components import token_refresh_session
-from source_tiktok_organic.tiktok_protocol import API_BASE_URL
+from source_tiktok_organic.components import TokenRefreshSession, token_refresh_session
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yaml"
 
@@ -59,25 +58,98 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         record_queue_of(self).maxsize = RECORD_QUEUE_SIZE
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """The manifest's check, bounded in time (naming every missing scope is the manifest's own
-        ScopeNamingErrorHandler's job, so it happens under the manifest-only runtime too)."""
-        with token_refresh_session(CHECK_TOKEN_REFRESH_RETRY_SECONDS):
+        """The manifest's check, bounded in time, then the granted scopes against every scope the
+        config's streams need.
+
+        Naming every missing scope when a request fails is the manifest's own
+        ScopeNamingErrorHandler's job, so it happens under the manifest-only runtime too. This check
+        also learns the scopes when the stored access token is still valid, and fails on a missing
+        scope that no request of the check tripped over: comment.list (comments are not read by a
+        check), or a scope whose fields TikTok silently leaves out of a 200 answer.
+        """
+        with token_refresh_session(CHECK_TOKEN_REFRESH_RETRY_SECONDS, learns_granted_scopes=True) as session:
             status = _call_with_deadline(
                 lambda: super(SourceTikTokOrganic, self).check(logger, config),
                 CHECK_DEADLINE_SECONDS,
             )
         if status is None:
-            return AirbyteConnectionStatus(
-                status=Status.FAILED,
-                message=(
-                    f"TikTok did not answer within {CHECK_DEADLINE_SECONDS:.0f} s at "
-                    f"{config.get('api_base_url') or API_BASE_URL}. Check "
-                    "api_base_url and the network between Airbyte and TikTok."
-                ),
-            )
-        if status.status == Status.FAILED and status.message:
-            status.message = check_failure_reason(status.message)
+            return AirbyteConnectionStatus(status=Status.FAILED, message=_deadline_message(config, session))
+        failure = (
+            check_failure_reason(status.message)
+            if status.status == Status.FAILED and status.message
+            else None
+        )
+        granted = session.granted_scopes
+        missing = [scope for scope in required_scopes(config) if granted is not None and scope not in granted]
+        if missing:
+            message = missing_scopes_message(config, missing, granted or frozenset())
+            if failure:
+                message += f" (The check's request failed with: {failure})"
+            return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+        if failure:
+            status.message = _throttled_message(session) or failure
         return status
+
+
+def required_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every scope the streams of ``config`` need."""
+    if is_business(config):
+        comments = (business_protocol.COMMENT_SCOPE,) if config.get("include_comments") else ()
+        return (*business_protocol.BUSINESS_REQUIRED_SCOPES, *comments)
+    return tiktok_protocol.REQUIRED_SCOPES
+
+
+def is_business(config: Mapping[str, Any]) -> bool:
+    credentials = config.get("credentials")
+    return (
+        isinstance(credentials, Mapping)
+        and credentials.get("auth_type") == business_protocol.BUSINESS_AUTH_TYPE
+    )
+
+
+def missing_scopes_message(
+    config: Mapping[str, Any], missing: list[str], granted_scopes: frozenset[str]
+) -> str:
+    granted = ", ".join(sorted(granted_scopes)) or "none"
+    if is_business(config):
+        where = "your app in the TikTok API for Business portal (TikTok Accounts)"
+        how = "Re-authorise with `tiktok-organic-auth --business`"
+    else:
+        where = "your app in the TikTok developer portal (Login Kit)"
+        how = "Re-authenticate this source (the Authenticate button in Airbyte, or tiktok-organic-auth)"
+    return (
+        f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} (granted: {granted}); "
+        f"the selected options need {', '.join(required_scopes(config))}. TikTok may answer without "
+        f"the fields of a scope it did not grant rather than refuse the request. Add the scopes to "
+        f"{where}. {how} and grant every scope on TikTok's consent screen."
+    )
+
+
+def _throttled_message(session: TokenRefreshSession) -> str | None:
+    """What to say when TikTok throttled the check: the check waits for nobody."""
+    if not session.throttled_message:
+        return None
+    return (
+        f"TikTok is throttling this app or account, so the check could not finish. Try again in five "
+        f"minutes. (TikTok's answer: {session.throttled_message.strip()})"
+    )
+
+
+def _deadline_message(config: Mapping[str, Any], session: TokenRefreshSession) -> str:
+    throttled = _throttled_message(session)
+    if throttled:
+        return throttled
+    if is_business(config):
+        url, option = (
+            config.get("business_api_base_url") or business_protocol.BUSINESS_API_BASE_URL,
+            "business_api_base_url",
+        )
+    else:
+        url, option = config.get("api_base_url") or tiktok_protocol.API_BASE_URL, "api_base_url"
+    return (
+        f"TikTok did not answer within {CHECK_DEADLINE_SECONDS:.0f} s at {url}. Check {option} and "
+        "the network between Airbyte and TikTok."
+    )
 
 
 def _call_with_deadline(call: Any, seconds: float) -> AirbyteConnectionStatus | None:

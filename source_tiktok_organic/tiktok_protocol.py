@@ -58,6 +58,7 @@ VIDEO_FIELDS: Final[tuple[str, ...]] = (
     "comment_count",
     "share_count",
     "view_count",
+    "is_aigc",  # added by TikTok in August 2026
 )
 VIDEO_SCOPE: Final = "video.list"
 

@@ -81,7 +81,8 @@ def daily_metrics(day: date) -> dict[str, Any]:
     n = day.toordinal() % 97
     row: dict[str, Any] = {field: n + i for i, field in enumerate(business.DAILY_METRIC_FIELDS)}
     row["date"] = day.isoformat()
-    row["audience_activity"] = [{"hour": hour, "count": n * 10 + hour} for hour in range(24)]
+    # TikTok sends the hour as a string (its reference page's example: {"hour": "0", "count": 12}).
+    row["audience_activity"] = [{"hour": str(hour), "count": n * 10 + hour} for hour in range(24)]
     return row
 
 
@@ -92,7 +93,8 @@ def days_back(today: date, count: int) -> list[date]:
 
 def business_video(item_id: str, create_time: int) -> dict[str, Any]:
     video: dict[str, Any] = {field: 1 for field in business.VIDEO_LIST_FIELDS + business.VIDEO_INSIGHT_FIELDS}
-    video.update(item_id=item_id, create_time=create_time, caption=f"Video {item_id} \U0001f3ac")
+    # TikTok sends create_time as a string of Unix seconds (its reference page's example).
+    video.update(item_id=item_id, create_time=str(create_time), caption=f"Video {item_id} \U0001f3ac")
     video.update(
         video_view_retention=[{"second": s, "percentage": round(1 - s / 10, 2)} for s in range(3)],
         engagement_likes=[{"second": 0, "percentage": 0.5}],

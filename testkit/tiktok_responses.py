@@ -72,15 +72,17 @@ def token_body(
     access_token: str = ACCESS_TOKEN,
     refresh_token: str = ROTATED_REFRESH_TOKEN,
     scope: str = ALL_SCOPES,
-    expires_in: int = 86400,
+    expires_in: int = 7200,
+    refresh_expires_in: int = 180 * 86400,
 ) -> dict[str, Any]:
-    """A successful refresh at ``/v2/oauth/token/``: TikTok rotates the refresh token each time."""
+    """A successful refresh at ``/v2/oauth/token/``: TikTok rotates the refresh token each time.
+    Lifetimes as TikTok's November 2026 page gives them: 2 hours, and 180 days for the refresh token."""
     return {
         "access_token": access_token,
         "expires_in": expires_in,
         "open_id": "open-id-1",
         "refresh_token": refresh_token,
-        "refresh_expires_in": 31536000,
+        "refresh_expires_in": refresh_expires_in,
         "scope": scope,
         "token_type": "Bearer",
     }

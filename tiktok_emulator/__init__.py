@@ -7,14 +7,20 @@ exercise what breaks in production: refresh-token rotation, access tokens that d
 ``Retry-After``, errors wrapped in HTTP 200, cursors repeated forever, dropped connections, awkward
 unicode, ids above 2**53.  The emulator serves the endpoints the connector uses on 127.0.0.1 only,
 so end-to-end tests, the CDK standard tests, a no-credentials demo and a benchmark all run offline
-against the same behaviour.  The protocol facts (paths, fields, scopes, limits) come from
-``source_tiktok_organic.tiktok_protocol`` and ``business_protocol``; only the standard library is
-used besides.
+against the same behaviour.
+
+It never imports the connector: the protocol facts it serves (paths, fields, scopes, codes, limits,
+token lifetimes) are its own copy, read from TikTok's pages and cited there (``documented``,
+``documented_business``), so that a test passing against it proves the connector agrees with
+TikTok, not with itself.  ``unit_tests/test_protocol_facts.py`` compares the two copies.  Only the
+standard library is used.
 
 Modules, one job each:
 
 - ``emulator``: ``TikTokEmulator``, which owns the settings and state, registers the API modules'
-  routes and starts and stops the server;
+  routes and starts and stops the server; ``display_credentials``, ``business_credentials`` and
+  ``controls``: its methods for credentials, fault rules and counters;
+- ``documented``, ``documented_business``: TikTok's documented facts, each group citing its page;
 - ``oauth``: Login Kit's authorize, token and revoke endpoints;
 - ``display_api``: the user/info, video/list and video/query endpoints;
 - ``tokens``: grants, access and refresh tokens, authorization codes;
@@ -28,11 +34,14 @@ Modules, one job each:
 - ``wire``: the request and response records passed between them;
 - ``cli``: ``python -m tiktok_emulator``;
 - the Accounts API: ``business_oauth`` (JSON token, refresh, revoke and token-info endpoints),
-  ``business_api`` (business/get, video/list, comment/list, comment/reply/list),
-  ``business_params`` (their parameter checks), ``business_data`` (profile, daily metrics,
-  activity, demographics), ``business_media`` (videos with insights, comments),
-  ``business_envelope`` (the ``{code, message, request_id, data}`` answer) and
-  ``business_credentials`` (the emulator's business credential helpers).
+  ``business_api`` (the gate, business/get and video/list), ``business_comment_api``
+  (comment/list, comment/reply/list), ``business_benchmark`` (business/benchmark),
+  ``business_params`` (parameter checks), ``business_scopes`` (the inferred field -> scope map),
+  ``business_data`` (profile, daily metrics, activity, demographics), ``business_media`` (videos
+  with insights), ``business_comments`` (the generated comment threads), ``business_envelope``
+  (the ``{code, message, request_id, data}`` answer) and ``business_credentials``;
+- ``fixtures/``: small JSON bodies in the shape of the reference pages' examples, which the
+  emulator's tests compare its answers with.
 
 Run it from the command line::
 
@@ -46,7 +55,11 @@ or in-process::
 
 from __future__ import annotations
 
-from source_tiktok_organic.tiktok_protocol import (
+from tiktok_emulator.cli import main
+from tiktok_emulator.counters import EmulatorCounters
+from tiktok_emulator.data import DEFAULT_NOW
+from tiktok_emulator.display_api import API_PATHS
+from tiktok_emulator.documented import (
     AUTHORIZE_PATH,
     REVOKE_PATH,
     TOKEN_PATH,
@@ -56,10 +69,6 @@ from source_tiktok_organic.tiktok_protocol import (
     VIDEO_LIST_PATH,
     VIDEO_QUERY_PATH,
 )
-from tiktok_emulator.cli import main
-from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.data import DEFAULT_NOW
-from tiktok_emulator.display_api import API_PATHS
 from tiktok_emulator.emulator import TikTokEmulator
 from tiktok_emulator.faults import FAULT_KINDS, FaultRule
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter

@@ -1,10 +1,13 @@
-"""The Accounts API's data endpoints: business/get, business/video/list and the comment lists.
+"""The Accounts API's data endpoints: business/get and business/video/list here, behind one gate that
+also guards the comment endpoints (``business_comment_api``) and business/benchmark
+(``business_benchmark``).
 
-Every request goes through the same gate as the Display API's, in the same order: the rate limiter
-(per endpoint), the response-replacing faults (only rules that name a business path), authentication
-by the ``Access-Token`` header, then the endpoint's scope and parameter checks; video/list finally
-consults the page faults.  Answers, good or bad, are HTTP 200 with a ``code`` (except the
-``http_5xx`` faults), as the API for Business answers.
+The gate, in the Display API's order: the rate limiter (per endpoint), the response-replacing faults
+(only rules that name a business path), authentication by the ``Access-Token`` header (missing or
+empty: 40104; expired: 40102; revoked or unknown: 40105), then the endpoint's scope (40130, or 40001
+when told so) and parameter (40002) checks; video/list finally consults the page faults.  Answers,
+good or bad, are HTTP 200 with a ``code`` (except the ``http_5xx`` faults), as the API for Business
+answers.
 """
 
 from __future__ import annotations
@@ -13,40 +16,37 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
-from source_tiktok_organic.business_protocol import (
-    ACCESS_TOKEN_HEADER,
-    AUDIENCE_ACTIVITY_FIELD,
-    BUSINESS_COMMENT_LIST_PATH,
-    BUSINESS_COMMENT_REPLY_LIST_PATH,
-    BUSINESS_GET_PATH,
-    BUSINESS_VIDEO_LIST_PATH,
-    CODE_ACCESS_TOKEN_INVALID,
-    CODE_OK,
-    CODE_THROTTLED,
-    COMMENT_LIST_MAX_COUNT,
-    COMMENT_SCOPE,
-    DAILY_METRIC_FIELDS,
-    DEMOGRAPHIC_FIELDS,
-    INSIGHTS_SCOPE,
-    PROFILE_FIELDS,
-    VIDEO_INSIGHT_FIELDS,
-    VIDEO_INSIGHTS_SCOPE,
-    VIDEO_LIST_FIELDS,
-    VIDEO_LIST_MAX_COUNT,
-    VIDEO_LIST_SCOPE,
-)
 from tiktok_emulator import business_params as params
-from tiktok_emulator.business_data import (
-    DEMOGRAPHICS_MIN_FOLLOWERS,
-    PROFILE_FIELD_SCOPES,
-    daily_metrics,
-    demographics,
-    metric_days,
-    profile,
-)
+from tiktok_emulator.business_benchmark import BenchmarkEndpoint
+from tiktok_emulator.business_comment_api import CommentEndpoints, CommentSettings
+from tiktok_emulator.business_data import daily_metrics, demographics, metric_days, profile
 from tiktok_emulator.business_envelope import BusinessError, business_envelope, error_answer, render_fault
-from tiktok_emulator.business_media import COMMENT_STATUSES, business_video, thread
+from tiktok_emulator.business_media import business_video
+from tiktok_emulator.business_scopes import GET_FIELD_SCOPES, VIDEO_FIELD_SCOPES
 from tiktok_emulator.data import Account
+from tiktok_emulator.documented_business import (
+    ACCESS_TOKEN_HEADER,
+    BENCHMARK_PATH,
+    CODE_ACCESS_TOKEN_EXPIRE,
+    CODE_EMPTY_ACCESS_TOKEN,
+    CODE_INVALID_ACCESS_TOKEN,
+    CODE_OK,
+    COMMENT_LIST_PATH,
+    GET_PATH,
+    REPLY_LIST_PATH,
+    VIDEO_LIST_PATH,
+)
+from tiktok_emulator.documented_insights import (
+    AUDIENCE_ACTIVITY_FIELD,
+    DAILY_METRIC_FIELDS,
+    DEFAULT_PROFILE_FIELDS,
+    DEFAULT_VIDEO_FIELDS,
+    DEMOGRAPHIC_FIELDS,
+    DEMOGRAPHICS_MIN_FOLLOWERS,
+    PROFILE_FIELDS,
+    VIDEO_LIST_DEFAULT_COUNT,
+    VIDEO_LIST_MAX_COUNT,
+)
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultSchedule
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter
 from tiktok_emulator.routing import Handler, Route
@@ -55,50 +55,25 @@ from tiktok_emulator.wire import LogIds, Request, Response
 
 #: The data endpoints: Access-Token auth, the per-endpoint rate limit, faulted only when named.
 BUSINESS_API_PATHS: Final = frozenset(
-    {
-        BUSINESS_GET_PATH,
-        BUSINESS_VIDEO_LIST_PATH,
-        BUSINESS_COMMENT_LIST_PATH,
-        BUSINESS_COMMENT_REPLY_LIST_PATH,
-    }
+    {GET_PATH, VIDEO_LIST_PATH, COMMENT_LIST_PATH, REPLY_LIST_PATH, BENCHMARK_PATH}
 )
-#: business/get's fields and the scope each needs (lifetime, daily, hourly, demographic).
-GET_FIELD_SCOPES: Final[dict[str, str]] = {
-    **dict.fromkeys((*DAILY_METRIC_FIELDS, AUDIENCE_ACTIVITY_FIELD, *DEMOGRAPHIC_FIELDS), INSIGHTS_SCOPE),
-    **PROFILE_FIELD_SCOPES,  # followers_count is both: its lifetime value needs only the stats scope
-}
-VIDEO_FIELD_SCOPES: Final[dict[str, str]] = {
-    **dict.fromkeys(VIDEO_LIST_FIELDS, VIDEO_LIST_SCOPE),
-    **dict.fromkeys(VIDEO_INSIGHT_FIELDS, VIDEO_INSIGHTS_SCOPE),
-}
-#: Comment list options (emulator's choice of spelling, unverified); the first is the default.
-COMMENT_STATUS_FILTERS: Final = ("PUBLIC", "ALL")
-COMMENT_SORT_FIELDS: Final = ("create_time", "likes", "replies")
-COMMENT_SORT_ORDERS: Final = ("desc", "asc")
+_FILTER_KEYS: Final = frozenset({"video_ids", "ad_post_only"})
 
 Endpoint = Callable[[Request, Grant], dict[str, Any]]
 
 
-class BusinessSettings(Protocol):
+class BusinessSettings(CommentSettings, Protocol):
     """The emulator settings the data endpoints read on every request."""
 
-    seed: int
     is_business_account: bool
     followers: int
     analytics_days: int
     today: datetime.date | None
+    business_throttle_code: int
 
 
 def _project(item: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
     return {f: item[f] for f in fields}
-
-
-def _page(items: list[dict[str, Any]], request: Request) -> dict[str, Any]:
-    """An offset page of ``items``: ``cursor`` is the offset of the next page."""
-    cursor = params.integer(request, "cursor", 0, 0, 2**31 - 1)
-    max_count = params.integer(request, "max_count", COMMENT_LIST_MAX_COUNT, 1, COMMENT_LIST_MAX_COUNT)
-    page = items[cursor : cursor + max_count]
-    return {"comments": page, "cursor": cursor + len(page), "has_more": cursor + len(page) < len(items)}
 
 
 class BusinessApi:
@@ -121,13 +96,16 @@ class BusinessApi:
         self._faults = faults
         self._limiter = limiter
         self._log_ids = log_ids
+        self.comments = CommentEndpoints(settings=settings, account=account)
+        self._benchmark = BenchmarkEndpoint(seed=settings.seed, open_id=self._open_id)
 
     def routes(self) -> list[Route]:
         return [
-            Route("GET", BUSINESS_GET_PATH, self._endpoint(self._business_get)),
-            Route("GET", BUSINESS_VIDEO_LIST_PATH, self._endpoint(self._video_list)),
-            Route("GET", BUSINESS_COMMENT_LIST_PATH, self._endpoint(self._comment_list)),
-            Route("GET", BUSINESS_COMMENT_REPLY_LIST_PATH, self._endpoint(self._reply_list)),
+            Route("GET", GET_PATH, self._endpoint(self._business_get)),
+            Route("GET", VIDEO_LIST_PATH, self._endpoint(self._video_list)),
+            Route("GET", COMMENT_LIST_PATH, self._endpoint(self.comments.comment_list)),
+            Route("GET", REPLY_LIST_PATH, self._endpoint(self.comments.reply_list)),
+            Route("GET", BENCHMARK_PATH, self._endpoint(self._benchmark.benchmark)),
         ]
 
     def today(self) -> datetime.date:
@@ -139,14 +117,20 @@ class BusinessApi:
 
         def handle(request: Request) -> Response | None:
             token = request.headers.get(ACCESS_TOKEN_HEADER)
+            throttle_code = self._settings.business_throttle_code
             try:
                 if self._limiter is not None:
                     wait = self._limiter.acquire(request.path)
                     if wait is not None:
-                        raise BusinessError(CODE_THROTTLED, f"Too many requests. Please retry in {wait} s.")
+                        raise BusinessError(throttle_code, f"Too many requests. Please retry in {wait} s.")
                 rule = self._faults.next(request.path, RESPONSE_FAULTS, data_endpoint=False)
                 if rule is not None:
-                    return render_fault(self._log_ids, rule, lambda: self._tokens.kill_access_token(token))
+                    return render_fault(
+                        self._log_ids,
+                        rule,
+                        lambda expired: self._tokens.kill_access_token(token, expired),
+                        throttle_code,
+                    )
                 data = serve(request, self._authenticate(request, token))
             except BusinessError as error:
                 return error_answer(self._log_ids, error)
@@ -155,32 +139,36 @@ class BusinessApi:
         return handle
 
     def _authenticate(self, request: Request, token: str | None) -> Grant:
-        if not token and request.headers.get("Authorization"):
+        if not token or not token.strip():
+            hint = ", not in Authorization" if request.headers.get("Authorization") else ""
             raise BusinessError(
-                CODE_ACCESS_TOKEN_INVALID,
-                f"Send the access token in the {ACCESS_TOKEN_HEADER} header, not Authorization.",
+                CODE_EMPTY_ACCESS_TOKEN,
+                f"The access token is empty: send it in the {ACCESS_TOKEN_HEADER} header{hint}.",
             )
         try:
             return self._tokens.authenticate(token)
         except AccessTokenRejected as rejected:
-            message = "The access token has expired." if rejected.expired else None
-            raise BusinessError(CODE_ACCESS_TOKEN_INVALID, message) from None
+            raise BusinessError(
+                CODE_ACCESS_TOKEN_EXPIRE if rejected.expired else CODE_INVALID_ACCESS_TOKEN
+            ) from None
 
     # -- endpoints -------------------------------------------------------------------
     def _business_get(self, request: Request, grant: Grant) -> dict[str, Any]:
+        settings = self._settings
         params.business_id(request, self._open_id)
-        fields = params.fields(request, GET_FIELD_SCOPES)
-        params.require_scopes(grant, {GET_FIELD_SCOPES[f] for f in fields})
+        fields = params.fields(request, GET_FIELD_SCOPES, DEFAULT_PROFILE_FIELDS)
+        params.require_scopes(
+            grant, {GET_FIELD_SCOPES[f] for f in fields}, settings.business_missing_scope_code
+        )
         today = self.today()
         start, end = params.date_range(request, today)
-        settings = self._settings
         lifetime = profile(
             self._account.user, is_business_account=settings.is_business_account, followers=settings.followers
         )
         data: dict[str, Any] = {f: lifetime[f] for f in fields if f in PROFILE_FIELDS}
         daily = [f for f in fields if f in DAILY_METRIC_FIELDS or f == AUDIENCE_ACTIVITY_FIELD]
-        # followers_count alone is the lifetime count; any other daily field asks for metrics.
-        if any(f not in PROFILE_FIELDS for f in daily):
+        # followers_count is a lifetime field; asked for with dates, it also comes day by day.
+        if any(f not in PROFILE_FIELDS for f in daily) or (daily and params.dates_given(request)):
             data["metrics"] = [
                 _project(
                     daily_metrics(
@@ -200,69 +188,40 @@ class BusinessApi:
 
     def _video_list(self, request: Request, grant: Grant) -> dict[str, Any]:
         params.business_id(request, self._open_id)
-        fields = params.fields(request, VIDEO_FIELD_SCOPES)
+        fields = params.fields(request, VIDEO_FIELD_SCOPES, DEFAULT_VIDEO_FIELDS)
         if "item_id" not in fields:
             raise params.invalid("fields must include item_id.")
-        params.require_scopes(grant, {VIDEO_FIELD_SCOPES[f] for f in fields})
+        params.require_scopes(
+            grant, {VIDEO_FIELD_SCOPES[f] for f in fields}, self._settings.business_missing_scope_code
+        )
         filters = params.json_param(request, "filters")
         if filters is not None:
-            ids = filters.get("video_ids") if isinstance(filters, dict) else None
-            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-                raise params.invalid('filters must be {"video_ids": [<video id string>, ...]}.')
-            if len(ids) > VIDEO_LIST_MAX_COUNT:
-                raise params.invalid(f"filters.video_ids accepts at most {VIDEO_LIST_MAX_COUNT} ids.")
-            return {"videos": self._items(self._account.find(ids), fields), "cursor": 0, "has_more": False}
+            return {"videos": self._filtered(filters, fields), "cursor": 0, "has_more": False}
         cursor = params.integer(request, "cursor", 0, 0, 2**63 - 1)
-        max_count = params.integer(request, "max_count", VIDEO_LIST_MAX_COUNT, 1, VIDEO_LIST_MAX_COUNT)
+        max_count = params.integer(request, "max_count", VIDEO_LIST_DEFAULT_COUNT, 1, VIDEO_LIST_MAX_COUNT)
 
         rule = self._faults.next(request.path, PAGE_FAULTS, data_endpoint=False)
         page, next_cursor, has_more = self._account.page(cursor, max_count, rule.kind if rule else None)
         return {"videos": self._items(page, fields), "cursor": next_cursor, "has_more": has_more}
+
+    def _filtered(self, filters: Any, fields: Sequence[str]) -> list[dict[str, Any]]:
+        """``filters``: ``video_ids`` (strings), and ``ad_post_only``, valid only with them."""
+        if not isinstance(filters, dict) or not set(filters) <= _FILTER_KEYS:
+            raise params.invalid(
+                'filters must be {"video_ids": [<video id string>, ...], "ad_post_only": <bool>}.'
+            )
+        ids = filters.get("video_ids")
+        if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+            raise params.invalid("filters.video_ids must be a list of video id strings.")
+        ad_post_only = filters.get("ad_post_only", False)
+        if not isinstance(ad_post_only, bool) or (ad_post_only and ids is None):
+            raise params.invalid("filters.ad_post_only is a boolean, valid only with filters.video_ids.")
+        if ad_post_only:
+            return []  # no video of the emulated account was used as a Spark Ad
+        return self._items(self._account.find(ids or []), fields)
 
     def _items(self, videos: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
         business = self._settings.is_business_account
         return [
             _project(business_video(v, self._settings.seed, is_business=business), fields) for v in videos
         ]
-
-    def _commented_video(self, request: Request, grant: Grant) -> tuple[Mapping[str, Any], str]:
-        """The video a comment request names, and the status filter it asks for."""
-        params.business_id(request, self._open_id)
-        params.require_scopes(grant, {COMMENT_SCOPE})
-        video_id = request.param("video_id")
-        if not video_id:
-            raise params.invalid("video_id is required.")
-        found = self._account.find([video_id])
-        if not found:
-            raise params.invalid(f"video_id {video_id} is not a video of this account.")
-        return found[0], params.choice(request, "status", COMMENT_STATUS_FILTERS)
-
-    def _comment_list(self, request: Request, grant: Grant) -> dict[str, Any]:
-        video, status = self._commented_video(request, grant)
-        include_replies = params.boolean(request, "include_replies")
-        sort_field = params.choice(request, "sort_field", COMMENT_SORT_FIELDS)
-        descending = params.choice(request, "sort_order", COMMENT_SORT_ORDERS) == "desc"
-        comments = thread(video, self._settings.seed)
-        top = sorted(
-            (c for c in comments.comments if status == "ALL" or c["status"] == COMMENT_STATUSES[0]),
-            key=lambda c: (c[sort_field], c["comment_id"]),
-            reverse=descending,
-        )
-        items: list[dict[str, Any]] = []
-        for comment in top:
-            items.append(comment)
-            if include_replies:
-                replies = comments.replies.get(comment["comment_id"], [])
-                items.extend(r for r in replies if status == "ALL" or r["status"] == COMMENT_STATUSES[0])
-        return _page(items, request)
-
-    def _reply_list(self, request: Request, grant: Grant) -> dict[str, Any]:
-        video, status = self._commented_video(request, grant)
-        comment_id = request.param("comment_id")
-        if not comment_id:
-            raise params.invalid("comment_id is required.")
-        comments = thread(video, self._settings.seed)
-        if not any(c["comment_id"] == comment_id for c in comments.comments):
-            raise params.invalid(f"comment_id {comment_id} is not a comment on video {video['id']}.")
-        replies = comments.replies.get(comment_id, [])
-        return _page([r for r in replies if status == "ALL" or r["status"] == COMMENT_STATUSES[0]], request)

@@ -52,6 +52,10 @@ class BusinessCredentials:
             self.business_granted_scopes if scopes is None else scopes
         )
 
+    def invalidate_business_access_tokens(self) -> None:
+        """Expire every business access token issued so far: the next calls answer 40102."""
+        self._business.tokens.invalidate_access_tokens()
+
     def issue_business_auth_code(self, redirect_uri: str, scopes: Sequence[str] | None = None) -> str:
         """An ``auth_code`` as TikTok's consent page would redirect with, for the token endpoint."""
         granted = self.business_granted_scopes if scopes is None else scopes

@@ -2,8 +2,8 @@
 
 Why computed per request from ``(seed, date)`` rather than stored: the metrics window moves with the
 emulated "today", any day must give the same numbers on every request and in every run (so a test
-can compare two syncs), and nothing has to be generated for days nobody asks for.  The videos and
-comments are in ``business_media``.
+can compare two syncs), and nothing has to be generated for days nobody asks for.  The videos are in
+``business_media``, the comments in ``business_comments``.
 """
 
 from __future__ import annotations
@@ -13,41 +13,23 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from source_tiktok_organic.business_protocol import (
+from tiktok_emulator.documented_insights import (
+    AGE_GROUPS,
+    ALL_ACCOUNTS_METRIC_FIELDS,
     AUDIENCE_ACTIVITY_FIELD,
     DAILY_METRIC_FIELDS,
     DEMOGRAPHIC_FIELDS,
-    PROFILE_SCOPES,
+    GENDERS,
 )
 
-# Which scope each lifetime field needs (emulator's choice, unverified: modelled on the Display
-# API's user fields, with the account type behind user.account.type).
-_BASIC, _USERNAME, _PROFILE, _STATS, _ACCOUNT_TYPE = PROFILE_SCOPES
-PROFILE_FIELD_SCOPES: Final[dict[str, str]] = {
-    "is_business_account": _ACCOUNT_TYPE,
-    "profile_image": _BASIC,
-    "display_name": _BASIC,
-    "username": _USERNAME,
-    "profile_deep_link": _PROFILE,
-    "bio_description": _PROFILE,
-    "is_verified": _PROFILE,
-    "following_count": _STATS,
-    "followers_count": _STATS,
-    "total_likes": _STATS,
-    "videos_count": _STATS,
-}
-#: The daily metrics every account has; the rest of DAILY_METRIC_FIELDS are business-only.
-PERSONAL_METRIC_FIELDS: Final = DAILY_METRIC_FIELDS[:6]
-#: Follower demographics exist only from this many followers on.
-DEMOGRAPHICS_MIN_FOLLOWERS: Final = 100
 #: The day the account's follower curve is anchored to (its followers then = the setting).
 _ANCHOR_DAY: Final = datetime.date(2025, 11, 13)
 _NET_FOLLOWERS_PER_DAY: Final = 25
 
 #: The values of each audience breakdown (the profile's and the videos'), by field.
 AUDIENCE_VALUES: Final[dict[str, tuple[str, ...]]] = {
-    "audience_ages": ("18-24", "25-34", "35-44", "45-54", "55+"),
-    "audience_genders": ("Female", "Male", "Other"),
+    "audience_ages": AGE_GROUPS,
+    "audience_genders": GENDERS,
     "audience_countries": ("US", "GB", "DE", "JP", "BR", "FR", "SA", "IN"),
     "audience_cities": ("New York", "London", "Berlin", "東京", "São Paulo", "Paris", "الرياض", "Mumbai"),
 }
@@ -90,7 +72,8 @@ def followers_on(day: datetime.date, followers: int) -> int:
 
 
 def daily_metrics(seed: int, day: datetime.date, *, followers: int, is_business: bool) -> dict[str, Any]:
-    """One day's metrics object with every field (business-only ones null for a personal account)."""
+    """One day's metrics object with every field (business-only ones null for a personal account),
+    ``audience_activity`` included."""
     rng = _rng(seed, "metrics", day.isoformat())
     views = rng.randint(800, 60_000)
     likes = int(views * rng.uniform(0.03, 0.12))
@@ -115,18 +98,21 @@ def daily_metrics(seed: int, day: datetime.date, *, followers: int, is_business:
         "app_download_clicks": rng.randint(0, 10),
         "lead_submissions": rng.randint(0, 3),
     }
-    assert tuple(values) == DAILY_METRIC_FIELDS, "keep in step with business_protocol"
+    assert set(values) == set(DAILY_METRIC_FIELDS), "keep in step with documented_business"
     if not is_business:
-        values.update(dict.fromkeys(DAILY_METRIC_FIELDS[len(PERSONAL_METRIC_FIELDS) :]))
+        values.update(dict.fromkeys(f for f in DAILY_METRIC_FIELDS if f not in ALL_ACCOUNTS_METRIC_FIELDS))
     return {"date": day.isoformat(), **values, AUDIENCE_ACTIVITY_FIELD: audience_activity(seed, day, views)}
 
 
-def audience_activity(seed: int, day: datetime.date, views: int) -> list[dict[str, int]]:
-    """Followers online per UTC hour: quiet at night, busy in the evening."""
+def audience_activity(seed: int, day: datetime.date, views: int) -> list[dict[str, Any]]:
+    """Followers online per UTC hour: quiet at night, busy in the evening; the hour is a string
+    ("0".."23"), as TikTok's reference page shows it."""
     rng = _rng(seed, "activity", day.isoformat())
     base = max(1, views // 40)
     shape = (3, 2, 1, 1, 1, 2, 3, 5, 6, 6, 7, 7, 8, 8, 8, 9, 10, 12, 14, 15, 14, 12, 8, 5)
-    return [{"hour": hour, "count": int(base * s * rng.uniform(0.8, 1.2))} for hour, s in enumerate(shape)]
+    return [
+        {"hour": str(hour), "count": int(base * s * rng.uniform(0.8, 1.2))} for hour, s in enumerate(shape)
+    ]
 
 
 def demographics(seed: int) -> dict[str, list[dict[str, Any]]]:

@@ -9,33 +9,35 @@ TikTok.  Like the Display API's OAuth endpoints they are faulted only by rules t
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from source_tiktok_organic.business_protocol import (
-    ACCESS_TOKEN_LIFETIME_SECONDS,
-    BUSINESS_REFRESH_TOKEN_PATH,
-    BUSINESS_REVOKE_PATH,
-    BUSINESS_TOKEN_INFO_PATH,
-    BUSINESS_TOKEN_PATH,
-    CODE_ACCESS_TOKEN_INVALID,
-    CODE_INVALID_PARAMETER,
-    CODE_OK,
-    REFRESH_TOKEN_LIFETIME_SECONDS,
-)
 from tiktok_emulator.business_envelope import (
+    CODE_BAD_AUTH_CODE,
     CODE_INVALID_CLIENT,
     CODE_INVALID_GRANT,
+    CODE_REFRESH_EXPIRED,
     BusinessError,
     business_envelope,
     error_answer,
     render_fault,
 )
+from tiktok_emulator.documented_business import (
+    ACCESS_TOKEN_LIFETIME_SECONDS,
+    CODE_ACCESS_TOKEN_EXPIRE,
+    CODE_INVALID_ACCESS_TOKEN,
+    CODE_INVALID_GRANT_TYPE,
+    CODE_OK,
+    CODE_PARAM_ERROR,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+    REFRESH_TOKEN_PATH,
+    REVOKE_PATH,
+    TOKEN_INFO_PATH,
+    TOKEN_PATH,
+)
 from tiktok_emulator.faults import RESPONSE_FAULTS, FaultSchedule
 from tiktok_emulator.routing import Handler, Route
-from tiktok_emulator.tokens import AccessTokenRejected, Grant, IssuedTokens, TokenLifetimes, TokenStore
+from tiktok_emulator.tokens import AccessTokenRejected, IssuedTokens, TokenLifetimes, TokenStore
 from tiktok_emulator.wire import LogIds, Request, Response
 
 
@@ -68,48 +70,21 @@ class BusinessTokenLifetimes:
         self._settings.access_token_lifetime_requests = value
 
 
-class ConsentClock:
-    """When each business grant was consented to: ``refresh_token_expires_in`` counts down from it.
-
-    Why: TikTok's business refresh token lives a year from the user's consent, not from the last
-    refresh, so rotation hands out ever shorter lifetimes and a yearly re-consent is unavoidable.
-    Grants registered through a refresh token are dated by that registration.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_token: dict[str, float] = {}
-        self._by_grant: dict[int, tuple[Grant, float]] = {}  # keyed by identity; holds the grant
-
-    def registered(self, refresh_token: str) -> None:
-        with self._lock:
-            self._by_token[refresh_token] = time.time()
-
-    def remaining(self, grant: Grant, presented: str | None = None) -> int:
-        """Seconds left of the year that began at ``grant``'s consent (dated now if unknown)."""
-        with self._lock:
-            entry = self._by_grant.get(id(grant))
-            if entry is None:
-                consented = self._by_token.pop(presented, time.time()) if presented else time.time()
-                entry = self._by_grant[id(grant)] = (grant, consented)
-        return max(0, int(entry[1] + REFRESH_TOKEN_LIFETIME_SECONDS - time.time()))
-
-
 class BusinessGrants:
-    """The business app's grants: a token store of its own and each grant's consent date.
+    """The business app's grants, in a token store of its own.
 
     Why apart from the Display store: the two APIs are two apps at TikTok; a Display token must
-    not open business endpoints, nor the other way round.
+    not open business endpoints, nor the other way round.  The store dates each refresh token by
+    its grant's consent (rotation keeps the date), so ``refresh_token_expires_in`` counts down a
+    year from the consent, as the refresh page's example suggests, and a yearly re-consent is
+    unavoidable.
     """
 
     def __init__(self, settings: TokenLifetimes, refresh_token: str, scopes: Sequence[str]) -> None:
         self.tokens = TokenStore(BusinessTokenLifetimes(settings), refresh_token, scopes)
-        self.consents = ConsentClock()
-        self.consents.registered(refresh_token)
 
     def add_refresh_token(self, refresh_token: str, scopes: Sequence[str]) -> None:
         self.tokens.add_refresh_token(refresh_token, scopes)
-        self.consents.registered(refresh_token)
 
     def issue_auth_code(self, app_id: str, redirect_uri: str, scopes: Sequence[str]) -> str:
         """What TikTok's consent page would send back to ``redirect_uri`` as ``auth_code``."""
@@ -119,20 +94,20 @@ class BusinessGrants:
 def _json_body(request: Request) -> dict[str, Any]:
     content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise BusinessError(CODE_INVALID_PARAMETER, "Content-Type must be application/json.")
+        raise BusinessError(CODE_PARAM_ERROR, "Content-Type must be application/json.")
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise BusinessError(CODE_INVALID_PARAMETER, "The request body is not valid JSON.") from None
+        raise BusinessError(CODE_PARAM_ERROR, "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise BusinessError(CODE_INVALID_PARAMETER, "The request body must be a JSON object.")
+        raise BusinessError(CODE_PARAM_ERROR, "The request body must be a JSON object.")
     return body
 
 
 def _require(body: Mapping[str, Any], *names: str) -> None:
     missing = [name for name in names if not isinstance(body.get(name), str) or not body[name]]
     if missing:
-        raise BusinessError(CODE_INVALID_PARAMETER, f"Missing or invalid parameter(s): {', '.join(missing)}.")
+        raise BusinessError(CODE_PARAM_ERROR, f"Missing or invalid parameter(s): {', '.join(missing)}.")
 
 
 class BusinessOAuthApi:
@@ -150,16 +125,15 @@ class BusinessOAuthApi:
         self._settings = settings
         self._open_id = open_id
         self._tokens = grants.tokens
-        self._consents = grants.consents
         self._faults = faults
         self._log_ids = log_ids
 
     def routes(self) -> list[Route]:
         return [
-            Route("POST", BUSINESS_TOKEN_PATH, self._endpoint(self._exchange_code)),
-            Route("POST", BUSINESS_REFRESH_TOKEN_PATH, self._endpoint(self._refresh)),
-            Route("POST", BUSINESS_REVOKE_PATH, self._endpoint(self._revoke)),
-            Route("POST", BUSINESS_TOKEN_INFO_PATH, self._endpoint(self._token_info)),
+            Route("POST", TOKEN_PATH, self._endpoint(self._exchange_code)),
+            Route("POST", REFRESH_TOKEN_PATH, self._endpoint(self._refresh)),
+            Route("POST", REVOKE_PATH, self._endpoint(self._revoke)),
+            Route("POST", TOKEN_INFO_PATH, self._endpoint(self._token_info)),
         ]
 
     def _endpoint(self, serve: Callable[[dict[str, Any]], dict[str, Any]]) -> Handler:
@@ -182,12 +156,12 @@ class BusinessOAuthApi:
         if body[id_name] != self._settings.app_id or body["client_secret"] != self._settings.app_secret:
             raise BusinessError(CODE_INVALID_CLIENT, "The app id or app secret is invalid.")
 
-    def _token_data(self, issued: IssuedTokens, presented: str | None = None) -> dict[str, Any]:
+    def _token_data(self, issued: IssuedTokens) -> dict[str, Any]:
         return {
             "access_token": issued.access_token,
             "expires_in": ACCESS_TOKEN_LIFETIME_SECONDS,
             "refresh_token": issued.refresh_token,
-            "refresh_token_expires_in": self._consents.remaining(issued.grant, presented),
+            "refresh_token_expires_in": issued.refresh_expires_in,
             "open_id": self._open_id,
             "scope": ",".join(issued.grant.scopes),
             "token_type": "Bearer",
@@ -197,28 +171,28 @@ class BusinessOAuthApi:
         self._check_client(body)
         _require(body, "grant_type", "auth_code", "redirect_uri")
         if body["grant_type"] != "authorization_code":
-            raise BusinessError(CODE_INVALID_PARAMETER, "grant_type must be authorization_code.")
+            raise BusinessError(CODE_INVALID_GRANT_TYPE, "grant_type must be authorization_code.")
         code = self._tokens.redeem_auth_code(body["auth_code"])
         if code is None or code.client_key != body["client_id"]:
-            raise BusinessError(CODE_INVALID_GRANT, "The auth_code is invalid, expired or already used.")
+            raise BusinessError(CODE_BAD_AUTH_CODE, "The auth_code is invalid, expired or already used.")
         if code.redirect_uri != body["redirect_uri"]:
-            raise BusinessError(CODE_INVALID_GRANT, "redirect_uri does not match the authorization's.")
+            raise BusinessError(CODE_BAD_AUTH_CODE, "redirect_uri does not match the authorization's.")
         return self._token_data(self._tokens.issue(code.scopes))
 
     def _refresh(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_client(body)
         _require(body, "grant_type", "refresh_token")
         if body["grant_type"] != "refresh_token":
-            raise BusinessError(CODE_INVALID_PARAMETER, "grant_type must be refresh_token.")
+            raise BusinessError(CODE_INVALID_GRANT_TYPE, "grant_type must be refresh_token.")
         presented = body["refresh_token"]
+        if self._tokens.refresh_lifetime_left(presented) == 0:  # a year after consent: re-consent
+            raise BusinessError(CODE_REFRESH_EXPIRED, "The refresh token has expired; authorize again.")
         issued = self._tokens.refresh(presented, rotate=self._settings.rotate_refresh_tokens)
         if issued is None:
-            raise BusinessError(CODE_INVALID_GRANT, "The refresh token is invalid, expired or revoked.")
-        data = self._token_data(issued, presented)
-        if data["refresh_token_expires_in"] <= 0:  # a year after consent: only re-consent helps
-            self._tokens.revoke(issued.refresh_token)
-            raise BusinessError(CODE_INVALID_GRANT, "The refresh token has expired; authorize again.")
-        return data
+            raise BusinessError(
+                CODE_INVALID_GRANT, "The refresh token is invalid, revoked or already rotated."
+            )
+        return self._token_data(issued)
 
     def _revoke(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_client(body)
@@ -232,11 +206,9 @@ class BusinessOAuthApi:
             raise BusinessError(CODE_INVALID_CLIENT, "The app id is invalid.")
         try:
             grant = self._tokens.authenticate(body["access_token"])  # counts as one use of the token
-        except AccessTokenRejected:
-            raise BusinessError(CODE_ACCESS_TOKEN_INVALID) from None
-        return {
-            "app_id": self._settings.app_id,
-            "creator_id": self._open_id,
-            "open_id": self._open_id,
-            "scope": ",".join(grant.scopes),
-        }
+        except AccessTokenRejected as rejected:
+            raise BusinessError(
+                CODE_ACCESS_TOKEN_EXPIRE if rejected.expired else CODE_INVALID_ACCESS_TOKEN
+            ) from None
+        # As documented: no expiry, no open_id; creator_id is the business_id.
+        return {"app_id": self._settings.app_id, "creator_id": self._open_id, "scope": ",".join(grant.scopes)}

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from source_tiktok_organic.business_protocol import CODE_INVALID_PARAMETER, CODE_NO_PERMISSION, MAX_DAYS_BACK
 from tiktok_emulator.business_envelope import BusinessError
+from tiktok_emulator.documented_business import CODE_PARAM_ERROR
+from tiktok_emulator.documented_insights import DEFAULT_START_DAYS_BACK, MAX_DAYS_BACK
 from tiktok_emulator.tokens import Grant
 from tiktok_emulator.wire import Request
 
-#: How many days business/get serves when the request names no dates: the last 7 full days.
-DEFAULT_DAYS: int = 7
-
 
 def invalid(message: str) -> BusinessError:
-    return BusinessError(CODE_INVALID_PARAMETER, message)
+    return BusinessError(CODE_PARAM_ERROR, message)
 
 
 def json_param(request: Request, name: str) -> Any:
@@ -36,24 +34,39 @@ def json_param(request: Request, name: str) -> Any:
         raise invalid(f"{name} must be JSON (got {raw[:60]!r}).") from None
 
 
-def fields(request: Request, field_scopes: Mapping[str, str]) -> list[str]:
-    """``fields``: a JSON array of known field names, required, duplicates dropped."""
-    value = json_param(request, "fields")
-    if not isinstance(value, list) or not value or not all(isinstance(f, str) for f in value):
-        raise invalid('fields is required: a JSON array of field names, e.g. ["item_id"].')
-    unknown = [f for f in value if f not in field_scopes]
+def string_list(request: Request, name: str, most: int | None = None) -> list[str] | None:
+    """A JSON array of strings (e.g. ``comment_ids``), at most ``most`` long; None if absent."""
+    value = json_param(request, name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(f'{name} must be a JSON array of strings, e.g. ["6990565363377392901"].')
+    if most is not None and len(value) > most:
+        raise invalid(f"{name} accepts at most {most} values.")
+    return value
+
+
+def fields(request: Request, known: Iterable[str], default: Sequence[str]) -> list[str]:
+    """``fields``: a JSON array of known field names, duplicates dropped; ``default`` if absent."""
+    value = string_list(request, "fields")
+    if value is None:
+        return list(default)
+    if not value:
+        raise invalid('fields must name at least one field, e.g. ["item_id"].')
+    known_fields = set(known)
+    unknown = [f for f in value if f not in known_fields]
     if unknown:
         raise invalid(f"Invalid field(s): {', '.join(unknown)}.")
     return list(dict.fromkeys(value))
 
 
-def require_scopes(grant: Grant, scopes: set[str]) -> None:
-    """``CODE_NO_PERMISSION``, naming every scope the token lacks."""
+def require_scopes(grant: Grant, scopes: set[str], code: int) -> None:
+    """A missing-scope ``code`` (40130, or 40001 when the emulator is told so), naming every
+    scope the token lacks."""
     missing = sorted(scopes - set(grant.scopes))
     if missing:
         raise BusinessError(
-            CODE_NO_PERMISSION,
-            f"No permission: the access token was not granted the scope(s) {', '.join(missing)}.",
+            code, f"The access token was not granted the scope(s) {', '.join(missing)} this request needs."
         )
 
 
@@ -64,6 +77,11 @@ def business_id(request: Request, open_id: str) -> None:
         raise invalid("business_id is required.")
     if value != open_id:
         raise invalid("business_id does not match the account of the access token.")
+
+
+def dates_given(request: Request) -> bool:
+    """Whether the request names a start_date or an end_date."""
+    return bool(request.param("start_date") or request.param("end_date"))
 
 
 def integer(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -86,11 +104,11 @@ def boolean(request: Request, name: str) -> bool:
     return raw in ("true", "1")
 
 
-def choice(request: Request, name: str, options: tuple[str, ...]) -> str:
-    """One of ``options`` (case-insensitive), the first by default."""
+def choice(request: Request, name: str, options: Sequence[str]) -> str | None:
+    """One of ``options`` (case-insensitive); None if absent."""
     raw = request.param(name)
     if not raw:
-        return options[0]
+        return None
     for option in options:
         if raw.upper() == option.upper():
             return option
@@ -110,13 +128,13 @@ def _date(request: Request, name: str) -> datetime.date | None:
 
 
 def date_range(request: Request, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """``start_date``..``end_date`` (UTC, inclusive), at most MAX_DAYS_BACK days back, not future."""
+    """``start_date``..``end_date`` (UTC, inclusive), at most MAX_DAYS_BACK days back, not future;
+    by default from today - 7 to yesterday, as documented."""
     start, end = _date(request, "start_date"), _date(request, "end_date")
     if end is None:
-        yesterday = today - datetime.timedelta(days=1)
-        end = yesterday if start is None else max(start, yesterday)
+        end = today - datetime.timedelta(days=1)
     if start is None:
-        start = end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+        start = today - datetime.timedelta(days=DEFAULT_START_DAYS_BACK)
     earliest = today - datetime.timedelta(days=MAX_DAYS_BACK)
     if start < earliest:
         raise invalid(
@@ -125,5 +143,8 @@ def date_range(request: Request, today: datetime.date) -> tuple[datetime.date, d
     if end > today:
         raise invalid(f"end_date must not be after today ({today.isoformat()} UTC).")
     if end < start:
-        raise invalid("end_date must not be before start_date.")
+        raise invalid(
+            f"end_date ({end.isoformat()}) must not be before start_date ({start.isoformat()}); "
+            "without a date, start_date is today - 7 days and end_date yesterday."
+        )
     return start, end

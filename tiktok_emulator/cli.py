@@ -1,8 +1,14 @@
-"""``python -m tiktok_emulator``: serve one emulator from the command line until signalled."""
+"""``python -m tiktok_emulator``: serve one emulator from the command line until signalled.
+
+Every flag sets the ``TikTokEmulator`` constructor argument of the same name (``--no-rotation``:
+``rotate_refresh_tokens=False``; ``--user-info-omit-ungranted``:
+``user_info_omits_ungranted_fields=True``; ``--fault``: one ``FaultRule`` each).
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import signal
@@ -10,14 +16,21 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from source_tiktok_organic.tiktok_protocol import REQUESTS_PER_ENDPOINT_MINUTE
 from tiktok_emulator.data import POSTING_PATTERNS
+from tiktok_emulator.documented import (
+    ACCESS_TOKEN_LIFETIME_SECONDS,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+    REQUESTS_PER_ENDPOINT_MINUTE,
+)
+from tiktok_emulator.documented_business import MISSING_SCOPE_CODES, THROTTLE_CODES
+from tiktok_emulator.documented_comments import COMMENTS_REPEAT_AFTER
 from tiktok_emulator.emulator import TikTokEmulator
-from tiktok_emulator.faults import FaultRule
+from tiktok_emulator.faults import FAULT_KINDS, FaultRule
 
 
 def _parse_fault(spec: str) -> FaultRule:
-    """``kind[,key=value...]``, e.g. ``http_429,endpoint=/v2/video/list/,every=5,retry_after=1``."""
+    """``kind[,key=value...]``, e.g. ``http_429,endpoint=/v2/video/list/,every=5,retry_after=1``
+    or ``http_429,endpoint=/open_api/v1.3/business/comment/list/,error_code=40132``."""
     kind, *options = spec.split(",")
     values: dict[str, Any] = {}
     for option in options:
@@ -40,7 +53,14 @@ def _parse_fault(spec: str) -> FaultRule:
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tiktok_emulator",
-        description="Serve an emulated TikTok Open API v2 on 127.0.0.1 until SIGINT/SIGTERM.",
+        description="Serve an emulated TikTok Open API v2 (Display API, Login Kit) and API for Business "
+        "(Accounts API: business/get, video/list, comment/list, comment/reply/list, benchmark, tt_user "
+        "tokens) on 127.0.0.1 until SIGINT/SIGTERM.",
+        epilog=f"Fault kinds: {', '.join(sorted(FAULT_KINDS))}. Options: endpoint=PATH (default: the "
+        "Display data endpoints; Accounts API and OAuth paths must be named), every=N, times=N, after=N, "
+        "retry_after=S, error_code=CODE (error_in_200's code; a number makes a business http_429 answer "
+        "it, e.g. 40132). access_token_invalid kills the token as revoked (business 40105), "
+        "access_token_expired as expired (business 40102).",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--videos", type=int, default=200, help="number of videos the account has")
@@ -67,16 +87,76 @@ def _build_parser() -> argparse.ArgumentParser:
         help="keep refresh tokens valid after use (the config stays usable)",
     )
     parser.add_argument(
+        "--access-token-expires-in",
+        type=int,
+        default=ACCESS_TOKEN_LIFETIME_SECONDS,
+        help="Display access token lifetime in seconds (default: %(default)s, TikTok's 2 hours)",
+    )
+    parser.add_argument(
+        "--refresh-expires-in",
+        type=int,
+        default=REFRESH_TOKEN_LIFETIME_SECONDS,
+        help="Display refresh token lifetime in seconds from the consent; rotation keeps the clock "
+        "(default: %(default)s, 180 days; TikTok's older pages said 365 days)",
+    )
+    parser.add_argument(
+        "--user-info-omit-ungranted",
+        action="store_true",
+        help="user/info leaves out the fields of ungranted scopes instead of refusing the request",
+    )
+    parser.add_argument(
         "--access-token-lifetime-requests",
         type=int,
         default=None,
         help="access tokens die after this many calls",
     )
     parser.add_argument(
+        "--today",
+        type=datetime.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the Accounts API's UTC day (default: the real one)",
+    )
+    parser.add_argument(
+        "--business-missing-scope-code",
+        type=int,
+        choices=MISSING_SCOPE_CODES,
+        default=MISSING_SCOPE_CODES[0],
+        help="the Accounts API's code for a missing scope (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--business-throttle-code",
+        type=int,
+        choices=THROTTLE_CODES,
+        default=THROTTLE_CODES[0],
+        help="the Accounts API's throttling code, for --rate-limit and http_429 faults "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--comments-repeat-after",
+        type=int,
+        default=COMMENTS_REPEAT_AFTER,
+        help="past this many comments on a video, comment/list pages repeat earlier ones "
+        "(default: %(default)s, as documented)",
+    )
+    parser.add_argument(
         "--fault", action="append", type=_parse_fault, default=[], metavar="KIND[,key=value...]"
     )
     parser.add_argument("--write-config", metavar="PATH", help="write the connector config JSON here")
+    parser.add_argument(
+        "--write-business-config",
+        metavar="PATH",
+        help="write a connector config JSON reading the Accounts API here",
+    )
     return parser
+
+
+def _write_atomically(path: str, config: dict[str, Any]) -> None:
+    """Write ``config`` as JSON through a temporary file, so a reader never sees half a file."""
+    tmp_path = f"{path}.tmp-{os.getpid()}"
+    with open(tmp_path, "w", encoding="utf-8") as handle:
+        json.dump(config, handle, indent=2)
+    os.replace(tmp_path, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         followers=args.followers,
         rate_limit_per_minute=args.rate_limit,
         rotate_refresh_tokens=not args.no_rotation,
+        access_token_expires_in=args.access_token_expires_in,
+        refresh_expires_in=args.refresh_expires_in,
+        user_info_omits_ungranted_fields=args.user_info_omit_ungranted,
         access_token_lifetime_requests=args.access_token_lifetime_requests,
+        today=args.today,
+        business_missing_scope_code=args.business_missing_scope_code,
+        business_throttle_code=args.business_throttle_code,
+        comments_repeat_after=args.comments_repeat_after,
         faults=list(args.fault),
     )
     stop = threading.Event()
@@ -103,12 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     url = emulator.start(port=args.port)
     try:
+        # Written before the announcement, so a reader that waits for it finds the files complete.
         if args.write_config:
-            # Written before the announcement, atomically, so a reader never sees half a file.
-            tmp_path = f"{args.write_config}.tmp-{os.getpid()}"
-            with open(tmp_path, "w", encoding="utf-8") as handle:
-                json.dump(emulator.connector_config(), handle, indent=2)
-            os.replace(tmp_path, args.write_config)
+            _write_atomically(args.write_config, emulator.connector_config())
+        if args.write_business_config:
+            _write_atomically(args.write_business_config, emulator.business_connector_config())
         print(f"TikTok emulator listening on {url}", flush=True)
         while not stop.wait(0.5):
             pass

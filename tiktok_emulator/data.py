@@ -184,6 +184,8 @@ def _generate_videos(
             "comment_count": comments,
             "share_count": shares,
             "view_count": views,
+            # Drawn from the index, not ``rng``: adding the field left every other value as it was.
+            "is_aigc": i % 7 == 3,
         }
         if title is None:
             del video["title"]

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from source_tiktok_organic.tiktok_protocol import (
+from tiktok_emulator.data import Account
+from tiktok_emulator.documented import (
+    BASIC_SCOPE,
     USER_FIELD_SCOPES,
     USER_INFO_PATH,
     VIDEO_FIELDS,
+    VIDEO_LIST_DEFAULT_COUNT,
     VIDEO_LIST_MAX_COUNT,
     VIDEO_LIST_PATH,
+    VIDEO_QUERY_MAX_IDS,
     VIDEO_QUERY_PATH,
     VIDEO_SCOPE,
 )
-from tiktok_emulator.data import Account
 from tiktok_emulator.envelope import ERROR_MESSAGES, ApiError, envelope, error_envelope
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter
@@ -33,14 +36,15 @@ from tiktok_emulator.wire import LogIds, Request, Response
 #: per-endpoint rate limit, and are what a ``FaultRule`` with ``endpoint=None`` targets.
 API_PATHS: frozenset[str] = frozenset({USER_INFO_PATH, VIDEO_LIST_PATH, VIDEO_QUERY_PATH})
 
-#: The scope of open_id, display_name and the avatars: without it, user/info serves nothing.
-BASIC_SCOPE = USER_FIELD_SCOPES["open_id"]
-#: The page size video/list serves when the request names none.
-VIDEO_LIST_DEFAULT_COUNT = 10
-#: The most ids one video/query request may ask for.
-VIDEO_QUERY_MAX_IDS = 20
-
 Endpoint = Callable[[Request, Grant], dict[str, Any]]
+
+
+class DisplaySettings(Protocol):
+    """The emulator settings the data endpoints read on every request."""
+
+    #: user/info leaves out the fields of ungranted scopes instead of refusing the request (some
+    #: clients report TikTok answers so; its documentation says it refuses).
+    user_info_omits_ungranted_fields: bool
 
 
 def _bearer(request: Request) -> str | None:
@@ -97,12 +101,14 @@ class DisplayApi:
     def __init__(
         self,
         *,
+        settings: DisplaySettings,
         account: Account,
         tokens: TokenStore,
         faults: FaultSchedule,
         limiter: SlidingWindowRateLimiter | None,
         log_ids: LogIds,
     ) -> None:
+        self._settings = settings
         self._account = account
         self._tokens = tokens
         self._faults = faults
@@ -151,9 +157,11 @@ class DisplayApi:
         if rule.kind in ("http_500", "http_503"):
             status = int(rule.kind[-3:])
             return envelope(self._log_ids, status, "internal_error", ERROR_MESSAGES["internal_error"])
-        if rule.kind == "access_token_invalid":
-            self._tokens.kill_access_token(_bearer(request))  # really dead: only a refresh helps
-            return error_envelope(self._log_ids, "access_token_invalid")
+        if rule.kind in ("access_token_invalid", "access_token_expired"):
+            expired = rule.kind == "access_token_expired"
+            self._tokens.kill_access_token(_bearer(request), expired)  # really dead: only a refresh helps
+            message = "The access token has expired." if expired else None
+            return error_envelope(self._log_ids, "access_token_invalid", message)
         # error_in_200
         message = ERROR_MESSAGES.get(rule.error_code, f"Request failed with {rule.error_code}.")
         return envelope(self._log_ids, 200, rule.error_code, message)
@@ -161,6 +169,9 @@ class DisplayApi:
     # -- endpoints -------------------------------------------------------------------
     def _user_info(self, request: Request, grant: Grant) -> dict[str, Any]:
         fields = _fields(request, USER_FIELD_SCOPES)
+        user = self._account.user
+        if self._settings.user_info_omits_ungranted_fields:
+            return {"user": {f: user[f] for f in fields if USER_FIELD_SCOPES[f] in grant.scopes}}
         if BASIC_SCOPE not in grant.scopes:
             raise ApiError("scope_not_authorized")
         missing = sorted({USER_FIELD_SCOPES[f] for f in fields} - set(grant.scopes))
@@ -169,7 +180,6 @@ class DisplayApi:
                 "scope_permission_missed",
                 f"The user did not grant the scope(s) needed for the requested fields: {', '.join(missing)}.",
             )
-        user = self._account.user
         return {"user": {f: user[f] for f in fields}}
 
     def _video_list(self, request: Request, grant: Grant) -> dict[str, Any]:

@@ -10,17 +10,29 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
-from source_tiktok_organic.business_protocol import BUSINESS_REQUIRED_SCOPES, COMMENT_SCOPE
-from source_tiktok_organic.tiktok_protocol import REQUIRED_SCOPES
 from tiktok_emulator.business_api import BusinessApi
 from tiktok_emulator.business_credentials import BusinessCredentials
 from tiktok_emulator.business_oauth import BusinessGrants, BusinessOAuthApi
+from tiktok_emulator.business_scopes import DEFAULT_GRANTED_SCOPES
+from tiktok_emulator.controls import Controls
 from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.data import DEFAULT_NOW, TIKTOK_LAUNCH, Account
 from tiktok_emulator.display_api import DisplayApi
+from tiktok_emulator.display_credentials import DisplayCredentials
+from tiktok_emulator.documented import (
+    ACCESS_TOKEN_LIFETIME_SECONDS,
+    DISPLAY_SCOPES,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+)
+from tiktok_emulator.documented_business import (
+    CODE_REQUEST_TOO_FREQUENT,
+    CODE_SCOPE_NOT_AUTHORIZED,
+    MISSING_SCOPE_CODES,
+    THROTTLE_CODES,
+)
+from tiktok_emulator.documented_comments import COMMENTS_REPEAT_AFTER
 from tiktok_emulator.envelope import envelope
 from tiktok_emulator.faults import FaultRule, FaultSchedule
 from tiktok_emulator.http_server import LoopbackHTTPServer
@@ -31,7 +43,7 @@ from tiktok_emulator.tokens import TokenStore
 from tiktok_emulator.wire import LogIds, Request, Response
 
 
-class TikTokEmulator(BusinessCredentials):
+class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     """TikTok Open API v2 and the Accounts API on 127.0.0.1, with deterministic data and faults.
 
     Request handling order (it decides which rule "sees" which request):
@@ -40,10 +52,18 @@ class TikTokEmulator(BusinessCredentials):
     2. unknown path -> 404, wrong method -> 405;
     3. data endpoints: the rate limiter (a rejected request goes no further), then the
        response-replacing faults (``http_*``, ``drop_connection``,
-       ``access_token_invalid``, ``error_in_200``), then bearer authentication, scope
+       ``access_token_invalid``, ``access_token_expired``, ``error_in_200``), then bearer
+       authentication, scope
        and parameter checks, and finally for video/list the page faults
        (``repeat_cursor``, ``short_page``);
     4. OAuth endpoints: explicitly targeted faults, then the endpoint logic.
+
+    Display API settings beyond the obvious: ``access_token_expires_in`` (7200 s) and
+    ``refresh_expires_in`` (180 days, counted from the consent: rotation keeps the date), as
+    TikTok's November 2026 pages give them; ``rotate_refresh_tokens`` (True: a refresh
+    answers a new refresh token and the presented one stops working at once);
+    ``user_info_omits_ungranted_fields`` (user/info leaves out the fields of ungranted scopes
+    instead of answering ``scope_not_authorized``/``scope_permission_missed``).
 
     The Accounts API (``business_*`` modules) follows the same order with its own token
     store and ``Access-Token`` header; its data endpoints are faulted only by rules that
@@ -51,8 +71,12 @@ class TikTokEmulator(BusinessCredentials):
     Its settings: ``app_id``/``app_secret`` (the business app), ``business_refresh_token``
     granting ``business_granted_scopes``, ``is_business_account``, ``followers`` (None: the
     generated account's count; demographics need 100), ``analytics_days`` (how far back daily
-    metrics exist) and ``today`` (the UTC day the metrics window ends at; None: the real one
-    at each request; assignable at runtime).
+    metrics exist), ``today`` (the UTC day the metrics window ends at; None: the real one
+    at each request), ``business_missing_scope_code`` (40130, or 40001),
+    ``business_throttle_code`` (40100, 40132 or 61000: the rate limiter's and ``http_429``'s
+    code) and ``comments_repeat_after`` (500: past this many comments, comment/list pages
+    repeat earlier ones).  Every setting is read per request, so assigning one on a running
+    emulator takes effect at once.
 
     Every fault rule counts every request that reaches it and matches its endpoint, so
     each rule's ``every``/``times``/``after`` schedule is independent of the others.
@@ -69,10 +93,11 @@ class TikTokEmulator(BusinessCredentials):
         client_key: str = "emulator-client-key",
         client_secret: str = "emulator-client-secret",
         refresh_token: str = "emulator-refresh-token-0",
-        granted_scopes: tuple[str, ...] = REQUIRED_SCOPES,
+        granted_scopes: tuple[str, ...] = DISPLAY_SCOPES,
         rotate_refresh_tokens: bool = True,
-        access_token_expires_in: int = 86400,
-        refresh_expires_in: int = 31536000,
+        access_token_expires_in: int = ACCESS_TOKEN_LIFETIME_SECONDS,
+        refresh_expires_in: int = REFRESH_TOKEN_LIFETIME_SECONDS,
+        user_info_omits_ungranted_fields: bool = False,
         access_token_lifetime_requests: int | None = None,
         latency: float = 0.0,
         rate_limit_per_minute: int | None = None,
@@ -82,11 +107,14 @@ class TikTokEmulator(BusinessCredentials):
         app_id: str = "emulator-app-id",
         app_secret: str = "emulator-app-secret",
         business_refresh_token: str = "emulator-business-refresh-token-0",
-        business_granted_scopes: tuple[str, ...] = (*BUSINESS_REQUIRED_SCOPES, COMMENT_SCOPE),
+        business_granted_scopes: tuple[str, ...] = DEFAULT_GRANTED_SCOPES,
         is_business_account: bool = True,
         followers: int | None = None,
         analytics_days: int = 365,
         today: datetime.date | None = None,
+        business_missing_scope_code: int = CODE_SCOPE_NOT_AUTHORIZED,
+        business_throttle_code: int = CODE_REQUEST_TOO_FREQUENT,
+        comments_repeat_after: int = COMMENTS_REPEAT_AFTER,
     ) -> None:
         now = DEFAULT_NOW if now is None else int(now)
         if video_count < 0:
@@ -99,6 +127,12 @@ class TikTokEmulator(BusinessCredentials):
             raise ValueError("latency must be >= 0")
         if analytics_days < 0 or (followers is not None and followers < 0):
             raise ValueError("analytics_days and followers must be >= 0")
+        if business_missing_scope_code not in MISSING_SCOPE_CODES:
+            raise ValueError(f"business_missing_scope_code must be one of {MISSING_SCOPE_CODES}")
+        if business_throttle_code not in THROTTLE_CODES:
+            raise ValueError(f"business_throttle_code must be one of {THROTTLE_CODES}")
+        if comments_repeat_after < 1:
+            raise ValueError("comments_repeat_after must be >= 1")
 
         self.video_count = video_count
         self.posting_pattern = posting_pattern
@@ -110,6 +144,7 @@ class TikTokEmulator(BusinessCredentials):
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self.access_token_expires_in = access_token_expires_in
         self.refresh_expires_in = refresh_expires_in
+        self.user_info_omits_ungranted_fields = user_info_omits_ungranted_fields
         self.access_token_lifetime_requests = access_token_lifetime_requests
         self.latency = latency
         self.rate_limit_per_minute = rate_limit_per_minute
@@ -120,6 +155,9 @@ class TikTokEmulator(BusinessCredentials):
         self.is_business_account = is_business_account
         self.analytics_days = analytics_days
         self.today = today
+        self.business_missing_scope_code = business_missing_scope_code
+        self.business_throttle_code = business_throttle_code
+        self.comments_repeat_after = comments_repeat_after
 
         account = Account(
             seed=seed,
@@ -155,6 +193,7 @@ class TikTokEmulator(BusinessCredentials):
                 log_ids=self._log_ids,
             ),
             DisplayApi(
+                settings=self,
                 account=account,
                 tokens=self._tokens,
                 faults=self._faults,
@@ -168,7 +207,7 @@ class TikTokEmulator(BusinessCredentials):
                 faults=self._faults,
                 log_ids=self._log_ids,
             ),
-            BusinessApi(
+            business_api := BusinessApi(
                 settings=self,
                 account=account,
                 tokens=self._business.tokens,
@@ -177,6 +216,10 @@ class TikTokEmulator(BusinessCredentials):
                 log_ids=self._log_ids,
             ),
         )
+        #: The video whose comments pass ``comments_repeat_after`` (the most commented one).
+        self.crowded_video_id: str | None = business_api.comments.crowded_video_id
+        #: Every comment and reply of a video (a ``Thread``), for tests to compare a read against.
+        self.comment_thread = business_api.comments.thread_of
         self._routes = RouteTable()
         for api in apis:
             self._routes.register(api.routes())
@@ -226,80 +269,6 @@ class TikTokEmulator(BusinessCredentials):
         if self._base_url is None:
             raise RuntimeError("emulator not started; call start() first")
         return self._base_url
-
-    # -- credentials -----------------------------------------------------------------
-    @property
-    def current_refresh_token(self) -> str:
-        """The refresh token most recently issued (rotation changes it)."""
-        return self._tokens.current_refresh_token
-
-    def connector_config(self, **extra: Any) -> dict[str, Any]:
-        """A connector config pointing at this emulator with the currently valid refresh token."""
-        return {
-            "credentials": {
-                "auth_type": "oauth2.0",
-                "client_id": self.client_key,
-                "client_secret": self.client_secret,
-                "refresh_token": self.current_refresh_token,
-            },
-            "api_base_url": self.base_url,
-            **extra,
-        }
-
-    def invalidate_access_tokens(self) -> None:
-        """Kill every access token issued so far, as if they had all expired at once."""
-        self._tokens.invalidate_access_tokens()
-
-    def issue_access_token(self) -> str:
-        """Mint a valid access token with the default grant, bypassing OAuth.
-
-        Why: tests of the data endpoints (and the emulator's own tests) should not need a
-        token round-trip when the token flow is not what they test.
-        """
-        return self._tokens.issue_access_token(self.granted_scopes)
-
-    def add_refresh_token(self, refresh_token: str, scopes: Sequence[str]) -> None:
-        """Register another account authorisation: ``refresh_token`` granting only ``scopes``.
-
-        Why: one emulator can then serve a fully authorised config and one missing scopes,
-        as TikTok serves users who unticked a scope on its consent screen.
-        """
-        self._tokens.add_refresh_token(refresh_token, scopes)
-
-    # -- faults ----------------------------------------------------------------------
-    def add_fault(self, rule: FaultRule) -> None:
-        """Append a rule; it starts counting matching requests from now."""
-        self._faults.add(rule)
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    @property
-    def faults(self) -> list[FaultRule]:
-        return self._faults.rules
-
-    # -- counters (delegating to ``self.counters``) ----------------------------------
-    @property
-    def requests_by_endpoint(self) -> dict[str, int]:
-        return self.counters.requests_by_endpoint
-
-    @property
-    def responses_by_status(self) -> dict[int, int]:
-        return self.counters.responses_by_status
-
-    @property
-    def rate_limited(self) -> int:
-        return self.counters.rate_limited
-
-    @property
-    def max_concurrent(self) -> int:
-        return self.counters.max_concurrent
-
-    def reset_counters(self) -> None:
-        self.counters.reset()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.counters.snapshot()
 
     # -- routing ---------------------------------------------------------------------
     def _respond(self, request: Request) -> Response | None:

@@ -1,25 +1,16 @@
 """TikTok v2's ``{"data": ..., "error": {"code", "message", "log_id"}}`` response envelope.
 
 The data endpoints answer in it, success or failure, and so does the server for requests that no
-route accepts. The error codes, their HTTP statuses and their wording follow TikTok's documentation.
+route accepts. The error codes and their HTTP statuses are TikTok's (``documented.ERROR_STATUS``); the
+wording is the emulator's, in TikTok's style.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tiktok_emulator.documented import ERROR_STATUS
 from tiktok_emulator.wire import LogIds, Response, ResponseHeaders, to_json
-
-#: error.code -> HTTP status, as documented by TikTok.
-ERROR_STATUS: dict[str, int] = {
-    "ok": 200,
-    "access_token_invalid": 401,
-    "scope_not_authorized": 401,
-    "scope_permission_missed": 400,
-    "invalid_params": 400,
-    "rate_limit_exceeded": 429,
-    "internal_error": 500,
-}
 
 #: Human sentences in TikTok's style, so that connector error messages read naturally.
 ERROR_MESSAGES: dict[str, str] = {

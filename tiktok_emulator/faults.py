@@ -22,6 +22,7 @@ FAULT_KINDS: frozenset[str] = frozenset(
         "http_503",
         "drop_connection",
         "access_token_invalid",
+        "access_token_expired",
         "error_in_200",
         "repeat_cursor",
         "short_page",
@@ -29,7 +30,15 @@ FAULT_KINDS: frozenset[str] = frozenset(
 )
 #: Faults that replace the whole response, decided before authentication.
 RESPONSE_FAULTS: frozenset[str] = frozenset(
-    {"http_429", "http_500", "http_503", "drop_connection", "access_token_invalid", "error_in_200"}
+    {
+        "http_429",
+        "http_500",
+        "http_503",
+        "drop_connection",
+        "access_token_invalid",
+        "access_token_expired",
+        "error_in_200",
+    }
 )
 #: Faults that distort a valid video/list page, decided once the request is known to be valid.
 PAGE_FAULTS: frozenset[str] = frozenset({"repeat_cursor", "short_page"})
@@ -51,14 +60,21 @@ class FaultRule:
 
     ``endpoint=None`` matches the Display API's data endpoints (user/info, video/list,
     video/query) and nothing else: the OAuth endpoints and every Accounts API endpoint
-    (``business_protocol``'s ``BUSINESS_*_PATH``, data and token alike) are only faulted
-    when named explicitly (e.g. ``endpoint="/v2/oauth/token/"`` or
-    ``endpoint=BUSINESS_GET_PATH``).  Why: a rule written for the Display API keeps its
-    schedule (which request it hits) when a connector also reads the Accounts API.
-    ``repeat_cursor`` and ``short_page`` only ever apply to the endpoints that serve
-    cursor pages: ``/v2/video/list/`` and, when named, the business video/list.  The
-    Accounts API renders a fired rule in its own way: HTTP 200 with a ``code`` for
-    everything but ``http_500``/``http_503`` (see ``business_envelope.render_fault``).
+    (``documented_business``'s ``*_PATH``, data and token alike) are only faulted when
+    named explicitly (e.g. ``endpoint="/v2/oauth/token/"`` or
+    ``endpoint=documented_business.COMMENT_LIST_PATH``).  Why: a rule written for the
+    Display API keeps its schedule (which request it hits) when a connector also reads
+    the Accounts API.  ``repeat_cursor`` and ``short_page`` only ever apply to the
+    endpoints that serve cursor pages: ``/v2/video/list/`` and, when named, the business
+    video/list.
+
+    ``access_token_invalid`` kills the request's access token as revoked and
+    ``access_token_expired`` as expired: both answer the Display API's 401
+    ``access_token_invalid`` (its message says which), and the Accounts API's 40105 and
+    40102.  The Accounts API renders every fired rule in its own way: HTTP 200 with a
+    ``code`` for everything but ``http_500``/``http_503``; its ``http_429`` answers the
+    emulator's ``business_throttle_code`` (40100) unless the rule's ``error_code`` is a
+    number (e.g. ``"40132"``); see ``business_envelope.render_fault``.
     """
 
     kind: str

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from source_tiktok_organic.tiktok_protocol import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
+from tiktok_emulator.documented import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
 from tiktok_emulator.envelope import ERROR_MESSAGES
 from tiktok_emulator.faults import RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
 from tiktok_emulator.routing import Handler, Route
@@ -123,7 +123,7 @@ class OAuthApi:
             )
         if rule.kind in ("http_500", "http_503"):
             return self._error(int(rule.kind[-3:]), "internal_error", ERROR_MESSAGES["internal_error"])
-        if rule.kind == "access_token_invalid":
+        if rule.kind in ("access_token_invalid", "access_token_expired"):
             return self._error(401, "access_token_invalid", ERROR_MESSAGES["access_token_invalid"])
         return self._error(200, rule.error_code, f"Request failed with {rule.error_code}.")
 
@@ -187,10 +187,16 @@ class OAuthApi:
         return self._token_body(self._tokens.issue(code.scopes))
 
     def _revoke(self, request: Request) -> Response:
+        """TikTok's documented revocation: an access token ends its whole authorisation (every
+        access and refresh token of it), and the answer is an empty HTTP 200.
+
+        TikTok documents no revocation by refresh token: one is taken like an unknown token
+        (success, as RFC 7009 asks, and nothing ends), so a client relying on it fails here.
+        """
         form = self._client_form(request)
         _require(form, "token")
-        self._tokens.revoke(form["token"])  # unknown tokens: success too, as RFC 7009 asks
-        return self._ok({})
+        self._tokens.revoke(form["token"], by_refresh_token=False)
+        return Response(200, b"", self._log_ids.next())
 
     # -- authorize -------------------------------------------------------------------
     def _authorize(self, request: Request) -> Response:

@@ -121,8 +121,10 @@ class TokenStore:
     def refresh(self, presented: str, rotate: bool) -> IssuedTokens | None:
         """Redeem a refresh token; None if it is unknown, revoked or expired.
 
-        With ``rotate`` the presented token stops working and a new one replaces it, as TikTok
-        does; without, the same token comes back with its remaining lifetime.
+        With ``rotate`` the presented token stops working at once and a new one replaces it, as
+        TikTok does; without, the same token comes back.  Either way the refresh token's lifetime
+        keeps counting from the consent (the grant's first refresh token): rotation does not
+        reset the clock.
         """
         with self._lock:
             record = self._refresh_tokens.get(presented)
@@ -133,11 +135,10 @@ class TokenStore:
                 return None
             if rotate:
                 del self._refresh_tokens[presented]
-                refresh_token = self._mint_refresh_token(record.grant)
-                remaining = self._lifetimes.refresh_expires_in
+                refresh_token = self._mint_refresh_token(record.grant, record.expires_at)
             else:
                 refresh_token = presented
-                remaining = max(0, int(record.expires_at - time.time()))
+            remaining = max(0, int(record.expires_at - time.time()))
             access_token = self._mint_access_token(record.grant)
             return IssuedTokens(record.grant, access_token, refresh_token, remaining)
 
@@ -149,10 +150,13 @@ class TokenStore:
         )
         return token
 
-    def _mint_refresh_token(self, grant: Grant) -> str:
+    def _mint_refresh_token(self, grant: Grant, expires_at: float | None = None) -> str:
+        """A new refresh token of ``grant``; ``expires_at`` None starts a new consent's lifetime."""
         self._serial += 1
         token = f"rft.{self._serial}.{secrets.token_hex(20)}!6197.va"
-        self._refresh_tokens[token] = _RefreshToken(grant, time.time() + self._lifetimes.refresh_expires_in)
+        if expires_at is None:
+            expires_at = time.time() + self._lifetimes.refresh_expires_in
+        self._refresh_tokens[token] = _RefreshToken(grant, expires_at)
         self._current_refresh_token = token
         return token
 
@@ -185,38 +189,56 @@ class TokenStore:
 
     # -- using and ending ------------------------------------------------------------
     def authenticate(self, token: str | None) -> Grant:
-        """The grant behind an access token, counting one use; raises ``AccessTokenRejected``."""
+        """The grant behind an access token, counting one use; raises ``AccessTokenRejected``.
+
+        An expired token stays expired (``expired=True`` on every later use), as a revoked or
+        unknown one stays invalid: a client must be told the same thing each time it asks.
+        """
         with self._lock:
             record = self._access_tokens.get(token) if token else None
             if record is None or not record.valid or record.grant.revoked:
                 raise AccessTokenRejected()
             if time.time() >= record.expires_at:
-                record.valid = False
                 raise AccessTokenRejected(expired=True)
             record.uses += 1
             limit = self._lifetimes.access_token_lifetime_requests
             if limit is not None and record.uses > limit:
-                record.valid = False
+                record.expires_at = 0.0  # worn out: expired from now on
                 raise AccessTokenRejected(expired=True)
             return record.grant
 
-    def kill_access_token(self, token: str | None) -> None:
-        """Make this access token really dead, so that only a refresh helps."""
+    def kill_access_token(self, token: str | None, expired: bool = False) -> None:
+        """Make this access token really dead (expired, or invalid as if revoked): only a refresh helps."""
         with self._lock:
             record = self._access_tokens.get(token) if token else None
-            if record is not None:
+            if record is None:
+                return
+            if expired:
+                record.expires_at = 0.0
+            else:
                 record.valid = False
 
     def invalidate_access_tokens(self) -> None:
         """Kill every access token issued so far, as if they had all expired at once."""
         with self._lock:
             for token in self._access_tokens.values():
-                token.valid = False
+                token.expires_at = 0.0
 
-    def revoke(self, token: str) -> None:
-        """End the whole grant behind an access or refresh token; unknown tokens are ignored."""
+    def refresh_lifetime_left(self, refresh_token: str) -> int | None:
+        """Seconds until ``refresh_token`` expires (0: expired); None if it is unknown or revoked."""
         with self._lock:
-            record = self._access_tokens.get(token) or self._refresh_tokens.get(token)
+            record = self._refresh_tokens.get(refresh_token)
+            if record is None or record.grant.revoked:
+                return None
+            return max(0, int(record.expires_at - time.time()))
+
+    def revoke(self, token: str, *, by_refresh_token: bool = True) -> None:
+        """End the whole grant behind an access token (or, ``by_refresh_token``, a refresh token):
+        every access and refresh token of it stops working. Other tokens are ignored."""
+        with self._lock:
+            record: _AccessToken | _RefreshToken | None = self._access_tokens.get(token)
+            if record is None and by_refresh_token:
+                record = self._refresh_tokens.get(token)
             if record is None:
                 return
             grant = record.grant

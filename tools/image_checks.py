@@ -20,7 +20,10 @@ What it does, each step printed as it passes:
    the rotated refresh token carried from one run to the next as Airbyte does; the spec and the
    catalog must equal those of the installed package, and every record must equal what the
    emulator serves; when ``videos`` is incremental, a second ``read`` with the first one's state
-   (and a revoked access token) must re-read only the newest videos and refresh the token;
+   (and a revoked access token) must re-read only the newest videos and refresh the token; then
+   ``check``, ``read``, ``check`` by hand on one config file in a mounted, writable folder, with the
+   access token dying between runs: the connector must leave the file holding the rotated, live
+   refresh token, with its mode;
 5. removes its temporary files and probe image, whatever happened; the image itself stays under
    its tag (labelled with a digest of its sources), so the PyAirbyte test runs it without building
    it again (``IMAGE_TEST_KEEP_IMAGE=0`` removes it too).
@@ -42,6 +45,7 @@ import json
 import os
 import shlex
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -187,9 +191,17 @@ class ImageTest:
         return f"{CONTAINER_DATA_DIR}/{name}"
 
     def container(
-        self, args: Sequence[str], *, entrypoint: str | None = None, timeout: float = 300
+        self,
+        args: Sequence[str],
+        *,
+        entrypoint: str | None = None,
+        timeout: float = 300,
+        mounts: Sequence[str] = (),
     ) -> ConnectorOutput:
+        """Run the image with ``args``; ``mounts`` are more ``-v`` volumes than the workdir's."""
         options = ["run", "--rm", "--network=host", "-v", f"{self.workdir}:{CONTAINER_DATA_DIR}:ro"]
+        for mount in mounts:
+            options += ["-v", mount]
         if entrypoint:
             options += ["--entrypoint", entrypoint]
         started = time.monotonic()
@@ -577,6 +589,37 @@ class ImageTest:
             f"no secret in any log, trace or stderr line ({len(self.secrets)} secrets watched)",
         )
 
+    def hand_runs(self, emulator: TikTokEmulator, catalog: AirbyteCatalog) -> None:
+        """``docker run -v <folder>:/secrets ... --config /secrets/config.json`` by hand, three times:
+        nobody saves the CONNECTOR_CONFIG message, so the connector must write the rotated config
+        back to the mounted file (its folder writable by the image's user, uid 1000)."""
+        section("check, read, check by hand on one config file in a mounted folder")
+        folder = self.workdir / "hand"
+        folder.mkdir()
+        folder.chmod(0o777)  # writable by the image's user, whoever owns it here
+        config_file = folder / "config.json"
+        config_file.write_text(json.dumps(emulator.connector_config(), indent=2))
+        config_file.chmod(0o666)
+        catalog_path = self.write_json("hand_catalog.json", catalog_json(self.configured_catalog(catalog)[0]))
+        mount = f"{folder}:/secrets"
+        for command in (["check"], ["read", "--catalog", catalog_path], ["check"]):
+            before = json.loads(config_file.read_text())["credentials"]["refresh_token"]
+            emulator.invalidate_access_tokens()  # two hours later: the access token in the file is dead
+            run = self.container([*command, "--config", "/secrets/config.json"], mounts=[mount])
+            expect(
+                run.returncode == 0 and not run.errors,
+                f"{command[0]} by hand exits 0 without error traces",
+                run.transcript(),
+            )
+            saved = json.loads(config_file.read_text())["credentials"]["refresh_token"]
+            expect(
+                saved == emulator.current_refresh_token and saved != before,
+                f"after {command[0]}, the mounted file holds the rotated refresh token TikTok accepts",
+                run.transcript(),
+            )
+            mode = stat.S_IMODE(config_file.stat().st_mode)
+            expect(mode == 0o666, f"the mounted file keeps its mode ({mode:o})")
+
     # -- cleanup ------------------------------------------------------------------------------
     def read_business(self, emulator: TikTokEmulator) -> None:
         """Business mode in the container: discover offers the Accounts API streams, a read of
@@ -652,6 +695,7 @@ def main() -> int:
                     config, catalog = test.discover(emulator, config)
                     config, state = test.read(emulator, config, catalog)
                     test.read_incremental(emulator, config, catalog, state)
+                    test.hand_runs(emulator, catalog)
                     test.read_business(emulator)
             finally:
                 test.cleanup()

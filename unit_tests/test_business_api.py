@@ -128,7 +128,8 @@ def test_daily_metrics_read_the_last_60_days_once_then_resume_a_few_days_back(
     first = run_connector("read", make_business_config(), catalog)
 
     assert query(daily.last_request)["start_date"] == [(today - timedelta(days=59)).isoformat()]
-    assert query(daily.last_request)["end_date"] == [today.isoformat()]
+    # TikTok's default end: yesterday, since today never has data, whichever way TikTok treats it.
+    assert query(daily.last_request)["end_date"] == [(today - timedelta(days=1)).isoformat()]
     rows = first.records("business_profile_daily")
     assert [r["date"] for r in rows] == [d.isoformat() for d in days_back(today, 59)]
     expected = dict(daily_metrics(today - timedelta(days=1)), business_id=OPEN_ID)
@@ -219,8 +220,11 @@ def test_videos_are_paged_by_tiktoks_cursor(run_connector: Any, requests_mock: A
     assert "video_view_retention" in json.loads(query(pages.request_history[0])["fields"][0])
 
 
-def test_an_invalid_access_token_code_refreshes_once_and_retries(
-    run_connector: Any, requests_mock: Any
+@pytest.mark.parametrize(
+    "code", [business_protocol.CODE_ACCESS_TOKEN_EXPIRED, business_protocol.CODE_ACCESS_TOKEN_EMPTY, 40105]
+)
+def test_an_expired_empty_or_invalid_access_token_code_refreshes_once_and_retries(
+    run_connector: Any, requests_mock: Any, code: int
 ) -> None:
     refresh = requests_mock.post(
         REFRESH_URL,
@@ -236,7 +240,7 @@ def test_an_invalid_access_token_code_refreshes_once_and_retries(
     profile = requests_mock.get(
         BUSINESS_GET_URL,
         [
-            {"json": business_envelope(code=40105, message="Access token is invalid.")},
+            {"json": business_envelope(code=code, message="Access token is expired, empty or invalid.")},
             {"json": answer_business_get},
         ],
     )
@@ -248,14 +252,15 @@ def test_an_invalid_access_token_code_refreshes_once_and_retries(
     assert len(run.records("business_profile")) == 1
 
 
+@pytest.mark.parametrize("code", [40100, business_protocol.CODE_FREQUENCY_LIMITED, 61000])
 def test_a_throttled_account_waits_then_retries(
-    run_connector: Any, requests_mock: Any, recorded_sleeps: list[float]
+    run_connector: Any, requests_mock: Any, recorded_sleeps: list[float], code: int
 ) -> None:
     mock_business_token_ok(requests_mock)
     requests_mock.get(
         BUSINESS_GET_URL,
         [
-            {"json": business_envelope(code=40100, message="Too many requests.")},
+            {"json": business_envelope(code=code, message="Too many requests.")},
             {"json": answer_business_get},
         ],
     )
@@ -264,6 +269,22 @@ def test_a_throttled_account_waits_then_retries(
 
     assert len(run.records("business_profile")) == 1
     assert recorded_sleeps == [300 + 1]  # TikTok asks for about five minutes (plus the CDK's second)
+
+
+@pytest.mark.parametrize("code", [50000, 50002, 51010, 60001])
+def test_system_error_and_maintenance_codes_are_retried(
+    run_connector: Any, requests_mock: Any, recorded_sleeps: list[float], code: int
+) -> None:
+    mock_business_token_ok(requests_mock)
+    profile = requests_mock.get(
+        BUSINESS_GET_URL,
+        [{"json": business_envelope(code=code, message="System busy.")}, {"json": answer_business_get}],
+    )
+
+    run = run_connector("read", make_business_config(), business_catalog(run_connector, "business_profile"))
+
+    assert profile.call_count == 2
+    assert len(run.records("business_profile")) == 1 and not run.errors
 
 
 def test_a_spent_daily_quota_fails_at_once_saying_when_to_retry(
@@ -281,10 +302,13 @@ def test_a_spent_daily_quota_fails_at_once_saying_when_to_retry(
     assert recorded_sleeps == []
 
 
-def test_a_missing_scope_is_a_config_error_naming_it(run_connector: Any, requests_mock: Any) -> None:
+@pytest.mark.parametrize("code", [40001, business_protocol.CODE_SCOPE_NOT_AUTHORIZED])
+def test_a_missing_scope_is_a_config_error_naming_it(
+    run_connector: Any, requests_mock: Any, code: int
+) -> None:
     mock_business_token_ok(requests_mock)
     requests_mock.get(
-        BUSINESS_GET_URL, json=business_envelope(code=40001, message="No permission: user.insights.")
+        BUSINESS_GET_URL, json=business_envelope(code=code, message="No permission: user.insights.")
     )
 
     run = run_connector(
@@ -297,7 +321,7 @@ def test_a_missing_scope_is_a_config_error_naming_it(run_connector: Any, request
 
 @pytest.mark.parametrize(
     "code, message",
-    [(40002, "Invalid parameter: start_date."), (51234, "Something unexpected.")],
+    [(40002, "Invalid parameter: start_date."), (41001, "Interface offline.")],
 )
 def test_any_other_code_fails_with_code_message_and_request_id(
     run_connector: Any, requests_mock: Any, code: int, message: str
@@ -347,7 +371,134 @@ def test_check_reads_profile_videos_and_daily_metrics(run_connector: Any, reques
     )
 
 
-def test_comments_are_read_for_recent_videos_only_with_their_replies(
+TOKEN_INFO_URL = business_protocol.BUSINESS_API_BASE_URL + business_protocol.BUSINESS_TOKEN_INFO_PATH
+
+
+def mock_account_ok(requests_mock: Any) -> None:
+    requests_mock.get(BUSINESS_GET_URL, json=answer_business_get)
+    requests_mock.get(
+        BUSINESS_VIDEO_LIST_URL,
+        json=business_envelope({"videos": [business_video("1", 1000)], "cursor": 0, "has_more": False}),
+    )
+
+
+def with_live_access_token(config: dict[str, Any]) -> dict[str, Any]:
+    config["credentials"].update(
+        access_token=BUSINESS_ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00", open_id=OPEN_ID
+    )
+    return config
+
+
+@pytest.mark.parametrize("include_comments", [False, True])
+def test_a_repeated_check_with_a_live_access_token_names_every_missing_scope(
+    run_connector: Any, requests_mock: Any, include_comments: bool
+) -> None:
+    """No refresh tells the scopes of a stored access token: the token inspector does, once."""
+    refresh = mock_business_token_ok(requests_mock)
+    granted = (
+        "user.info.basic,user.info.username,user.info.profile,user.info.stats,user.account.type,video.list"
+    )
+    inspector = requests_mock.post(
+        TOKEN_INFO_URL, json=business_envelope({"app_id": APP_ID, "creator_id": OPEN_ID, "scope": granted})
+    )
+    mock_account_ok(requests_mock)
+    requests_mock.get(
+        BUSINESS_VIDEO_LIST_URL, json=business_envelope(code=40130, message="Scope not authorized.")
+    )
+    config = with_live_access_token(make_business_config(include_comments=include_comments))
+
+    run = run_connector("check", config)
+
+    assert refresh.call_count == 0 and inspector.call_count == 1
+    assert inspector.last_request.json() == {"app_id": APP_ID, "access_token": BUSINESS_ACCESS_TOKEN}
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    listed = status.message.split("missing the scope(s) ")[1].split(" (granted")[0].split(", ")
+    assert listed == ["user.insights", "video.insights", *(["comment.list"] if include_comments else [])]
+
+
+def test_check_names_comment_list_when_comments_are_on_though_no_request_needed_it(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    mock_business_token_ok(requests_mock, scope=",".join(business_protocol.BUSINESS_REQUIRED_SCOPES))
+    mock_account_ok(requests_mock)
+
+    assert run_connector("check", make_business_config()).connection_status.status == Status.SUCCEEDED
+    run = run_connector("check", make_business_config(include_comments=True))
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert (
+        "missing the scope(s) comment.list" in status.message
+        and "tiktok-organic-auth --business" in status.message
+    )
+
+
+def test_a_throttled_check_says_to_try_again_in_five_minutes(
+    run_connector: Any, requests_mock: Any, monkeypatch: pytest.MonkeyPatch, recorded_sleeps: list[float]
+) -> None:
+    from source_tiktok_organic import source
+
+    monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 2.0)
+    mock_business_token_ok(requests_mock)
+    requests_mock.get(BUSINESS_GET_URL, json=business_envelope(code=40100, message="Too many requests."))
+
+    run = run_connector("check", make_business_config())
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert "throttling" in status.message and "Try again in five minutes" in status.message
+    assert "did not answer" not in status.message
+
+
+def test_a_business_check_deadline_names_the_business_api(
+    run_connector: Any, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from source_tiktok_organic import source
+
+    monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 0.5)
+    hang = threading.Event()
+
+    def token_request_that_hangs(self: Any) -> None:
+        hang.wait(30)
+        raise RuntimeError("released by the test")
+
+    monkeypatch.setattr(
+        "source_tiktok_organic.components.TikTokOAuthAuthenticator._make_handled_request",
+        token_request_that_hangs,
+    )
+    try:
+        run = run_connector(
+            "check", make_business_config(business_api_base_url="https://business-proxy.invalid")
+        )
+    finally:
+        hang.set()
+
+    message = run.connection_status.message
+    assert "did not answer within" in message
+    assert "https://business-proxy.invalid" in message and "business_api_base_url" in message
+
+
+def comment(comment_id: str, video_id: str = "recent", **fields: Any) -> dict[str, Any]:
+    """A comment as comment/list and reply/list send it: create_time a string, hidden or public."""
+    return {
+        "comment_id": comment_id,
+        "video_id": video_id,
+        "create_time": "1627617835",
+        "text": f"Comment {comment_id}",
+        "likes": 2,
+        "status": "PUBLIC",
+        "owner": False,
+        "liked": False,
+        "pinned": False,
+        "unique_identifier": f"+uid-{comment_id}",
+        **fields,
+    }
+
+
+def test_comments_and_every_reply_arrive_once_hidden_included_for_recent_videos_only(
     run_connector: Any, requests_mock: Any
 ) -> None:
     mock_business_token_ok(requests_mock)
@@ -357,32 +508,59 @@ def test_comments_are_read_for_recent_videos_only_with_their_replies(
         BUSINESS_VIDEO_LIST_URL,
         json=business_envelope({"videos": [recent, old], "cursor": 0, "has_more": True}),
     )
-    top = {"comment_id": "c1", "video_id": "recent", "text": "Nice!", "replies": 1}
-    reply = {"comment_id": "c2", "video_id": "recent", "text": "Thanks", "parent_comment_id": "c1"}
-    comments = requests_mock.get(
-        COMMENT_LIST_URL,
-        [
-            {"json": business_envelope({"comments": [top], "cursor": 1, "has_more": True})},
-            {"json": business_envelope({"comments": [reply], "cursor": 2, "has_more": False})},
-        ],
+    hidden = comment("c1", replies=31, status="HIDDEN", pinned=True)
+    quiet, unknown = comment("c2", replies=0), comment("c3")  # no reply count: asked too
+    # The second page repeats c1, as TikTok's pages may past a video's 500th comment. Pages are
+    # answered by cursor: the comments are read twice (as a stream, and as the replies' parent).
+    pages = {None: ([hidden, quiet], 2, True), "2": ([unknown, hidden], 4, False)}
+
+    def answer_comments(request: Any, context: Any) -> dict[str, Any]:
+        listed, cursor, has_more = pages[query(request).get("cursor", [None])[0]]
+        return business_envelope({"comments": listed, "cursor": cursor, "has_more": has_more})
+
+    comments = requests_mock.get(COMMENT_LIST_URL, json=answer_comments)
+    first_replies = [comment(f"r{n}", parent_comment_id="c1") for n in range(30)]
+    last_reply = comment("r30", parent_comment_id="c1", status="HIDDEN")
+
+    def answer_replies(request: Any, context: Any) -> dict[str, Any]:
+        asked = query(request)
+        if asked["comment_id"] == ["c3"]:
+            return business_envelope({"comments": [comment("r-c3")], "cursor": 1, "has_more": False})
+        if "cursor" not in asked:
+            return business_envelope({"comments": first_replies, "cursor": 30, "has_more": True})
+        return business_envelope({"comments": [last_reply], "cursor": 31, "has_more": False})
+
+    replies = requests_mock.get(
+        business_protocol.BUSINESS_API_BASE_URL + business_protocol.BUSINESS_COMMENT_REPLY_LIST_PATH,
+        json=answer_replies,
     )
     config = make_business_config(include_comments=True, comment_days=30)
     discovered = run_connector("discover", config).catalog
-    assert [s.name for s in discovered.streams][-1] == "business_comments"
+    assert [s.name for s in discovered.streams][-2:] == ["business_comments", "business_comment_replies"]
     assert "business_comments" not in {
         s.name for s in run_connector("discover", make_business_config()).catalog.streams
     }
-    discovered.streams = [s for s in discovered.streams if s.name == "business_comments"]
+    discovered.streams = [s for s in discovered.streams if s.name.startswith("business_comment")]
 
     run = run_connector("read", config, configure(discovered))
 
-    assert run.records("business_comments") == [
-        dict(top, business_id=OPEN_ID),
-        dict(reply, business_id=OPEN_ID),
-    ]
-    assert [query(r)["video_id"] for r in comments.request_history] == [["recent"], ["recent"]]
-    assert query(comments.request_history[1])["cursor"] == ["1"]
-    assert query(comments.request_history[0])["include_replies"] == ["true"]
+    top = run.records("business_comments")
+    assert [c["comment_id"] for c in top] == ["c1", "c2", "c3"]
+    assert top[0]["status"] == "HIDDEN" and top[0]["pinned"] is True and top[0]["create_time"] == 1627617835
+    assert all(c["business_id"] == OPEN_ID and c.get("parent_comment_id") is None for c in top)
+    got = run.records("business_comment_replies")
+    assert sorted(r["comment_id"] for r in got) == sorted([*(f"r{n}" for n in range(31)), "r-c3"])
+    assert {r["comment_id"]: r["parent_comment_id"] for r in got}["r-c3"] == "c3"
+    assert {r["parent_comment_id"] for r in got if r["comment_id"] != "r-c3"} == {"c1"}
+    assert [r["status"] for r in got if r["comment_id"] == "r30"] == ["HIDDEN"]
+    comment_requests = [query(r) for r in comments.request_history]
+    assert {q["video_id"][0] for q in comment_requests} == {"recent"}
+    assert all(q["status"] == ["ALL"] and q["include_replies"] == ["false"] for q in comment_requests)
+    asked = [(query(r)["comment_id"][0], query(r).get("cursor")) for r in replies.request_history]
+    assert sorted(asked, key=str) == sorted([("c1", None), ("c1", ["30"]), ("c3", None)], key=str)
+    assert all(
+        query(r)["video_id"] == ["recent"] and query(r)["status"] == ["ALL"] for r in replies.request_history
+    )
 
 
 def test_comments_without_comment_list_scope_name_it(run_connector: Any, requests_mock: Any) -> None:
@@ -415,5 +593,5 @@ def test_a_refresh_token_near_its_yearly_end_is_a_warning(run_connector: Any, re
         if m.log and "expires in" in m.log.message
     }
     assert [(text.split(";")[0], level) for text, level in levels.items()] == [
-        ("The TikTok Business refresh token expires in 5 days", "WARN")
+        ("The TikTok refresh token expires in 5 days", "WARN")
     ]

@@ -84,11 +84,12 @@ def test_check_names_every_missing_scope(
     assert "Re-authenticate" in status.message
 
 
-def test_check_with_a_cached_access_token_names_the_scopes_of_the_failing_stream(
+def test_check_with_a_cached_access_token_still_names_every_missing_scope(
     run_connector: Any, requests_mock: Any
 ) -> None:
-    """Without a refresh the granted scopes are unknown: the failing stream says what it needs."""
-    token = mock_token_ok(requests_mock)
+    """A still-valid stored access token tells no scopes: the check refreshes once to learn them,
+    so a repeated check names every missing scope, not only the failing stream's."""
+    token = mock_token_ok(requests_mock, scope="user.info.basic")
     requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
     requests_mock.post(
         VIDEO_LIST_URL,
@@ -100,12 +101,34 @@ def test_check_with_a_cached_access_token_names_the_scopes_of_the_failing_stream
 
     run = run_connector("check", config)
 
-    assert token.call_count == 0
+    assert token.call_count == 1
     status = run.connection_status
     assert status.status == Status.FAILED
-    assert "videos" in status.message and "video.list" in status.message
-    assert "scope_not_authorized" in status.message and "LOG-77" in status.message
-    assert not status.message.startswith(("'", '"'))
+    listed = status.message.split("missing the scope(s) ")[1].split(" (granted")[0]
+    assert listed.split(", ") == ["user.info.profile", "user.info.stats", "video.list"]
+    assert "LOG-77" in status.message
+
+
+def test_check_names_a_scope_whose_fields_tiktok_silently_left_out(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    """TikTok may answer 200 without the fields of an ungranted scope: the grant itself is compared."""
+    mock_token_ok(requests_mock, scope="user.info.basic,user.info.profile,video.list")
+    stats_fields = ("follower_count", "following_count", "likes_count", "video_count")
+    requests_mock.get(
+        USER_INFO_URL, json=envelope({"user": {k: v for k, v in user().items() if k not in stats_fields}})
+    )
+    requests_mock.post(VIDEO_LIST_URL, json=videos_page([video(1, 1_700_000_000)], has_more=False))
+
+    run = run_connector("check", make_config())
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert (
+        "missing the scope(s) user.info.stats (granted: user.info.basic, user.info.profile, video.list)"
+        in status.message
+    )
+    assert "Re-authenticate" in status.message or "re-authenticate" in status.message
 
 
 @pytest.mark.parametrize(

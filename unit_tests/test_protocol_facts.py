@@ -1,13 +1,21 @@
-"""The manifest's copies of TikTok protocol facts equal ``tiktok_protocol``, their one home.
+"""TikTok's protocol facts agree wherever they are written down.
 
-YAML cannot import Python, so the manifest spells out the base URL, the paths, the fields and the
-scopes again; these tests fail as soon as one copy drifts.
+Two kinds of copies are compared.  The manifest's copies equal the connector's ``tiktok_protocol``
+and ``business_protocol``, their one home in the connector: YAML cannot import Python, so the
+manifest spells out the base URL, the paths, the fields and the scopes again.  And the connector's
+facts equal the emulator's independent copy (``tiktok_emulator.documented``,
+``documented_business``, ``documented_insights``, ``documented_comments``), read from TikTok's pages:
+the emulator never imports the connector, so an end-to-end test against it proves the connector
+agrees with TikTok rather than with itself.  A difference names the page the emulator's copy was
+read from; the emulator serves the documented value, so the connector is the copy to fix.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,6 +26,7 @@ from source_tiktok_organic import components
 from source_tiktok_organic import tiktok_protocol as tiktok
 from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.configs import credentials_option
+from tiktok_emulator import documented, documented_business, documented_comments, documented_insights
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +109,9 @@ def test_business_urls_paths_and_fields_match_the_accounts_api_facts(manifest: d
 
 def test_business_codes_and_limits_match_the_accounts_api_facts(manifest: dict[str, Any]) -> None:
     text = MANIFEST_PATH.read_text()
-    for code in (business.CODE_THROTTLED, business.CODE_ACCESS_TOKEN_INVALID, business.CODE_NO_PERMISSION):
-        assert f"== {code}" in text, code
-    assert components._BUSINESS_CODE_THROTTLED == business.CODE_THROTTLED
+    for codes in (business.THROTTLED_CODES, business.REFRESH_CODES, business.MISSING_SCOPE_CODES):
+        assert f"in {list(codes)}" in text, codes
+    assert tuple(components._BUSINESS_THROTTLED_CODES) == business.THROTTLED_CODES
     rate = manifest["spec"]["connection_specification"]["properties"]["business_requests_per_minute"]
     assert rate["default"] < business.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE
     lookback = manifest["spec"]["connection_specification"]["properties"]["business_lookback_days"]
@@ -121,4 +130,147 @@ def test_error_handlers_name_the_scopes_each_api_requires(manifest: dict[str, An
     assert tuple(definitions["error_handler"]["required_scopes"]) == tiktok.REQUIRED_SCOPES
     assert (
         tuple(definitions["business_error_handler"]["required_scopes"]) == business.BUSINESS_REQUIRED_SCOPES
+    )
+
+
+# -- the connector's facts against the emulator's, read from TikTok's pages ----------------------
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class SharedFact:
+    """One fact both copies hold: the connector's name for it, both values, the emulator's source."""
+
+    connector: ModuleType
+    name: str
+    documented: Any
+    source: str
+    #: How to compare: sets ignore order (the connector lists fields in its own order).
+    as_set: bool = False
+
+    def connector_value(self) -> Any:
+        value: Any = getattr(self.connector, self.name, _ABSENT)
+        if value is _ABSENT or not self.as_set:
+            return value
+        return set(value)
+
+    def documented_value(self) -> Any:
+        return set(self.documented) if self.as_set else self.documented
+
+
+_D, _B, _I, _C = documented, documented_business, documented_insights, documented_comments
+
+DISPLAY_FACTS: tuple[SharedFact, ...] = (
+    SharedFact(tiktok, "AUTHORIZE_PATH", _D.AUTHORIZE_PATH, _D.LOGIN_KIT_PAGE),
+    SharedFact(tiktok, "TOKEN_PATH", _D.TOKEN_PATH, _D.TOKEN_MANAGEMENT_PAGE),
+    SharedFact(tiktok, "REVOKE_PATH", _D.REVOKE_PATH, _D.TOKEN_MANAGEMENT_PAGE),
+    SharedFact(tiktok, "USER_INFO_PATH", _D.USER_INFO_PATH, _D.USER_INFO_PAGE),
+    SharedFact(tiktok, "VIDEO_LIST_PATH", _D.VIDEO_LIST_PATH, _D.VIDEO_LIST_PAGE),
+    SharedFact(tiktok, "VIDEO_QUERY_PATH", _D.VIDEO_QUERY_PATH, _D.VIDEO_QUERY_PAGE),
+    SharedFact(tiktok, "USER_FIELD_SCOPES", _D.USER_FIELD_SCOPES, _D.USER_INFO_PAGE),
+    SharedFact(tiktok, "VIDEO_FIELDS", _D.VIDEO_FIELDS, _D.VIDEO_OBJECT_PAGE, as_set=True),
+    SharedFact(tiktok, "VIDEO_SCOPE", _D.VIDEO_SCOPE, _D.SCOPES_PAGE),
+    SharedFact(tiktok, "REQUIRED_SCOPES", _D.DISPLAY_SCOPES, _D.SCOPES_PAGE, as_set=True),
+    SharedFact(tiktok, "VIDEO_LIST_MAX_COUNT", _D.VIDEO_LIST_MAX_COUNT, _D.VIDEO_LIST_PAGE),
+    SharedFact(tiktok, "REQUESTS_PER_ENDPOINT_MINUTE", _D.REQUESTS_PER_ENDPOINT_MINUTE, _D.RATE_LIMIT_PAGE),
+)
+BUSINESS_FACTS: tuple[SharedFact, ...] = (
+    SharedFact(business, "BUSINESS_TOKEN_PATH", _B.TOKEN_PATH, _B.TOKEN_PAGE),
+    SharedFact(business, "BUSINESS_REFRESH_TOKEN_PATH", _B.REFRESH_TOKEN_PATH, _B.REFRESH_PAGE),
+    SharedFact(business, "BUSINESS_REVOKE_PATH", _B.REVOKE_PATH, _B.REVOKE_PAGE),
+    SharedFact(business, "BUSINESS_TOKEN_INFO_PATH", _B.TOKEN_INFO_PATH, _B.TOKEN_INFO_PAGE),
+    SharedFact(business, "BUSINESS_GET_PATH", _B.GET_PATH, _B.PROFILE_PAGE),
+    SharedFact(business, "BUSINESS_VIDEO_LIST_PATH", _B.VIDEO_LIST_PATH, _B.VIDEOS_PAGE),
+    SharedFact(business, "BUSINESS_COMMENT_LIST_PATH", _B.COMMENT_LIST_PATH, _B.COMMENTS_PAGE),
+    SharedFact(business, "BUSINESS_COMMENT_REPLY_LIST_PATH", _B.REPLY_LIST_PATH, _B.REPLIES_PAGE),
+    SharedFact(business, "BUSINESS_BENCHMARK_PATH", _B.BENCHMARK_PATH, _B.BENCHMARK_PAGE),
+    SharedFact(business, "ACCESS_TOKEN_HEADER", _B.ACCESS_TOKEN_HEADER, _B.PROFILE_PAGE),
+    SharedFact(business, "ACCESS_TOKEN_LIFETIME_SECONDS", _B.ACCESS_TOKEN_LIFETIME_SECONDS, _B.TOKEN_PAGE),
+    SharedFact(business, "REFRESH_TOKEN_LIFETIME_SECONDS", _B.REFRESH_TOKEN_LIFETIME_SECONDS, _B.TOKEN_PAGE),
+    SharedFact(business, "CODE_OK", _B.CODE_OK, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_NO_PERMISSION", _B.CODE_PERMISSION_ERROR, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_INVALID_PARAMETER", _B.CODE_PARAM_ERROR, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_THROTTLED", _B.CODE_REQUEST_TOO_FREQUENT, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_ACCESS_TOKEN_EXPIRED", _B.CODE_ACCESS_TOKEN_EXPIRE, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_ACCESS_TOKEN_EMPTY", _B.CODE_EMPTY_ACCESS_TOKEN, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_ACCESS_TOKEN_INVALID", _B.CODE_INVALID_ACCESS_TOKEN, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_SCOPE_NOT_AUTHORIZED", _B.CODE_SCOPE_NOT_AUTHORIZED, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_FREQUENCY_LIMITED", _B.CODE_REQUEST_FREQUENCY_LIMITED, _B.CODES_SOURCE),
+    SharedFact(business, "CODE_TOO_MANY_REQUESTS", _B.CODE_TOO_MANY_REQUESTS_BL, _B.CODES_SOURCE),
+    SharedFact(business, "THROTTLED_CODES", _B.THROTTLE_CODES, _B.CODES_SOURCE, as_set=True),
+    SharedFact(business, "MISSING_SCOPE_CODES", _B.MISSING_SCOPE_CODES, _B.CODES_SOURCE, as_set=True),
+    SharedFact(business, "PROFILE_FIELDS", _I.PROFILE_FIELDS, _B.PROFILE_PAGE, as_set=True),
+    SharedFact(business, "DAILY_METRIC_FIELDS", _I.DAILY_METRIC_FIELDS, _B.PROFILE_PAGE, as_set=True),
+    SharedFact(business, "AUDIENCE_ACTIVITY_FIELD", _I.AUDIENCE_ACTIVITY_FIELD, _B.PROFILE_PAGE),
+    SharedFact(business, "DEMOGRAPHIC_FIELDS", _I.DEMOGRAPHIC_FIELDS, _B.PROFILE_PAGE),
+    SharedFact(business, "MAX_DAYS_BACK", _I.MAX_DAYS_BACK, _B.PROFILE_PAGE),
+    SharedFact(
+        business,
+        "BUSINESS_ACCOUNT_VIDEO_FIELDS",
+        _I.REGISTERED_BUSINESS_VIDEO_FIELDS,
+        _B.VIDEOS_PAGE,
+        as_set=True,
+    ),
+    SharedFact(business, "VIDEO_BREAKDOWN_KEYS", _I.VIDEO_BREAKDOWN_KEYS, _B.VIDEOS_PAGE),
+    SharedFact(business, "VIDEO_LIST_MAX_COUNT", _I.VIDEO_LIST_MAX_COUNT, _B.VIDEOS_PAGE),
+    SharedFact(business, "BENCHMARK_FIELDS", _I.BENCHMARK_FIELDS, _B.BENCHMARK_PAGE, as_set=True),
+    SharedFact(business, "COMMENT_LIST_MAX_COUNT", _C.COMMENT_LIST_MAX_COUNT, _B.COMMENTS_PAGE),
+    SharedFact(business, "REPLY_LIST_MAX_COUNT", _C.REPLY_LIST_MAX_COUNT, _B.REPLIES_PAGE),
+    SharedFact(business, "NESTED_REPLIES_MAX", _C.NESTED_REPLIES_MAX, _B.COMMENTS_PAGE),
+    SharedFact(business, "COMMENTS_REPEAT_AFTER", _C.COMMENTS_REPEAT_AFTER, _B.COMMENTS_PAGE),
+    # The connector's one list covers comments and replies: parent_comment_id only on replies.
+    SharedFact(business, "COMMENT_FIELDS", _C.REPLY_FIELDS, _B.REPLIES_PAGE, as_set=True),
+    SharedFact(business, "COMMENT_STATUSES", _C.COMMENT_STATUSES, _B.COMMENTS_PAGE, as_set=True),
+)
+
+
+def _module_name(module: ModuleType) -> str:
+    return module.__name__.rsplit(".", 1)[-1]
+
+
+@pytest.mark.parametrize(
+    "fact", DISPLAY_FACTS + BUSINESS_FACTS, ids=lambda f: f"{_module_name(f.connector)}.{f.name}"
+)
+def test_the_connector_agrees_with_tiktoks_pages(fact: SharedFact) -> None:
+    where = f"{_module_name(fact.connector)}.{fact.name}"
+    connector_value = fact.connector_value()
+    assert connector_value is not _ABSENT, (
+        f"the connector has no {where}; TikTok documents it as {fact.documented_value()!r} ({fact.source})"
+    )
+    documented_value = fact.documented_value()
+    if isinstance(documented_value, set):
+        said = (
+            f"{where} holds {sorted(connector_value - documented_value)} that TikTok does not document "
+            f"and lacks {sorted(documented_value - connector_value)}"
+        )
+    else:
+        said = f"{where} is {connector_value!r}, but TikTok documents {documented_value!r}"
+    assert connector_value == documented_value, (
+        f"{said} ({fact.source}); the emulator serves the documented value"
+    )
+
+
+def test_the_connectors_business_video_fields_are_documented() -> None:
+    fields = {*business.VIDEO_LIST_FIELDS, *business.VIDEO_INSIGHT_FIELDS}
+    documented_fields = set(documented_insights.VIDEO_FIELDS)
+    assert fields == documented_fields, (
+        f"business_protocol.VIDEO_LIST_FIELDS + VIDEO_INSIGHT_FIELDS: not on the page "
+        f"{sorted(fields - documented_fields)}, missing {sorted(documented_fields - fields)} "
+        f"({documented_business.VIDEOS_PAGE}); the emulator refuses undocumented fields with 40002"
+    )
+
+
+def test_the_connectors_scope_names_are_documented() -> None:
+    scopes = {
+        *business.PROFILE_SCOPES,
+        business.INSIGHTS_SCOPE,
+        business.VIDEO_LIST_SCOPE,
+        business.VIDEO_INSIGHTS_SCOPE,
+        business.COMMENT_SCOPE,
+        *business.BUSINESS_REQUIRED_SCOPES,
+    }
+    unknown = sorted(scopes - documented_business.SCOPE_NAMES)
+    assert not unknown, (
+        f"business_protocol names scopes no page shows: {unknown} "
+        f"({documented_business.TOKEN_PAGE}, {documented_business.TOKEN_INFO_PAGE})"
     )

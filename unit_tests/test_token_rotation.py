@@ -93,3 +93,29 @@ def test_a_valid_stored_access_token_is_reused_without_refreshing(
     assert run.records("user_info") == [user()]
     assert [r.url for r in requests_mock.request_history if r.url == TOKEN_URL] == []
     assert api.last_request.headers["Authorization"] == f"Bearer {SECOND_ACCESS_TOKEN}"
+
+
+def refresh_token_lifetime_logs(run: Any) -> list[tuple[str, str]]:
+    return [
+        (m.log.message.split(";")[0], m.log.level.value)
+        for m in run.of_type("LOG")
+        if m.log and "refresh token expires in" in m.log.message
+    ]
+
+
+def test_the_days_a_display_refresh_token_has_left_are_logged_and_warned_in_its_last_two_weeks(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
+    catalog = configured_catalog("user_info")
+
+    requests_mock.post(TOKEN_URL, json=token_body(refresh_expires_in=120 * 86400))
+    calm = run_connector("read", make_config(), catalog)
+    requests_mock.post(TOKEN_URL, json=token_body(refresh_expires_in=13 * 86400 + 600))
+    near = run_connector("read", make_config(), catalog)
+
+    assert refresh_token_lifetime_logs(calm) == [("The TikTok refresh token expires in 120 days", "INFO")]
+    assert refresh_token_lifetime_logs(near) == [("The TikTok refresh token expires in 13 days", "WARN")]
+    assert "tiktok-organic-auth" in next(
+        m.log.message for m in near.of_type("LOG") if "expires in 13" in m.log.message
+    )

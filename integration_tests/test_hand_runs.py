@@ -1,0 +1,109 @@
+"""Runs by hand: ``source-tiktok-organic check|read --config FILE``, the same file from run to run.
+
+TikTok's access tokens live about two hours and each refresh retires the refresh token it used, so
+nearly every run by hand refreshes. With nobody to save the CONNECTOR_CONFIG message, the
+connector must leave the newest config in its --config file, or the next run fails with
+invalid_grant.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from airbyte_cdk.models import Status
+
+from integration_tests.emulator_helpers import business_code, business_refresh, refresh
+from source_tiktok_organic.business_protocol import BUSINESS_GET_PATH
+from testkit.catalogs import catalog_json, configured_catalog
+from testkit.connector_output import ConnectorOutput
+from testkit.console_script import run_console_script
+from testkit.secrets import assert_run_leaks_no_secret
+from tiktok_emulator import FaultRule, TikTokEmulator
+
+BUSINESS_CATALOG = Path(__file__).resolve().parent / "configured_catalog_business.json"
+CONFIG_MODE = 0o640  # not the 0600 tiktok-organic-auth writes: the connector must keep whichever it finds
+
+
+class Api:
+    """What differs between the Display API and the API for Business in these runs."""
+
+    def __init__(self, business: bool) -> None:
+        self.business = business
+
+    def config(self, tiktok: TikTokEmulator) -> dict[str, Any]:
+        return tiktok.business_connector_config() if self.business else tiktok.connector_config()
+
+    def live_refresh_token(self, tiktok: TikTokEmulator) -> str:
+        return tiktok.current_business_refresh_token if self.business else tiktok.current_refresh_token
+
+    def catalog(self) -> dict[str, Any]:
+        if not self.business:
+            return catalog_json(configured_catalog("user_info", "videos"))
+        catalog = json.loads(BUSINESS_CATALOG.read_text())
+        catalog["streams"] = [
+            s for s in catalog["streams"] if s["stream"]["name"] in ("business_profile", "business_videos")
+        ]
+        return dict(catalog)
+
+    def kill_access_tokens(self, tiktok: TikTokEmulator) -> None:
+        """The access token in the file dies, as it does two hours after the run that minted it."""
+        if self.business:
+            # The Accounts API's tokens die when they are refused (code 40105): the next run's first
+            # business/get is.
+            tiktok.add_fault(FaultRule("access_token_invalid", endpoint=BUSINESS_GET_PATH, times=1))
+        else:
+            tiktok.invalidate_access_tokens()
+
+    def refresh_works(self, tiktok: TikTokEmulator, refresh_token: str) -> bool:
+        with requests.Session() as session:
+            if self.business:
+                return business_code(business_refresh(tiktok, session, refresh_token=refresh_token)) == 0
+            return refresh(tiktok, session, refresh_token=refresh_token).status_code == 200
+
+
+@pytest.mark.parametrize("api", [Api(business=False), Api(business=True)], ids=["display", "business"])
+def test_three_hand_runs_in_a_row_on_one_config_file(
+    api: Api, emulator: Callable[..., TikTokEmulator], tmp_path: Path
+) -> None:
+    tiktok = emulator(video_count=25, rotate_refresh_tokens=True)
+    config_path = tmp_path / "secrets" / "config.json"
+    config_path.parent.mkdir()
+    config_path.write_text(json.dumps(api.config(tiktok), indent=2))
+    config_path.chmod(CONFIG_MODE)
+    catalog_path = tmp_path / "catalog.json"
+    catalog_path.write_text(json.dumps(api.catalog()))
+    first_refresh_token = api.live_refresh_token(tiktok)
+    secrets = {tiktok.client_secret, tiktok.app_secret, first_refresh_token}
+
+    def hand_run(*command: str) -> ConnectorOutput:
+        """One run by hand; the file must then hold the new, live refresh token."""
+        before = json.loads(config_path.read_text())["credentials"]["refresh_token"]
+        run = run_console_script([*command, "--config", str(config_path)], timeout=180)
+        assert run.returncode == 0, run.transcript()
+        saved = json.loads(config_path.read_text())
+        assert run.latest_config is not None, f"{command[0]} refreshed the dead access token"
+        assert saved == run.latest_config, "the file holds the config of the last CONNECTOR_CONFIG"
+        assert saved["credentials"]["refresh_token"] == api.live_refresh_token(tiktok) != before
+        assert stat.S_IMODE(config_path.stat().st_mode) == CONFIG_MODE
+        assert sorted(p.name for p in config_path.parent.iterdir()) == ["config.json"]
+        assert any(log.startswith("Saved the rotated TikTok credentials") for log in run.logs)
+        assert_run_leaks_no_secret(run, secrets)
+        api.kill_access_tokens(tiktok)
+        return run
+
+    assert hand_run("check").connection_status.status == Status.SUCCEEDED
+    read = hand_run("read", "--catalog", str(catalog_path))
+    assert not read.errors, read.errors
+    videos = read.records("business_videos" if api.business else "videos")
+    assert len(videos) == len(tiktok.videos)
+    assert hand_run("check").connection_status.status == Status.SUCCEEDED
+
+    final = json.loads(config_path.read_text())["credentials"]["refresh_token"]
+    assert api.refresh_works(tiktok, final), "the file ends with a refresh token TikTok accepts"
+    assert not api.refresh_works(tiktok, first_refresh_token), "the first one was retired on the way"

@@ -1,0 +1,139 @@
+"""``tiktok-organic-auth --revoke``: end the Display API authorisation of a config file at TikTok.
+
+Why: a leaked or retired config should stop working at once, not when its refresh token expires.
+
+What TikTok documents: ``POST /v2/oauth/revoke/`` with the app's ``client_key`` and
+``client_secret`` and an access token ends the user's authorisation of the app, and answers
+HTTP 200 with an empty body. It documents no revocation by refresh token. The access token in a
+config has usually expired (they live about two hours), so the command:
+
+1. refreshes with the file's refresh token. TikTok rotates it: the new tokens are written to the
+   file at once, so that a revocation that then fails leaves a config that still works. A refresh
+   refused with ``invalid_grant`` means this file has nothing left to revoke;
+2. revokes the fresh access token;
+3. confirms: a refresh with the newest refresh token must now be refused with ``invalid_grant``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.auth_cli import (
+    DISPLAY_APP,
+    EXIT_OK,
+    Terminal,
+    client_credentials,
+    normalise_base_url,
+    read_config,
+    save_config,
+)
+from source_tiktok_organic.business_protocol import BUSINESS_AUTH_TYPE
+from source_tiktok_organic.login_kit import AuthError, Redactor, build_config, credentials_of, post_form
+
+# The refresh token in the file was already refused: nothing was revoked.
+EXIT_ALREADY_ENDED = 4
+INVALID_GRANT = "invalid_grant"
+
+
+class DisplayApp(NamedTuple):
+    """Where and as which app the command talks to TikTok's OAuth endpoints."""
+
+    api_base_url: str
+    client_key: str
+    client_secret: str
+
+    def form(self, **fields: str) -> dict[str, str]:
+        return {"client_key": self.client_key, "client_secret": self.client_secret, **fields}
+
+
+def refresh_tokens(app: DisplayApp, refresh_token: str, redact: Redactor, what: str) -> dict[str, Any]:
+    """TikTok's token answer to a refresh; its new tokens are registered as secrets at once."""
+    body = post_form(
+        app.api_base_url + tiktok.TOKEN_PATH,
+        app.form(grant_type="refresh_token", refresh_token=refresh_token),
+        redact,
+        what,
+    )
+    if not body.get("access_token") or not body.get("refresh_token"):
+        raise AuthError(
+            "TikTok's token endpoint answered without an access and refresh token "
+            f"(log_id {body.get('log_id') or 'none'})."
+        )
+    redact.add(str(body["access_token"]), str(body["refresh_token"]))
+    return body
+
+
+def _save_tokens(output: Path, config: Mapping[str, Any], app: DisplayApp, body: Mapping[str, Any]) -> None:
+    now = datetime.now(timezone.utc)
+    save_config(output, build_config(config, app.client_key, app.client_secret, body, app.api_base_url, now))
+
+
+def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
+    """Refresh, revoke, confirm (see the module's docstring); the exit code."""
+    output = Path(args.output)
+    config = read_config(output)
+    credentials = credentials_of(config)
+    if not credentials.get("refresh_token"):
+        raise AuthError(f"Nothing to revoke: {output} has no credentials.refresh_token.")
+    if credentials.get("auth_type") == BUSINESS_AUTH_TYPE:
+        raise AuthError(f"{output} holds API for Business credentials: revoke them with --revoke --business.")
+    redact.add(str(credentials["refresh_token"]), str(credentials.get("access_token") or ""))
+    client_key, client_secret = client_credentials(
+        (args.client_key, args.client_secret), term, credentials, DISPLAY_APP
+    )
+    redact.add(client_secret)
+    explicit = args.api_base_url != tiktok.API_BASE_URL
+    api_base_url = normalise_base_url(
+        args.api_base_url if explicit else str(config.get("api_base_url") or tiktok.API_BASE_URL)
+    )
+    app = DisplayApp(api_base_url, client_key, client_secret)
+
+    try:
+        fresh = refresh_tokens(
+            app, str(credentials["refresh_token"]), redact, "refresh the access token before revoking it"
+        )
+    except AuthError as error:
+        if error.tiktok_error != INVALID_GRANT:
+            raise
+        raise AuthError(
+            f"Nothing to revoke: TikTok refuses the refresh token of {output} (invalid_grant), so that "
+            "config no longer authenticates. The authorisation was revoked or has expired, or a later "
+            "run rotated the token: then the config it wrote holds the live one (revoke with that "
+            "file), or remove the app's access in the TikTok app's security settings.",
+            EXIT_ALREADY_ENDED,
+        ) from None
+    _save_tokens(output, config, app, fresh)
+    revoke_form = app.form(token=str(fresh["access_token"]))
+    try:
+        post_form(
+            api_base_url + tiktok.REVOKE_PATH, revoke_form, redact, "revoke the authorisation", empty_ok=True
+        )
+    except AuthError as error:
+        raise AuthError(f"{error} {output} holds the rotated tokens and still works.") from None
+
+    try:
+        unrevoked = refresh_tokens(app, str(fresh["refresh_token"]), redact, "confirm the revocation")
+    except AuthError as error:
+        if error.tiktok_error != INVALID_GRANT:
+            term.stderr.write(
+                f"Note: TikTok accepted the revocation; confirming it failed: {redact(str(error))}\n"
+            )
+            term.say(f"Revoked the authorisation of {output} at {api_base_url} (not confirmed).")
+            return EXIT_OK
+        term.say(
+            f"Revoked the authorisation of {output} at {api_base_url}, and confirmed: TikTok now "
+            "refuses its refresh token, so that config no longer authenticates."
+        )
+        term.say("Run tiktok-organic-auth again (or Authenticate in Airbyte) to authorise anew.")
+        return EXIT_OK
+    _save_tokens(output, config, app, unrevoked)  # the check rotated the tokens once more
+    raise AuthError(
+        f"TikTok answered the revocation with OK, but the refresh token still works: the authorisation "
+        f"of {output} has not ended. The file holds the newest tokens, rotated by that check. Run "
+        "--revoke again later, or remove the app's access in the TikTok app's security settings."
+    )
