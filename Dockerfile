@@ -1,6 +1,6 @@
 # source-tiktok-organic image: `docker run <image> spec|check|discover|read ...`, and what Airbyte starts.
 #
-#   docker build -t airbyte/source-tiktok-organic:0.2.0 .
+#   docker build -t airbyte/source-tiktok-organic:0.3.0 .
 #   docker build --network host ...   # where dockerd runs without a bridge network (../shared/tools/container-engine)
 #
 # BASE_IMAGE is an argument so machines without a registry can build from a local stand-in of the
@@ -51,7 +51,7 @@ ENV PATH="/opt/connector/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     AIRBYTE_ENTRYPOINT="/opt/connector/bin/source-tiktok-organic"
 LABEL io.airbyte.name="airbyte/source-tiktok-organic" \
-      io.airbyte.version="0.2.0"
+      io.airbyte.version="0.3.0"
 WORKDIR /home/airbyte
 ENTRYPOINT ["/opt/connector/bin/source-tiktok-organic"]
 # The code belongs to root (COPY ignores USER) and is read-only for the user that runs it.

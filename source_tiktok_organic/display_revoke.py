@@ -33,7 +33,14 @@ from source_tiktok_organic.auth_cli import (
     save_config,
 )
 from source_tiktok_organic.business_protocol import BUSINESS_AUTH_TYPE
-from source_tiktok_organic.login_kit import AuthError, Redactor, build_config, credentials_of, post_form
+from source_tiktok_organic.login_kit import (
+    AuthError,
+    Redactor,
+    build_config,
+    credentials_of,
+    post_form,
+    with_tokens,
+)
 
 # The refresh token in the file was already refused: nothing was revoked.
 EXIT_ALREADY_ENDED = 4
@@ -59,13 +66,7 @@ def refresh_tokens(app: DisplayApp, refresh_token: str, redact: Redactor, what: 
         redact,
         what,
     )
-    if not body.get("access_token") or not body.get("refresh_token"):
-        raise AuthError(
-            "TikTok's token endpoint answered without an access and refresh token "
-            f"(log_id {body.get('log_id') or 'none'})."
-        )
-    redact.add(str(body["access_token"]), str(body["refresh_token"]))
-    return body
+    return with_tokens(body, redact)
 
 
 def _save_tokens(output: Path, config: Mapping[str, Any], app: DisplayApp, body: Mapping[str, Any]) -> None:

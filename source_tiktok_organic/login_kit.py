@@ -350,6 +350,11 @@ def exchange_code(
         redact,
         "exchange the authorisation code",
     )
+    return with_tokens(body, redact)
+
+
+def with_tokens(body: dict[str, Any], redact: Redactor) -> dict[str, Any]:
+    """A token answer that holds both tokens, which are registered as secrets at once."""
     if not body.get("access_token") or not body.get("refresh_token"):
         raise AuthError(
             "TikTok's token endpoint answered without an access and refresh token "

@@ -451,30 +451,15 @@ def test_a_throttled_check_says_to_try_again_in_five_minutes(
     assert "did not answer" not in status.message
 
 
+@pytest.mark.usefixtures("token_endpoint_that_hangs")
 def test_a_business_check_deadline_names_the_business_api(
-    run_connector: Any, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+    run_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-
     from source_tiktok_organic import source
 
     monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 0.5)
-    hang = threading.Event()
 
-    def token_request_that_hangs(self: Any) -> None:
-        hang.wait(30)
-        raise RuntimeError("released by the test")
-
-    monkeypatch.setattr(
-        "source_tiktok_organic.components.TikTokOAuthAuthenticator._make_handled_request",
-        token_request_that_hangs,
-    )
-    try:
-        run = run_connector(
-            "check", make_business_config(business_api_base_url="https://business-proxy.invalid")
-        )
-    finally:
-        hang.set()
+    run = run_connector("check", make_business_config(business_api_base_url="https://business-proxy.invalid"))
 
     message = run.connection_status.message
     assert "did not answer within" in message
@@ -561,6 +546,35 @@ def test_comments_and_every_reply_arrive_once_hidden_included_for_recent_videos_
     assert all(
         query(r)["video_id"] == ["recent"] and query(r)["status"] == ["ALL"] for r in replies.request_history
     )
+
+
+def test_a_throttled_page_of_a_parent_stream_is_asked_again_not_replayed(
+    run_connector: Any, requests_mock: Any, recorded_sleeps: list[float]
+) -> None:
+    """The CDK caches parent streams' pages; TikTok's throttling comes as HTTP 200, which a cache
+    would replay to every retry."""
+    mock_business_token_ok(requests_mock)
+    now = int(datetime.now(timezone.utc).timestamp())
+    listed = {"videos": [business_video("recent", now - 86400)], "cursor": 0, "has_more": False}
+    videos = requests_mock.get(
+        BUSINESS_VIDEO_LIST_URL,
+        [
+            {"json": business_envelope(code=40100, message="Too many requests.")},
+            {"json": business_envelope(listed)},
+        ],
+    )
+    requests_mock.get(
+        COMMENT_LIST_URL,
+        json=business_envelope({"comments": [comment("c1", replies=0)], "cursor": 1, "has_more": False}),
+    )
+    config = make_business_config(include_comments=True)
+    discovered = run_connector("discover", config).catalog
+    discovered.streams = [s for s in discovered.streams if s.name == "business_comments"]
+
+    run = run_connector("read", config, configure(discovered))
+
+    assert videos.call_count == 2
+    assert [c["comment_id"] for c in run.records("business_comments")] == ["c1"] and not run.errors
 
 
 def test_comments_without_comment_list_scope_name_it(run_connector: Any, requests_mock: Any) -> None:
