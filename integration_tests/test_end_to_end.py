@@ -207,6 +207,24 @@ def test_check_names_every_missing_scope(
     assert_no_secret_leaked(check, tiktok)
 
 
+def test_check_names_a_scope_whose_fields_tiktok_silently_left_out(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """Some clients report user/info answering 200 without an ungranted scope's fields: the check
+    compares the grant itself with what the streams need."""
+    tiktok = emulator(
+        granted_scopes=("user.info.basic", "user.info.profile", "video.list"),
+        user_info_omits_ungranted_fields=True,
+    )
+
+    check = run_connector("check", tiktok.connector_config())
+
+    status = check.connection_status
+    assert status.status == Status.FAILED
+    assert "missing the scope(s) user.info.stats (granted:" in status.message
+    assert_no_secret_leaked(check, tiktok)
+
+
 def test_check_with_a_stale_refresh_token_says_to_reauthenticate(
     run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
 ) -> None:
