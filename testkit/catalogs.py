@@ -2,6 +2,8 @@
 
 ``configured_catalog`` restricts the repository's catalog (the file the README reads with) for a
 test; ``configure`` turns a discovered catalog into a configured one, as the platform's defaults do.
+``generated_catalogs`` is what the committed catalog files must hold: discover's streams, configured
+so (``python -m tools.catalogs`` writes them; a test checks they are current).
 """
 
 from __future__ import annotations
@@ -19,11 +21,20 @@ from airbyte_cdk.models import (
     SyncMode,
 )
 
-__all__ = ["BUSINESS_STREAMS", "CONFIGURED_CATALOG_PATH", "catalog_json", "configure", "configured_catalog"]
+__all__ = [
+    "BUSINESS_STREAMS",
+    "CONFIGURED_CATALOG_PATH",
+    "catalog_json",
+    "configure",
+    "configured_catalog",
+    "generated_catalogs",
+]
 
-CONFIGURED_CATALOG_PATH = (
-    Path(__file__).resolve().parent.parent / "integration_tests" / "configured_catalog.json"
-)
+INTEGRATION_TESTS = Path(__file__).resolve().parent.parent / "integration_tests"
+CONFIGURED_CATALOG_PATH = INTEGRATION_TESTS / "configured_catalog.json"
+BUSINESS_CATALOG_PATH = INTEGRATION_TESTS / "configured_catalog_business.json"
+# The Display API streams the README's read and the standard tests sync (the snapshots have their own tests).
+DISPLAY_CATALOG_STREAMS = ("user_info", "videos")
 # What discover offers with API for Business credentials, in the manifest's order.
 BUSINESS_STREAMS = (
     "business_profile",
@@ -88,3 +99,23 @@ def catalog_json(catalog: ConfiguredAirbyteCatalog) -> dict[str, Any]:
     """The catalog as the JSON of a ``--catalog`` file."""
     dumped: dict[str, Any] = ConfiguredAirbyteCatalogSerializer.dump(catalog)
     return dumped
+
+
+def generated_catalogs() -> dict[Path, dict[str, Any]]:
+    """Each committed catalog file and the JSON it must hold: the streams discover offers with the
+    emulator configs of ``acceptance-test-config.yml``, in full refresh."""
+    import logging
+
+    from source_tiktok_organic import SourceTikTokOrganic
+
+    wanted = {
+        CONFIGURED_CATALOG_PATH: (INTEGRATION_TESTS / "emulator_config.json", DISPLAY_CATALOG_STREAMS),
+        BUSINESS_CATALOG_PATH: (INTEGRATION_TESTS / "emulator_business_config.json", BUSINESS_STREAMS),
+    }
+    catalogs = {}
+    for path, (config_path, streams) in wanted.items():
+        config = json.loads(config_path.read_text())
+        discovered = SourceTikTokOrganic(config=config).discover(logging.getLogger("catalogs"), config)
+        discovered.streams = [s for s in discovered.streams if s.name in streams]
+        catalogs[path] = catalog_json(configure(discovered))
+    return catalogs

@@ -43,9 +43,12 @@ def test_invalid_manifest_is_rejected(resolved_manifest: dict[str, Any]) -> None
 
 
 def test_streams_share_one_requester_definition(raw_manifest: dict[str, Any]) -> None:
-    for stream in ("user_info_stream", "videos_stream"):
-        requester = raw_manifest["definitions"][stream]["retriever"]["requester"]
+    definitions = raw_manifest["definitions"]
+    for retriever in ("user_info_retriever", "videos_stream"):
+        requester = definitions[retriever].get("retriever", definitions[retriever])["requester"]
         assert requester["$ref"] == "#/definitions/requester"
+    for stream in ("user_info_stream", "profile_snapshots_stream"):
+        assert definitions[stream]["retriever"]["$ref"] == "#/definitions/user_info_retriever"
 
 
 def declared_streams(resolved_manifest: dict[str, Any]) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ def test_every_url_starts_from_the_one_base_url(manifest: dict[str, Any]) -> Non
 def test_streams_read_tiktoks_paths_and_every_documented_field(manifest: dict[str, Any]) -> None:
     user_info = manifest["definitions"]["user_info_stream"]
     videos = manifest["definitions"]["videos_stream"]
-    assert user_info["retriever"]["requester"]["path"] == tiktok.USER_INFO_PATH
+    assert manifest["definitions"]["user_info_retriever"]["requester"]["path"] == tiktok.USER_INFO_PATH
     assert videos["retriever"]["requester"]["path"] == tiktok.VIDEO_LIST_PATH
     assert tuple(user_info["$parameters"]["fields"].split(",")) == tiktok.USER_FIELDS
     assert tuple(videos["$parameters"]["fields"].split(",")) == tiktok.VIDEO_FIELDS
