@@ -27,8 +27,8 @@ import pytest
 import requests
 from airbyte_cdk.models import AirbyteConnectionStatus, Status
 
-from source_tiktok_organic import auth_cli, login_kit
 from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.auth import cli, common, consent, display
 from testkit.console_script import run_console_script
 from testkit.secrets import assert_no_secrets
 from tiktok_emulator import TikTokEmulator
@@ -64,7 +64,7 @@ def emu(emulator: Callable[..., TikTokEmulator]) -> Callable[..., TikTokEmulator
     return lambda **options: emulator(video_count=25, **options)
 
 
-class FakeTerminal(auth_cli.Terminal):
+class FakeTerminal(common.Terminal):
     """The command's terminal, in memory; ``browser`` plays the user's browser."""
 
     def __init__(
@@ -146,7 +146,7 @@ def listener_browser(
 
 
 def run_cli(args: list[str], term: FakeTerminal) -> int:
-    return auth_cli.main(args, term)
+    return cli.main(args, term)
 
 
 def common_args(emulator: TikTokEmulator, output: Path, redirect_uri: str) -> list[str]:
@@ -307,14 +307,14 @@ def test_paste_mode_for_https_redirect_keeps_other_keys_and_tightens_mode(
 def test_pkce_challenge_is_hex_sha256_of_the_verifier_sent(
     emu: Callable[..., TikTokEmulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pairs: list[login_kit.PkcePair] = []
-    original = auth_cli.make_pkce_pair
+    pairs: list[display.PkcePair] = []
+    original = display.make_pkce_pair
 
-    def recording() -> login_kit.PkcePair:
+    def recording() -> display.PkcePair:
         pairs.append(original())
         return pairs[-1]
 
-    monkeypatch.setattr(auth_cli, "make_pkce_pair", recording)
+    monkeypatch.setattr(display, "make_pkce_pair", recording)
     emulator = emu()
     code, term = mint_paste(emulator, tmp_path / "config.json")
     assert code == 0, term.output
@@ -331,12 +331,12 @@ def test_an_rfc7636_base64url_challenge_would_be_rejected(
 ) -> None:
     """Why the hex matters: the emulator, like TikTok, refuses a base64url challenge at the exchange."""
 
-    def rfc7636_pair() -> login_kit.PkcePair:
+    def rfc7636_pair() -> display.PkcePair:
         verifier = "v" * 50
         digest = hashlib.sha256(verifier.encode()).digest()
-        return login_kit.PkcePair(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+        return display.PkcePair(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
 
-    monkeypatch.setattr(auth_cli, "make_pkce_pair", rfc7636_pair)
+    monkeypatch.setattr(display, "make_pkce_pair", rfc7636_pair)
     emulator = emu()
     output = tmp_path / "config.json"
     code, term = mint_paste(emulator, output)
@@ -382,7 +382,7 @@ def test_missing_granted_scopes_are_named_and_nothing_is_written(
     output = tmp_path / "config.json"
     output.write_text('{"start_date": "2024-01-01T00:00:00Z"}')
     code, term = mint_paste(emulator, output)
-    assert code == auth_cli.EXIT_MISSING_SCOPES
+    assert code == common.EXIT_MISSING_SCOPES
     message = term.stderr.getvalue()
     assert "granted user.info.basic, video.list but not user.info.profile, user.info.stats" in message
     assert json.loads(output.read_text()) == {"start_date": "2024-01-01T00:00:00Z"}
@@ -588,14 +588,14 @@ def test_a_revocation_answered_ok_is_checked_by_the_confirming_refresh(
 
 
 def test_revoke_without_a_config_is_a_clear_error(tmp_path: Path) -> None:
-    term = auth_cli.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
-    assert auth_cli.main(["--revoke", "--output", str(tmp_path / "absent.json")], term) == 1
+    term = common.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert cli.main(["--revoke", "--output", str(tmp_path / "absent.json")], term) == 1
     assert "Nothing to revoke" in term.stderr.getvalue()
 
 
 def test_missing_app_credentials_without_a_terminal(tmp_path: Path) -> None:
-    term = auth_cli.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
-    assert auth_cli.main(["--no-browser", "--output", str(tmp_path / "c.json")], term) == 1
+    term = common.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert cli.main(["--no-browser", "--output", str(tmp_path / "c.json")], term) == 1
     assert "TIKTOK_CLIENT_SECRET" in term.stderr.getvalue()
 
 
@@ -610,7 +610,7 @@ def test_config_shape_default_host_is_not_written() -> None:
     body = {"access_token": "a" * 10, "refresh_token": "r" * 10, "expires_in": 86400}
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     existing = {"api_base_url": "http://127.0.0.1:9", "start_date": "2025-01-01T00:00:00Z"}
-    config = auth_cli.build_config(existing, "key", "secret", body, tiktok.API_BASE_URL, now)
+    config = display.build_config(existing, "key", "secret", body, tiktok.API_BASE_URL, now)
     assert config == {
         "start_date": "2025-01-01T00:00:00Z",
         "credentials": {
@@ -634,8 +634,8 @@ def test_config_keeps_display_credentials_and_drops_another_apis() -> None:
     legacy = {"credentials": {"refresh_token": "old", "token_expiry_date": "2025-01-01", "note": "kept"}}
     business = {"credentials": {"auth_type": "business_oauth2.0", "app_secret": "other", "open_id": "o"}}
 
-    kept = auth_cli.build_config(legacy, "key", "secret", body, tiktok.API_BASE_URL, now)["credentials"]
-    replaced = auth_cli.build_config(business, "key", "secret", body, tiktok.API_BASE_URL, now)["credentials"]
+    kept = display.build_config(legacy, "key", "secret", body, tiktok.API_BASE_URL, now)["credentials"]
+    replaced = display.build_config(business, "key", "secret", body, tiktok.API_BASE_URL, now)["credentials"]
 
     assert kept["note"] == "kept" and "token_expiry_date" not in kept  # no expires_in: no expiry
     assert replaced == {
@@ -648,12 +648,12 @@ def test_config_keeps_display_credentials_and_drops_another_apis() -> None:
 
 
 def test_redirect_uri_rules() -> None:
-    assert auth_cli.RedirectTarget.parse("http://127.0.0.1:8765/callback").listen_port == 8765
-    assert auth_cli.RedirectTarget.parse("http://localhost:9000/").listen_port == 9000
-    assert auth_cli.RedirectTarget.parse("https://example.com/cb").listen_port is None
+    assert consent.RedirectTarget.parse("http://127.0.0.1:8765/callback").listen_port == 8765
+    assert consent.RedirectTarget.parse("http://localhost:9000/").listen_port == 9000
+    assert consent.RedirectTarget.parse("https://example.com/cb").listen_port is None
     for bad in ("http://127.0.0.1/cb", "http://example.com/cb", "ftp://x/y", "not a url"):
-        with pytest.raises(auth_cli.AuthError):
-            auth_cli.RedirectTarget.parse(bad)
+        with pytest.raises(common.AuthError):
+            consent.RedirectTarget.parse(bad)
 
 
 def test_the_display_consent_url_always_shows_the_consent_screen(
@@ -669,7 +669,7 @@ def test_the_display_consent_url_always_shows_the_consent_screen(
 
 
 def test_authorization_url_keeps_an_existing_query() -> None:
-    url = auth_cli.authorization_url(
+    url = consent.authorization_url(
         "https://proxy.example/authorize?tenant=1", "k", ["a", "b"], "https://r/cb", "s", "c"
     )
     assert query_of(url) == {
@@ -682,3 +682,36 @@ def test_authorization_url_keeps_an_existing_query() -> None:
         "code_challenge": "c",
         "code_challenge_method": "S256",
     }
+
+
+def test_the_auth_package_has_no_import_cycle_and_needs_no_cdk() -> None:
+    """No import cycle among the modules of source_tiktok_organic.auth (only ``__main__`` imports
+    ``cli``), and each of them imports without the CDK, so that the command starts without it."""
+    import ast
+
+    prefix = "source_tiktok_organic.auth"
+    graph: dict[str, set[str]] = {}
+    for path in Path(display.__file__).parent.glob("*.py"):
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == prefix:
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(prefix + "."):
+                imported.add(str(node.module).split(".")[2])
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[2] for a in node.names if a.name.startswith(prefix + ".")}
+        graph[path.stem] = imported
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, f"import cycle: {' -> '.join([*path, module])}"
+        for dependency in graph.get(module, set()):
+            visit(dependency, (*path, module))
+
+    for module in graph:
+        visit(module, ())
+    assert [module for module, imported in graph.items() if "cli" in imported] == ["__main__"]
+
+    for module in sorted(set(graph) - {"__main__"}):
+        name = prefix if module == "__init__" else f"{prefix}.{module}"
+        script = f"import sys, {name}; sys.exit(any(m.split('.')[0] == 'airbyte_cdk' for m in sys.modules))"
+        assert subprocess.run([sys.executable, "-c", script], timeout=60).returncode == 0, module

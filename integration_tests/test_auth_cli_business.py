@@ -30,7 +30,7 @@ from integration_tests.test_auth_cli import (
     run_cli,
     with_query,
 )
-from source_tiktok_organic import auth_cli, business_login
+from source_tiktok_organic.auth import business, cli, common
 from source_tiktok_organic.business_protocol import (
     BUSINESS_API_BASE_URL,
     BUSINESS_REQUIRED_SCOPES,
@@ -185,7 +185,7 @@ def test_missing_scopes_exit_3_and_nothing_is_written(emulator: Start, tmp_path:
     output = tmp_path / "config.json"
     output.write_text('{"start_date": "2024-01-01T00:00:00Z"}')
     code, term = mint_business_paste(emu, output)
-    assert code == auth_cli.EXIT_MISSING_SCOPES
+    assert code == common.EXIT_MISSING_SCOPES
     message = term.stderr.getvalue()
     assert "TikTok did not grant every scope requested" in message
     assert "but not user.insights, video.list, video.insights" in message
@@ -262,8 +262,8 @@ def test_revoke_business_refreshes_an_expired_access_token_first(
 def test_revoke_business_without_business_credentials(tmp_path: Path) -> None:
     output = tmp_path / "config.json"
     output.write_text('{"credentials": {"auth_type": "oauth2.0", "refresh_token": "rt-value"}}')
-    term = auth_cli.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
-    assert auth_cli.main(["--revoke", "--business", "--output", str(output)], term) == 1
+    term = common.Terminal(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert cli.main(["--revoke", "--business", "--output", str(output)], term) == 1
     assert "Nothing to revoke with --business" in term.stderr.getvalue()
 
 
@@ -279,7 +279,7 @@ def test_business_config_shape_and_defaults() -> None:
         "business_api_base_url": "http://127.0.0.1:9",
         "credentials": {"auth_type": "business_oauth2.0", "refresh_token": "old", "note": "kept"},
     }
-    config = business_login.build_business_config(existing, "123", "s", data, BUSINESS_API_BASE_URL, now)
+    config = business.build_business_config(existing, "123", "s", data, BUSINESS_API_BASE_URL, now)
     assert config == {
         "credentials": {
             "auth_type": "business_oauth2.0",
@@ -292,6 +292,6 @@ def test_business_config_shape_and_defaults() -> None:
             "token_expiry_date": "2026-01-02T00:00:00+00:00",
         }
     }
-    args = auth_cli.build_parser().parse_args(["--business"])
+    args = cli.build_parser().parse_args(["--business"])
     assert args.authorize_url == AUTHORIZE_URL and args.business_api_base_url == BUSINESS_API_BASE_URL
     assert args.redirect_uri is None and args.scopes is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
 from testkit.secrets import assert_run_leaks_no_secret
 from tiktok_emulator import FaultRule, TikTokEmulator
+from tiktok_emulator.wire import Request, Response
 
 VIDEO_LIST = "/v2/video/list/"
 USER_INFO = "/v2/user/info/"
@@ -273,14 +275,45 @@ def test_a_config_that_is_not_json_gets_a_trace_not_a_traceback(
     assert "Traceback" not in completed.stderr
 
 
-def test_windows_are_read_concurrently_and_each_video_once(
-    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
-) -> None:
-    tiktok = emulator(video_count=400, posting_pattern="clustered", latency=0.05)
+class OverlapGate(TikTokEmulator):
+    """The emulator, holding each video/list request until ``parties`` of them are inside it at once;
+    from then on it holds none.
 
-    run = run_connector(
-        "read", tiktok.connector_config(window_days=30, num_workers=8), configured_catalog("videos")
-    )
+    This makes overlap a fact of the sync rather than of timing: a connector that pages that many
+    windows at once always gets there, however slow the machine; one that pages fewer never does, and
+    after ``patience`` seconds its requests go on, so that the test fails on its assertion instead
+    of hanging.
+    """
+
+    def __init__(self, parties: int, patience: float = 60.0, **options: Any) -> None:
+        super().__init__(**options)
+        self.parties = parties
+        self.patience = patience
+        self._gate = threading.Condition()
+        self._held = 0
+        self._open = False
+
+    def _respond(self, request: Request) -> Response | None:
+        if request.path == VIDEO_LIST:
+            with self._gate:
+                self._held += 1
+                self._open = self._open or self._held >= self.parties
+                self._gate.notify_all()
+                self._gate.wait_for(lambda: self._open, timeout=self.patience)
+                self._open = True  # met, or waited out: hold nobody from now on
+                self._gate.notify_all()
+        return super()._respond(request)
+
+
+def test_windows_are_read_concurrently_and_each_video_once(
+    run_connector: Callable[..., ConnectorOutput],
+) -> None:
+    # The emulator counts a request in flight from its arrival: four held together are a peak of at
+    # least four, whatever the machine's speed (no latency needed to make the requests overlap).
+    with OverlapGate(parties=4, video_count=400, posting_pattern="clustered") as tiktok:
+        run = run_connector(
+            "read", tiktok.connector_config(window_days=30, num_workers=8), configured_catalog("videos")
+        )
 
     assert not run.errors, run.errors
     assert_every_video_exactly_once(run, tiktok)
@@ -292,17 +325,27 @@ def test_pacing_keeps_every_endpoint_under_tiktoks_limit(
 ) -> None:
     """TikTok's limit, enforced over its real one-minute window, never answers 429 to our pace.
 
-    The budget keeps a margin of requests below the limit, as the default does (580 of 600): TikTok
-    counts requests when they arrive, and the first minute's burst leaves over a spread of
-    arrival times, so a pace of exactly the limit can put one more in TikTok's window.
+    TikTok counts requests when they arrive. What arrives in any minute was sent in that minute (at
+    most ``requests_per_minute``: the budget counts each request as it is sent) or was sent before it
+    and still on its way (at most one per worker: each sends one request at a time). So a limit of
+    ``requests_per_minute + num_workers`` holds at any speed of the machine (the default keeps that
+    margin: 580, plus up to 20 workers, is TikTok's 600); 2 more absorb the budget's whole milliseconds.
+    The sync lasts a little over a minute: the budget's window is TikTok's minute.
     """
-    tiktok = emulator(video_count=700, rate_limit_per_minute=60)
+    requests_per_minute, num_workers = 50, 8
+    tiktok = emulator(video_count=700, rate_limit_per_minute=requests_per_minute + num_workers + 2)
 
     run = run_connector(
-        "read", tiktok.connector_config(requests_per_minute=50, window_days=180, num_workers=8), timeout=240
+        "read",
+        tiktok.connector_config(
+            requests_per_minute=requests_per_minute, window_days=180, num_workers=num_workers
+        ),
+        timeout=240,
     )
 
     assert not run.errors, run.errors
     assert_every_video_exactly_once(run, tiktok)
-    assert tiktok.requests_by_endpoint[VIDEO_LIST] > 50, "the sync needed more than one minute's budget"
-    assert tiktok.rate_limited == 0, "our own pace never drew a 429"
+    sent = tiktok.requests_by_endpoint[VIDEO_LIST]
+    assert sent > requests_per_minute, "the sync needed more than one minute's budget"
+    assert tiktok.max_concurrent <= num_workers, "one request at a time per worker, as the limit assumes"
+    assert tiktok.rate_limited == 0, f"our own pace never drew a 429 ({sent} video/list requests)"

@@ -370,7 +370,15 @@ def test_dockerignore_lets_in_what_the_build_copies() -> None:
 def test_wheel_ships_the_connector_package_alone() -> None:
     """The development packages (testkit, tools, tiktok_emulator) and the tests stay out of the wheel."""
     setuptools = PYPROJECT["tool"]["setuptools"]
-    assert setuptools["packages"] == ["source_tiktok_organic"], "the wheel lists its one package explicitly"
+    # Listed explicitly: a subpackage left out of the list (source_tiktok_organic.auth, the auth
+    # command) would be left out of the wheel and the image.
+    subpackages = sorted(
+        "source_tiktok_organic." + init.parent.name
+        for init in (REPO_ROOT / "source_tiktok_organic").glob("*/__init__.py")
+    )
+    assert setuptools["packages"] == ["source_tiktok_organic", *subpackages], (
+        "the wheel lists its one package and each of its subpackages explicitly"
+    )
     assert set(setuptools.get("package-data", {})) <= {"source_tiktok_organic"}
 
 

@@ -22,9 +22,8 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, update_secrets
 
 from source_tiktok_organic.config_write_back import config_written_back
+from source_tiktok_organic.credential_fields import SECRET_CREDENTIAL_FIELDS
 from source_tiktok_organic.source import SourceTikTokOrganic
-
-SECRET_CREDENTIAL_FIELDS = ("client_secret", "refresh_token", "access_token")
 
 # glibc's mallopt options (malloc.h), and what the connector sets them to.
 _GLIBC_M_MMAP_THRESHOLD = -3

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from source_tiktok_organic.credential_fields import SECRET_CREDENTIAL_FIELDS
 from testkit.connector_output import ConnectorOutput
 
 __all__ = ["assert_no_secrets", "assert_run_leaks_no_secret", "config_secrets", "mask"]
 
-#: Credentials that are secret; client_id (TikTok's client key) and app_id are not.
-SECRET_CREDENTIALS = ("client_secret", "app_secret", "refresh_token", "access_token")
 # Characters of the leaking line shown on each side of the (masked) secret.
 CONTEXT_CHARS = 80
 
@@ -28,9 +27,10 @@ def mask(secret: str) -> str:
 
 
 def config_secrets(config: Mapping[str, Any]) -> set[str]:
-    """The secret values in a connector config's ``credentials``."""
+    """The secret values in a connector config's ``credentials`` (the connector's own list of its
+    secret fields, ``SECRET_CREDENTIAL_FIELDS``)."""
     credentials = config.get("credentials") or {}
-    return {str(credentials[key]) for key in SECRET_CREDENTIALS if credentials.get(key)}
+    return {str(credentials[key]) for key in SECRET_CREDENTIAL_FIELDS if credentials.get(key)}
 
 
 def assert_no_secrets(text: str, secrets: Iterable[str | None]) -> None:

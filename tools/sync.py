@@ -20,6 +20,7 @@ from typing import Any
 
 from airbyte_cdk.models import Status, Type
 
+from source_tiktok_organic.source import required_scopes
 from testkit.catalogs import catalog_json, configure
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
@@ -90,7 +91,10 @@ def sync(config: dict[str, Any], output: Path, persist: Path | None, source_labe
         reason = statuses[-1].message if statuses else "; ".join(errors_of(check))
         print(f"check      FAILED: {reason}")
         return 1
-    print("check      succeeded: credentials and all four scopes work")
+    # What the check proved: the Display API's four scopes, or the API for Business's eight
+    # (nine with include_comments).
+    scopes = required_scopes(config)
+    print(f"check      succeeded: credentials and all {len(scopes)} scopes work ({', '.join(scopes)})")
 
     discover = run_connector("discover", ["--config", str(config_path)], output)
     catalogs = [m.catalog for m in discover.of_type(Type.CATALOG) if m.catalog]

@@ -1,50 +1,57 @@
-"""``tiktok-organic-auth --revoke``: end the Display API authorisation of a config file at TikTok.
+"""``tiktok-organic-auth --revoke [--business]``: end the authorisation of a config file at TikTok.
 
 Why: a leaked or retired config should stop working at once, not when its refresh token expires.
+Both revocations first write any tokens they rotate to the file, so that a refused revocation
+leaves a config that still works.
 
-What TikTok documents: ``POST /v2/oauth/revoke/`` with the app's ``client_key`` and
-``client_secret`` and an access token ends the user's authorisation of the app, and answers
-HTTP 200 with an empty body. It documents no revocation by refresh token. The access token in a
-config has usually expired (they live about two hours), so the command:
+The Display API (``revoke_display``). What TikTok documents: ``POST /v2/oauth/revoke/`` with the
+app's ``client_key`` and ``client_secret`` and an access token ends the user's authorisation of the
+app, and answers HTTP 200 with an empty body. It documents no revocation by refresh token. The
+access token in a config has usually expired (they live about two hours), so the command:
 
 1. refreshes with the file's refresh token. TikTok rotates it: the new tokens are written to the
-   file at once, so that a revocation that then fails leaves a config that still works. A refresh
-   refused with ``invalid_grant`` means this file has nothing left to revoke;
+   file at once. A refresh refused with ``invalid_grant`` means this file has nothing left to
+   revoke;
 2. revokes the fresh access token;
 3. confirms: a refresh with the newest refresh token must now be refused with ``invalid_grant``.
+
+The API for Business (``revoke_business``): ``tt_user/oauth2/revoke/`` takes the access token and
+ends the whole authorisation, refresh token included; an expired (or missing) access token is
+first replaced by a refresh.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from source_tiktok_organic import tiktok_protocol as tiktok
-from source_tiktok_organic.auth_cli import (
-    DISPLAY_APP,
+from source_tiktok_organic.auth import business
+from source_tiktok_organic.auth.common import (
+    EXIT_ALREADY_ENDED,
     EXIT_OK,
+    AuthError,
+    Redactor,
     Terminal,
     client_credentials,
     normalise_base_url,
-    read_config,
-    save_config,
 )
-from source_tiktok_organic.business_protocol import BUSINESS_AUTH_TYPE
-from source_tiktok_organic.login_kit import (
-    AuthError,
-    Redactor,
-    build_config,
-    credentials_of,
-    post_form,
-    with_tokens,
-)
+from source_tiktok_organic.auth.config_file import credentials_of, read_config, save_config
+from source_tiktok_organic.auth.display import DISPLAY_APP, build_config, post_form, with_tokens
+from source_tiktok_organic.business_protocol import BUSINESS_API_BASE_URL, BUSINESS_REVOKE_PATH
+from source_tiktok_organic.credential_fields import BUSINESS_AUTH_TYPE
 
-# The refresh token in the file was already refused: nothing was revoked.
-EXIT_ALREADY_ENDED = 4
 INVALID_GRANT = "invalid_grant"
+# A business access token this close to its expiry is refreshed before it is revoked.
+EXPIRY_MARGIN = timedelta(minutes=5)
+
+
+# --------------------------------------------------------------------------------------------
+# The Display API
+# --------------------------------------------------------------------------------------------
 
 
 class DisplayApp(NamedTuple):
@@ -74,7 +81,7 @@ def _save_tokens(output: Path, config: Mapping[str, Any], app: DisplayApp, body:
     save_config(output, build_config(config, app.client_key, app.client_secret, body, app.api_base_url, now))
 
 
-def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
+def revoke_display(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     """Refresh, revoke, confirm (see the module's docstring); the exit code."""
     output = Path(args.output)
     config = read_config(output)
@@ -83,7 +90,7 @@ def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         raise AuthError(f"Nothing to revoke: {output} has no credentials.refresh_token.")
     if credentials.get("auth_type") == BUSINESS_AUTH_TYPE:
         raise AuthError(f"{output} holds API for Business credentials: revoke them with --revoke --business.")
-    redact.add(str(credentials["refresh_token"]), str(credentials.get("access_token") or ""))
+    redact.add_credentials(credentials)
     client_key, client_secret = client_credentials(
         (args.client_key, args.client_secret), term, credentials, DISPLAY_APP
     )
@@ -138,3 +145,62 @@ def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         f"of {output} has not ended. The file holds the newest tokens, rotated by that check. Run "
         "--revoke again later, or remove the app's access in the TikTok app's security settings."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The API for Business
+# --------------------------------------------------------------------------------------------
+
+
+def _expired(credentials: Mapping[str, Any], now: datetime) -> bool:
+    """Whether the stored access token is missing or (nearly) expired; unknown expiry: not expired."""
+    if not credentials.get("access_token"):
+        return True
+    try:
+        expiry = datetime.fromisoformat(str(credentials.get("token_expiry_date")))
+    except ValueError:
+        return False
+    if expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=timezone.utc)
+    return expiry <= now + EXPIRY_MARGIN
+
+
+def revoke_business(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
+    """Revoke the business authorisation of the config file (``tt_user/oauth2/revoke/``).
+
+    The endpoint takes the access token and ends the whole authorisation, refresh token included.
+    An expired (or missing) access token is first replaced by a refresh, whose rotated tokens are
+    written to the file before revoking, so that a refused revocation leaves a config that works.
+    """
+    output = Path(args.output)
+    config = read_config(output)
+    credentials = credentials_of(config)
+    if credentials.get("auth_type") != BUSINESS_AUTH_TYPE or not credentials.get("refresh_token"):
+        raise AuthError(
+            f"Nothing to revoke with --business: {output} has no API for Business credentials "
+            "(credentials.auth_type business_oauth2.0 with a refresh_token)."
+        )
+    redact.add_credentials(credentials)
+    app_id, app_secret = client_credentials(
+        (args.app_id, args.app_secret), term, credentials, business.BUSINESS_APP
+    )
+    redact.add(app_secret)
+    explicit = args.business_api_base_url != BUSINESS_API_BASE_URL
+    stored = str(config.get("business_api_base_url") or BUSINESS_API_BASE_URL)
+    base_url = normalise_base_url(args.business_api_base_url if explicit else stored, BUSINESS_API_BASE_URL)
+
+    now = datetime.now(timezone.utc)
+    access_token = str(credentials.get("access_token") or "")
+    if _expired(credentials, now):
+        data = business.refresh_tokens(
+            base_url, app_id, app_secret, str(credentials["refresh_token"]), redact
+        )
+        save_config(output, business.build_business_config(config, app_id, app_secret, data, base_url, now))
+        access_token = str(data["access_token"])
+    body = {"client_id": app_id, "client_secret": app_secret, "access_token": access_token}
+    business.post_json(base_url + BUSINESS_REVOKE_PATH, body, redact, "revoke the Business authorisation")
+    term.say(
+        f"Revoked the Business authorisation of {output} at {base_url}; that config no longer authenticates."
+    )
+    term.say("Run tiktok-organic-auth --business again to authorise anew.")
+    return EXIT_OK

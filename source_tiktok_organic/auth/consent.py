@@ -1,87 +1,30 @@
-"""TikTok Login Kit's authorisation-code flow, step by step, for ``tiktok-organic-auth``.
+"""TikTok's consent page and its redirect, the steps both flows of ``tiktok-organic-auth`` share.
 
-The steps: a PKCE pair computed TikTok's way, the consent URL, receiving the redirect (a listener
-on 127.0.0.1, or a URL the user pastes), checking ``state``, exchanging the code at TikTok's token
-endpoint, checking the granted scopes and the credentials as the connector config holds them. The
-API for Business flow (``business_login``) shares the consent page, the redirect (whose code it
-may name ``auth_code``), the scope check and the config helpers. Standard library and ``requests``
-only, so the command runs without the CDK. Every message a step raises has gone through a
-``Redactor`` or holds no secret.
+The steps: the consent URL, receiving the redirect (a listener on 127.0.0.1, or a URL the user
+pastes), checking ``state``, and checking the scopes TikTok granted. The Display API's flow
+(``display``) adds PKCE to the consent URL; the API for Business's (``business``) adds none, and
+its redirect may name the code ``auth_code``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import argparse
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import requests
-
-from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.auth.common import EXIT_MISSING_SCOPES, AuthError, Terminal
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 # The redirect's query parameter(s) carrying the authorisation code, first found wins.
 CODE_PARAMETERS: tuple[str, ...] = ("code",)
-HTTP_TIMEOUT = (10.0, 30.0)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
-EXIT_ERROR = 1
-EXIT_MISSING_SCOPES = 3
-
-
-class AuthError(Exception):
-    """A failure the user can act on: printed as one message, never as a traceback.
-
-    ``tiktok_error``: the ``error`` of TikTok's answer (``invalid_grant``, ...) when TikTok refused.
-    """
-
-    def __init__(self, message: str, exit_code: int = EXIT_ERROR, tiktok_error: str | None = None) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self.tiktok_error = tiktok_error
-
-
-@dataclass
-class Redactor:
-    """Replaces every secret seen so far by ``****`` in anything about to be printed.
-
-    Why: error descriptions from TikTok, exception texts and URLs can echo what was sent. Every
-    message goes through here, so a secret can only leak if it was never registered.
-    """
-
-    secrets: set[str] = field(default_factory=set)
-
-    def add(self, *values: str | None) -> None:
-        self.secrets.update(v for v in values if v and len(v) >= 4)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "****")
-        return text
-
-
-@dataclass(frozen=True)
-class PkcePair:
-    verifier: str
-    challenge: str
-
-
-def make_pkce_pair() -> PkcePair:
-    """A fresh PKCE pair the way TikTok checks it: challenge = hex(SHA-256(verifier)).
-
-    Why hex: TikTok's Login Kit compares the verifier's hex digest with the challenge; an RFC 7636
-    base64url challenge is rejected at the code exchange. The verifier is 64 characters of
-    [A-Za-z0-9_-], inside TikTok's 43-128 unreserved-character range.
-    """
-    verifier = secrets.token_urlsafe(48)
-    return PkcePair(verifier, hashlib.sha256(verifier.encode("ascii")).hexdigest())
 
 
 def authorization_url(
@@ -245,6 +188,31 @@ def read_pasted_redirect(stdin: TextIO, stderr: TextIO) -> dict[str, str]:
     return _callback_params(line)
 
 
+def receive_redirect(
+    args: argparse.Namespace,
+    term: Terminal,
+    target: RedirectTarget,
+    url: str,
+    state: str,
+    code_parameters: Sequence[str] = CODE_PARAMETERS,
+) -> dict[str, str]:
+    """Show the consent URL (and open a browser), then the redirect's query: listened for or pasted."""
+
+    def show_url() -> None:
+        term.say("Open this URL in a browser, log in to the TikTok account to sync and approve every scope:")
+        term.say(url)
+        if target.listen_port is not None:
+            term.say(f"Waiting for TikTok's redirect on {target.uri} (up to {args.timeout:.0f} s) ...")
+        if not args.no_browser:
+            with contextlib.suppress(Exception):  # no browser is fine: the URL is printed
+                term.open_browser(url)
+
+    if target.listen_port is not None:
+        return wait_for_local_redirect(target, state, args.timeout, show_url, code_parameters)
+    show_url()
+    return read_pasted_redirect(term.stdin, term.stderr)
+
+
 def check_callback(
     params: Mapping[str, str], expected_state: str, code_parameters: Sequence[str] = CODE_PARAMETERS
 ) -> str:
@@ -270,106 +238,8 @@ def check_callback(
 
 
 # --------------------------------------------------------------------------------------------
-# Token endpoint
+# Scopes
 # --------------------------------------------------------------------------------------------
-
-
-def post_form(
-    url: str, form: Mapping[str, str], redact: Redactor, what: str, empty_ok: bool = False
-) -> dict[str, Any]:
-    """POST a form to TikTok's OAuth host; the JSON body, or AuthError on any failure.
-
-    Why check the body and not only the status: TikTok's OAuth endpoints can answer HTTP 200
-    with ``{"error": ...}``. ``empty_ok``: an empty HTTP 200 is success too (``{}``), as the
-    revoke endpoint answers.
-    """
-    try:
-        response = requests.post(
-            url,
-            data=dict(form),
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-            timeout=HTTP_TIMEOUT,
-        )
-    except requests.exceptions.RequestException as error:
-        raise AuthError(
-            redact(
-                f"Could not reach TikTok's OAuth endpoint {url} to {what} ({type(error).__name__}). "
-                "Check --api-base-url and the network."
-            )
-        ) from None
-    if empty_ok and response.status_code == 200 and not response.content.strip():
-        return {}
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise AuthError(
-            f"The OAuth endpoint answered without a JSON object: {url} (HTTP {response.status_code}) "
-            "is not TikTok's. Check --api-base-url."
-        )
-    if body.get("error"):
-        description = redact(str(body.get("error_description") or "no description"))
-        raise AuthError(
-            f"TikTok refused to {what}: {body['error']}: {description} "
-            f"(HTTP {response.status_code}, log_id {body.get('log_id') or 'none'}).",
-            tiktok_error=str(body["error"]),
-        )
-    if response.status_code >= 400:
-        raise AuthError(
-            f"TikTok refused to {what} (HTTP {response.status_code}, log_id {body.get('log_id') or 'none'})."
-        )
-    return body
-
-
-def exchange_code(
-    api_base_url: str,
-    client_key: str,
-    client_secret: str,
-    code: str,
-    redirect_uri: str,
-    verifier: str,
-    redact: Redactor,
-) -> dict[str, Any]:
-    """TikTok's token response for the authorisation code (grant_type=authorization_code).
-
-    The verifier goes with it: TikTok hashes it and compares with the challenge of the consent
-    URL, so only the process that started the flow can finish it. The new tokens are registered
-    as secrets before anything else can print.
-    """
-    body = post_form(
-        api_base_url + tiktok.TOKEN_PATH,
-        {
-            "client_key": client_key,
-            "client_secret": client_secret,
-            "code": code,
-            "grant_type": "authorization_code",
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        },
-        redact,
-        "exchange the authorisation code",
-    )
-    return with_tokens(body, redact)
-
-
-def with_tokens(body: dict[str, Any], redact: Redactor) -> dict[str, Any]:
-    """A token answer that holds both tokens, which are registered as secrets at once."""
-    if not body.get("access_token") or not body.get("refresh_token"):
-        raise AuthError(
-            "TikTok's token endpoint answered without an access and refresh token "
-            f"(log_id {body.get('log_id') or 'none'})."
-        )
-    redact.add(str(body["access_token"]), str(body["refresh_token"]))
-    return body
-
-
-def granted_scopes(token_body: Mapping[str, Any]) -> list[str] | None:
-    """The scopes TikTok actually granted (its comma-separated ``scope``); None if not reported."""
-    scope = token_body.get("scope")
-    if not isinstance(scope, str):
-        return None
-    return [s.strip() for s in scope.split(",") if s.strip()]
 
 
 def requested_scopes(option: str | None, defaults: Sequence[str]) -> list[str]:
@@ -378,6 +248,14 @@ def requested_scopes(option: str | None, defaults: Sequence[str]) -> list[str]:
     if not scopes:
         raise AuthError("--scopes is empty; the connector needs " + ",".join(defaults) + ".")
     return scopes
+
+
+def granted_scopes(token_body: Mapping[str, Any]) -> list[str] | None:
+    """The scopes TikTok actually granted (its comma-separated ``scope``); None if not reported."""
+    scope = token_body.get("scope")
+    if not isinstance(scope, str):
+        return None
+    return [s.strip() for s in scope.split(",") if s.strip()]
 
 
 def require_granted(
@@ -393,79 +271,3 @@ def require_granted(
             "not changed.",
             EXIT_MISSING_SCOPES,
         )
-
-
-# --------------------------------------------------------------------------------------------
-# The credentials in the connector config
-# --------------------------------------------------------------------------------------------
-
-
-def credentials_of(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config's ``credentials`` object, or an empty one."""
-    credentials = config.get("credentials")
-    return dict(credentials) if isinstance(credentials, dict) else {}
-
-
-# Credentials without an auth_type are the Display API's: configs were written so before the API
-# for Business existed.
-DISPLAY_AUTH_TYPE = "oauth2.0"
-
-
-def config_with_credentials(
-    existing: Mapping[str, Any],
-    credentials: Mapping[str, Any],
-    expires_in: Any,
-    now: datetime,
-    base_url: tuple[str, str, str],
-) -> dict[str, Any]:
-    """The connector config with new ``credentials`` (their ``auth_type`` included); every other
-    key of ``existing`` kept as it was.
-
-    Earlier credentials of the same API keep their other keys; another API's are replaced whole (a
-    client secret has no place under another API's credentials). ``token_expiry_date`` comes from
-    the token answer's ``expires_in``, and is dropped when none is given. ``base_url`` is the config
-    key, the URL the token was minted at and TikTok's own URL: the key is written only when the URL
-    is not TikTok's (the token must be used where it was minted), and dropped when it is, so an old
-    emulator or proxy URL cannot outlive the token.
-    """
-    config = dict(existing)
-    merged = credentials_of(existing)
-    if merged.get("auth_type", DISPLAY_AUTH_TYPE) != credentials["auth_type"]:
-        merged = {}
-    merged.update(credentials)
-    if isinstance(expires_in, (int, float)) and expires_in > 0:
-        merged["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(timespec="seconds")
-    else:
-        merged.pop("token_expiry_date", None)
-    config["credentials"] = merged
-    key, url, tiktoks_url = base_url
-    if url == tiktoks_url:
-        config.pop(key, None)
-    else:
-        config[key] = url
-    return config
-
-
-def build_config(
-    existing: Mapping[str, Any],
-    client_key: str,
-    client_secret: str,
-    token_body: Mapping[str, Any],
-    api_base_url: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """The connector config with Display API credentials (see ``config_with_credentials``)."""
-    credentials = {
-        "auth_type": DISPLAY_AUTH_TYPE,
-        "client_id": client_key,
-        "client_secret": client_secret,
-        "refresh_token": str(token_body["refresh_token"]),
-        "access_token": str(token_body["access_token"]),
-    }
-    return config_with_credentials(
-        existing,
-        credentials,
-        token_body.get("expires_in"),
-        now,
-        ("api_base_url", api_base_url, tiktok.API_BASE_URL),
-    )

@@ -6,7 +6,8 @@ redirect may name the code ``auth_code`` or ``code``, the token endpoints take J
 answer HTTP 200 whatever the outcome (the ``code`` field decides, tokens are under ``data``), the
 answer names the account (``open_id``, which every business request needs), and the refresh token
 lives a year from the consent. The steps both flows share (app credentials, receiving the
-redirect, the scope check, the config file) are ``auth_cli``'s and ``login_kit``'s.
+redirect, the scope check, the config file) are ``common``'s, ``consent``'s and ``config_file``'s;
+the revocation is ``revoke``'s.
 
 Like the Display flow, it never prints a secret: the app secret, the code and the tokens are
 registered with the ``Redactor`` before anything that could echo them is printed.
@@ -17,46 +18,46 @@ from __future__ import annotations
 import argparse
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from source_tiktok_organic.auth_cli import (
+from source_tiktok_organic.auth.common import (
     EXIT_OK,
+    HTTP_TIMEOUT,
     AppNames,
+    AuthError,
+    Redactor,
     Terminal,
     client_credentials,
     normalise_base_url,
+)
+from source_tiktok_organic.auth.config_file import (
+    config_with_credentials,
+    credentials_of,
     read_config,
-    receive_redirect,
     save_and_report,
-    save_config,
+)
+from source_tiktok_organic.auth.consent import (
+    RedirectTarget,
+    authorization_url,
+    check_callback,
+    granted_scopes,
+    receive_redirect,
+    requested_scopes,
+    require_granted,
 )
 from source_tiktok_organic.business_protocol import (
     BUSINESS_API_BASE_URL,
     BUSINESS_AUTH_CODE_PARAMETERS,
-    BUSINESS_AUTH_TYPE,
     BUSINESS_REFRESH_TOKEN_PATH,
     BUSINESS_REQUIRED_SCOPES,
-    BUSINESS_REVOKE_PATH,
     BUSINESS_TOKEN_PATH,
     CODE_OK,
 )
-from source_tiktok_organic.login_kit import (
-    HTTP_TIMEOUT,
-    AuthError,
-    Redactor,
-    RedirectTarget,
-    authorization_url,
-    check_callback,
-    config_with_credentials,
-    credentials_of,
-    granted_scopes,
-    requested_scopes,
-    require_granted,
-)
+from source_tiktok_organic.credential_fields import BUSINESS_AUTH_TYPE
 
 BUSINESS_APP = AppNames(
     "App ID of your TikTok API for Business app",
@@ -65,8 +66,6 @@ BUSINESS_APP = AppNames(
     ("--app-id", "--app-secret"),
     ("app_id", "app_secret"),
 )
-# An access token this close to its expiry is refreshed before it is revoked.
-EXPIRY_MARGIN = timedelta(minutes=5)
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,54 +230,4 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     )
     summary = (data.get("open_id"), granted, note)
     save_and_report(term, output, existing, config, ("credentials", "business_api_base_url"), summary)
-    return EXIT_OK
-
-
-def _expired(credentials: Mapping[str, Any], now: datetime) -> bool:
-    """Whether the stored access token is missing or (nearly) expired; unknown expiry: not expired."""
-    if not credentials.get("access_token"):
-        return True
-    try:
-        expiry = datetime.fromisoformat(str(credentials.get("token_expiry_date")))
-    except ValueError:
-        return False
-    if expiry.tzinfo is None:
-        expiry = expiry.replace(tzinfo=timezone.utc)
-    return expiry <= now + EXPIRY_MARGIN
-
-
-def revoke(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
-    """Revoke the business authorisation of the config file (``tt_user/oauth2/revoke/``).
-
-    The endpoint takes the access token and ends the whole authorisation, refresh token included.
-    An expired (or missing) access token is first replaced by a refresh, whose rotated tokens are
-    written to the file before revoking, so that a refused revocation leaves a config that works.
-    """
-    output = Path(args.output)
-    config = read_config(output)
-    credentials = credentials_of(config)
-    if credentials.get("auth_type") != BUSINESS_AUTH_TYPE or not credentials.get("refresh_token"):
-        raise AuthError(
-            f"Nothing to revoke with --business: {output} has no API for Business credentials "
-            "(credentials.auth_type business_oauth2.0 with a refresh_token)."
-        )
-    redact.add(str(credentials["refresh_token"]), str(credentials.get("access_token") or ""))
-    app_id, app_secret = client_credentials((args.app_id, args.app_secret), term, credentials, BUSINESS_APP)
-    redact.add(app_secret)
-    explicit = args.business_api_base_url != BUSINESS_API_BASE_URL
-    stored = str(config.get("business_api_base_url") or BUSINESS_API_BASE_URL)
-    base_url = normalise_base_url(args.business_api_base_url if explicit else stored, BUSINESS_API_BASE_URL)
-
-    now = datetime.now(timezone.utc)
-    access_token = str(credentials.get("access_token") or "")
-    if _expired(credentials, now):
-        data = refresh_tokens(base_url, app_id, app_secret, str(credentials["refresh_token"]), redact)
-        save_config(output, build_business_config(config, app_id, app_secret, data, base_url, now))
-        access_token = str(data["access_token"])
-    body = {"client_id": app_id, "client_secret": app_secret, "access_token": access_token}
-    post_json(base_url + BUSINESS_REVOKE_PATH, body, redact, "revoke the Business authorisation")
-    term.say(
-        f"Revoked the Business authorisation of {output} at {base_url}; that config no longer authenticates."
-    )
-    term.say("Run tiktok-organic-auth --business again to authorise anew.")
     return EXIT_OK
