@@ -11,6 +11,8 @@ import os
 import select
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -22,21 +24,12 @@ from tiktok_emulator.documented_business import ACCESS_TOKEN_HEADER, BENCHMARK_P
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_cli_prints_its_address_and_writes_config(tmp_path: Path) -> None:
-    config_path = tmp_path / "config.json"
+@contextmanager
+def emulator_process(*args: str) -> Iterator[str]:
+    """``python -m tiktok_emulator ARGS`` running; yields the address it announced. It must stop
+    cleanly (exit 0) when terminated."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tiktok_emulator",
-            "--port",
-            "0",
-            "--videos",
-            "30",
-            "--no-rotation",
-            "--write-config",
-            str(config_path),
-        ],
+        [sys.executable, "-m", "tiktok_emulator", *args],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -49,7 +42,18 @@ def test_cli_prints_its_address_and_writes_config(tmp_path: Path) -> None:
         assert ready, "the emulator did not announce itself"
         line = process.stdout.readline().strip()
         assert line.startswith("TikTok emulator listening on http://127.0.0.1:")
-        url = line.rsplit(" ", 1)[1]
+        yield line.rsplit(" ", 1)[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_cli_prints_its_address_and_writes_config(tmp_path: Path) -> None:
+    config_path = tmp_path / "config.json"
+    with emulator_process(
+        "--port", "0", "--videos", "30", "--no-rotation", "--write-config", str(config_path)
+    ) as url:
         config = json.loads(config_path.read_text())
         assert config["api_base_url"] == url
         credentials = config["credentials"]
@@ -68,43 +72,24 @@ def test_cli_prints_its_address_and_writes_config(tmp_path: Path) -> None:
             assert len(response.json()["data"]["videos"]) == 20
             stats = s.get(url + "/__emulator__/stats", timeout=5).json()
             assert stats["requests_by_endpoint"][VIDEO_LIST_PATH] == 1
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    assert process.returncode == 0
 
 
 def test_cli_flags_reach_the_emulator(tmp_path: Path) -> None:
     business_path = tmp_path / "business.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tiktok_emulator",
-            "--videos",
-            "3",
-            "--access-token-expires-in",
-            "60",
-            "--business-throttle-code",
-            "40132",
-            "--fault",
-            f"http_429,endpoint={BENCHMARK_PATH}",
-            "--today",
-            "2026-03-15",
-            "--write-business-config",
-            str(business_path),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 15)
-        assert ready, "the emulator did not announce itself"
-        url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+    with emulator_process(
+        "--videos",
+        "3",
+        "--access-token-expires-in",
+        "60",
+        "--business-throttle-code",
+        "40132",
+        "--fault",
+        f"http_429,endpoint={BENCHMARK_PATH}",
+        "--today",
+        "2026-03-15",
+        "--write-business-config",
+        str(business_path),
+    ) as url:
         credentials = json.loads(business_path.read_text())["credentials"]
         assert json.loads(business_path.read_text())["business_api_base_url"] == url
         with requests.Session() as s:
@@ -122,10 +107,6 @@ def test_cli_flags_reach_the_emulator(tmp_path: Path) -> None:
                 timeout=5,
             )
             assert throttled.json()["code"] == 40132
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    assert process.returncode == 0
 
 
 def test_cli_help_names_every_fault_kind() -> None:
