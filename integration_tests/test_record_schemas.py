@@ -60,3 +60,6 @@ def test_every_record_of_every_stream_fits_its_discovered_schema(
             assert not problems, f"{stream.name} record {record} breaks its schema: {problems}"
             key = primary_key_values(record, stream.source_defined_primary_key or [])
             assert None not in key, f"{stream.name} record {record} has a null primary key {key}"
+    if mode == "display":
+        # TikTok's August 2026 field: every video says whether it is labelled AI-generated.
+        assert all(isinstance(video.get("is_aigc"), bool) for video in run.records("videos"))
