@@ -121,7 +121,9 @@ def test_paste_mode_with_auth_code_writes_business_credentials(
         "access_token",
         "token_expiry_date",
         "open_id",
+        "granted_scopes",
     }
+    assert credentials["granted_scopes"].split(",") == list(emu.business_granted_scopes)
     assert credentials["auth_type"] == "business_oauth2.0"
     assert (credentials["app_id"], credentials["app_secret"]) == (emu.app_id, emu.app_secret)
     assert credentials["open_id"] == emu.user["open_id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from source_tiktok_organic.cdk_internals import check_failure_reason
 from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.catalogs import catalog_json, configure, configured_catalog
 from testkit.connector_output import ConnectorOutput
@@ -123,6 +125,38 @@ def test_check_with_missing_scopes_fails_naming_every_one_at_once(
     message = check.connection_status.message or ""
     listed = message.split("missing the scope(s) ")[1].split(" (granted")[0]
     assert listed.split(", ") == ["user.info.profile", "user.info.stats", "video.list"]
+
+
+@pytest.mark.parametrize("business", [False, True], ids=["display", "business"])
+def test_a_failed_check_says_the_same_in_both_runtimes(
+    run_manifest_only: RunManifestOnly,
+    emulator: Callable[..., TikTokEmulator],
+    tmp_path: Path,
+    business: bool,
+) -> None:
+    """One message, whichever runtime runs the check (the package only drops the CDK's repr quotes)."""
+    tiktok = emulator(video_count=5)
+    configs = []
+    for name in ("for-manifest-only", "for-package"):
+        if business:
+            tiktok.add_business_refresh_token(name, ("user.info.basic", "video.list"))
+            config = tiktok.business_connector_config()
+        else:
+            tiktok.add_refresh_token(name, ("user.info.basic",))
+            config = tiktok.connector_config()
+        config["credentials"]["refresh_token"] = name
+        configs.append(config)
+    config_path = tmp_path / "package-config.json"
+    config_path.write_text(json.dumps(configs[1]))
+
+    manifest_only = run_manifest_only("check", configs[0]).connection_status.message or ""
+    package = run_console_script(["check", "--config", str(config_path)]).connection_status.message or ""
+
+    def words(message: str) -> str:
+        return re.sub(r"(log_id|request_id) [\w-]+", r"\1 ...", check_failure_reason(message))
+
+    assert "missing the scope(s)" in package
+    assert words(manifest_only) == words(package)
 
 
 def test_full_then_incremental_read_with_rotation(

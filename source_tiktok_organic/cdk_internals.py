@@ -1,36 +1,38 @@
 """Every use of an airbyte-cdk internal (private names, undocumented shapes), listed in one place.
 
-The CDK is pinned to one minor version in ``pyproject.toml``. On an upgrade, re-check each item
-below; ``unit_tests/test_cdk_contract.py`` exercises every one and fails with a message naming the
-item that moved, so an upgrade breaks in one clear test rather than in the middle of a sync.
+The CDK is pinned to one minor version in ``pyproject.toml``; under Airbyte's manifest-only runtime
+Airbyte chooses the version, so the connector keeps these few. On an upgrade, re-check each item;
+``unit_tests/test_cdk_contract.py`` exercises every one and fails with a message naming the item that
+moved, so an upgrade breaks in one clear test rather than in the middle of a sync.
 
-Kept in ``components.py`` (which must stand alone under Airbyte's manifest-only runtime, so it
-cannot import this module) and re-exported here:
+Used by the connector itself (three; each has no public alternative):
 
-1. ``token_request_without_retries``: ``AbstractOauth2Authenticator._make_handled_request`` is the
-   CDK's token request, wrapped by ``backoff.on_exception(max_time=300)``; its ``__wrapped__`` is
-   the undecorated request. ``TikTokOAuthAuthenticator`` overrides ``_make_handled_request``.
-2. ``adopt_authenticator_state``: the authenticator the factory builds from the nested
-   ``OAuthAuthenticator`` definition keeps its whole state in instance attributes.
-3. ``token_error_body``: ``AbstractOauth2Authenticator._parse_error_response_content``.
-4. ``redact_token_secrets``: ``AbstractOauth2Authenticator._redact_credentials``.
-5. ``refresh_token_error_values``: ``AbstractOauth2Authenticator._refresh_token_error_values``.
-6. ``config_value`` and ``set_config_value``: the rotating authenticator's
-   ``_get_config_value_by_path`` / ``_set_config_value_by_path``, on the config it emits.
+1. ``adopt_authenticator_state`` (in ``components.py``, which must stand alone under the
+   manifest-only runtime, so it cannot import this module; re-exported here): the factory builds the
+   CDK's OAuth authenticator from the nested ``OAuthAuthenticator`` definition and has no hook to
+   subclass it, so ``TikTokOAuthAuthenticator`` takes over its instance attributes. The alternative,
+   building the authenticator from its public constructor, would re-implement the factory's reading
+   of the manifest's OAuth options (interpolation, config paths, the message repository).
+2. ``check_failure_reason``: ``CheckStream`` reports a failed stream as ``repr(reason)``; the check
+   names missing scopes and throttling in plain words, so it reads the reason back.
+3. ``record_queue_of``: a declarative source hands records from its worker threads to the main
+   thread through one ``queue.Queue``, kept as ``_concurrent_source._queue`` (its ``maxsize``,
+   10,000 in the CDK, is read on every ``put``). The source lowers it to bound memory; no option
+   sets it.
 
-Defined here, for the package's entrypoint and the tests:
+Used only by the tests and tools (not by a running connector):
 
-7. ``check_failure_reason``: ``CheckStream`` reports a failed stream as ``repr(reason)``.
-8. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
+4. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
    the real entrypoint with a source the caller built (there is no public ``check`` helper).
-9. ``api_budget_of``: a declarative source keeps the API budget it built in
+5. ``api_budget_of``: a declarative source keeps the API budget it built in
    ``_constructor._api_budget``.
-10. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
-    globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
-    clock there.
-11. ``record_queue_of``: a declarative source hands records from its worker threads to the main
-    thread through one ``queue.Queue``, kept as ``_concurrent_source._queue`` (its ``maxsize``,
-    10,000 in the CDK, is read on every ``put``).
+6. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
+   globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
+   clock there.
+
+What the components once reached through private names is now public: the token request is the
+public ``refresh_access_token`` (built from ``build_refresh_request_body`` and friends), the config
+is the one the factory hands each component, and error bodies and redaction are the components' own.
 """
 
 from __future__ import annotations
@@ -43,32 +45,21 @@ from typing import TYPE_CHECKING, Any
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
-from source_tiktok_organic.components import (
-    adopt_authenticator_state,
-    config_value,
-    redact_token_secrets,
-    refresh_token_error_values,
-    set_config_value,
-    token_error_body,
-    token_request_without_retries,
-)
+from source_tiktok_organic.components import adopt_authenticator_state
 
 if TYPE_CHECKING:
     from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
+# The connector's own uses, then the tests' (see the module docstring).
 __all__ = [
+    # The connector's own uses, 1 to 3 above.
     "adopt_authenticator_state",
-    "api_budget_of",
     "check_failure_reason",
-    "config_value",
-    "interpolation_globals",
     "record_queue_of",
-    "set_config_value",
-    "redact_token_secrets",
-    "refresh_token_error_values",
+    # The tests' and tools' uses, 4 to 6.
     "run_command",
-    "token_error_body",
-    "token_request_without_retries",
+    "api_budget_of",
+    "interpolation_globals",
 ]
 
 

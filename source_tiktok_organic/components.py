@@ -4,10 +4,11 @@ Each class says in its docstring what the manifest could not do. Everything else
 retries, pagination) stays the CDK's own.
 
 This file imports nothing from its own package: Airbyte's manifest-only runtime and the Connector
-Builder load ``manifest.yaml`` plus this one file, alone. For the same reason the CDK internals the
-components rely on are kept here, in the section "CDK internals" below;
-``source_tiktok_organic/cdk_internals.py`` lists them with the others and re-exports them for the
-contract test.
+Builder load ``manifest.yaml`` plus this one file, alone. For the same reason the one CDK internal
+the components rely on is kept here (section "The one CDK internal" below);
+``source_tiktok_organic/cdk_internals.py`` lists it with the others and re-exports it for the
+contract test. Nothing here is module-level state: what components of one source share is in that
+source's config, and what a check shares with its components travels in a context variable.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import backoff
@@ -35,12 +37,13 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pag
 )
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
 )
 from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now
 
 logger = logging.getLogger("airbyte")
 
@@ -49,33 +52,34 @@ REAUTHENTICATE_HINT = (
     "command) to get a new refresh token."
 )
 
-# A sync is as patient with the token endpoint as the CDK's own retry decorator.
+# A sync is as patient with the token endpoint as the CDK's own token request.
 SYNC_TOKEN_REFRESH_RETRY_SECONDS = 300.0
 
+# Where the authenticators keep the scopes TikTok last said it granted, next to the tokens they
+# belong to: every component of one source reads the same config, and it is persisted with them.
+GRANTED_SCOPES_PATH = ("credentials", "granted_scopes")
+OPEN_ID_PATH = ("credentials", "open_id")
+
+
+class _RetryableTokenAnswer(Exception):
+    """A token answer worth asking again for: HTTP 429 or a server error."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
 _RETRYABLE_TOKEN_REQUEST_ERRORS = (
-    DefaultBackoffException,
+    _RetryableTokenAnswer,
     requests.exceptions.ConnectionError,
     requests.exceptions.Timeout,
 )
 
 
 # --------------------------------------------------------------------------------------------------
-# CDK internals (airbyte-cdk 7.39). Re-check each on a CDK upgrade;
-# unit_tests/test_cdk_contract.py fails with one clear message if one of them moved.
+# The one CDK internal the components rely on (airbyte-cdk 7.39). Re-check it on a CDK upgrade;
+# unit_tests/test_cdk_contract.py fails with one clear message if it moved.
 # --------------------------------------------------------------------------------------------------
-
-TokenRequest = Callable[[AbstractOauth2Authenticator], Any]
-
-
-def token_request_without_retries() -> TokenRequest:
-    """The CDK's token request without its fixed five-minute ``backoff`` decorator.
-
-    ``AbstractOauth2Authenticator._make_handled_request`` is private and decorated with
-    ``backoff.on_exception(max_time=300)``; ``__wrapped__`` is the undecorated function, so the
-    retry window can depend on the command.
-    """
-    request: TokenRequest = AbstractOauth2Authenticator._make_handled_request.__wrapped__  # type: ignore[attr-defined]
-    return request
 
 
 def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator) -> None:
@@ -85,56 +89,56 @@ def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator
     target.__dict__.update(built.__dict__)
 
 
-def token_error_body(response: requests.Response) -> Mapping[str, Any] | None:
-    """The JSON object of a failed token response, or None (the CDK's private best-effort parser)."""
-    body: Mapping[str, Any] | None = AbstractOauth2Authenticator._parse_error_response_content(response)
-    return body
+# --------------------------------------------------------------------------------------------------
+# The scopes of a source's token, kept in its config
+# --------------------------------------------------------------------------------------------------
 
 
-def redact_token_secrets(authenticator: AbstractOauth2Authenticator, text: str) -> str:
-    """``text`` without the authenticator's client secret and refresh token (CDK private method)."""
-    redacted: str = authenticator._redact_credentials(text)
-    return redacted
+def _config_value(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = config
+    for step in path:
+        node = node.get(step) if isinstance(node, Mapping) else None
+    return node
 
 
-def refresh_token_error_values(authenticator: AbstractOauth2Authenticator) -> tuple[str, ...]:
-    """The manifest's ``refresh_token_error_values``, kept by the CDK in a private attribute."""
-    return tuple(authenticator._refresh_token_error_values)
+def _set_config_value(config: Mapping[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node: Any = config
+    for step in path[:-1]:
+        node = node.setdefault(step, {})
+    node[path[-1]] = value
 
 
-def config_value(authenticator: AbstractOauth2Authenticator, path: tuple[str, ...]) -> Any:
-    """The value at ``path`` of the config the rotating authenticator writes back (CDK private)."""
-    return authenticator._get_config_value_by_path(path)  # type: ignore[attr-defined]
+def granted_scopes_in(config: Mapping[str, Any]) -> frozenset[str] | None:
+    """The scopes TikTok last said it granted the config's token; None if it never said."""
+    scope = _config_value(config, GRANTED_SCOPES_PATH)
+    return _scope_set(scope) if isinstance(scope, str) else None
 
 
-def set_config_value(authenticator: AbstractOauth2Authenticator, path: tuple[str, ...], value: Any) -> None:
-    """Write ``value`` at ``path`` of that config; it is emitted with the next CONNECTOR_CONFIG
-    message (CDK private)."""
-    authenticator._set_config_value_by_path(path, value)  # type: ignore[attr-defined]
+def _scope_set(scope: str) -> frozenset[str]:
+    """The scopes of TikTok's comma-separated ``scope`` field."""
+    return frozenset(s.strip() for s in scope.split(",") if s.strip())
 
 
 # --------------------------------------------------------------------------------------------------
-# Token-refresh session
+# A check in progress
 # --------------------------------------------------------------------------------------------------
 
 
 @dataclass
-class TokenRefreshSession:
-    """What the token refreshes of one connector command share: how long a failing token request
-    is retried, and which scopes TikTok granted.
+class CheckRun:
+    """What one ``check`` asks of the authenticators and error handlers it builds, and what they
+    tell it back: a short retry window for the token endpoint (a person waits at the setup form),
+    the scopes TikTok granted, learnt even when the stored access token is still valid, and
+    TikTok's rate-limit answer if it throttled the check.
 
-    Lifetime: a session opened with ``token_refresh_session()`` lasts for its ``with`` block (a
-    ``check`` opens one); outside any block the default session applies, with a sync's patience.
-    Authenticators on any thread read the active session when they refresh, so it is guarded by a
-    lock. There is no per-command object the CDK hands to both ``check`` and the authenticators it
-    builds, which is why this is process-wide at all.
+    It travels in a context variable that ``check`` sets for its own thread (``checking``), not in
+    module state: a sync, or a second source in the same process, never sees it. The tokens and
+    their scopes stay in each source's config.
     """
 
-    retry_seconds: float = SYNC_TOKEN_REFRESH_RETRY_SECONDS
-    # A check must know the granted scopes even when the stored access token is still valid (no
-    # refresh would tell them): the authenticators then ask TikTok once (see get_access_token).
-    learns_granted_scopes: bool = False
+    token_retry_seconds: float
     _granted_scopes: frozenset[str] | None = None
+    _scopes_asked: bool = False
     _throttled_message: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Held while an authenticator asks TikTok for the scopes, so that only one thread asks.
@@ -142,19 +146,23 @@ class TokenRefreshSession:
 
     @property
     def granted_scopes(self) -> frozenset[str] | None:
-        """The scopes TikTok last said it granted in this session; None until it said."""
         with self._lock:
             return self._granted_scopes
 
-    def record_grant(self, scope: str) -> None:
-        """Keep the scopes of TikTok's comma-separated ``scope`` field."""
-        granted = frozenset(s.strip() for s in scope.split(",") if s.strip())
+    @property
+    def scopes_asked(self) -> bool:
+        """Whether TikTok was asked for the scopes in this check (it may not have said)."""
         with self._lock:
-            self._granted_scopes = granted
+            return self._scopes_asked
+
+    def record_grant(self, scopes: frozenset[str] | None) -> None:
+        with self._lock:
+            self._scopes_asked = True
+            if scopes is not None:
+                self._granted_scopes = scopes
 
     @property
     def throttled_message(self) -> str | None:
-        """What TikTok's last rate-limit answer in this session said; None if it never throttled."""
         with self._lock:
             return self._throttled_message
 
@@ -163,38 +171,37 @@ class TokenRefreshSession:
             self._throttled_message = message
 
 
-_active_session = TokenRefreshSession()
-_active_session_lock = threading.Lock()
+_current_check: ContextVar[CheckRun | None] = ContextVar("tiktok_check_run", default=None)
 
 
-def active_token_refresh_session() -> TokenRefreshSession:
-    with _active_session_lock:
-        return _active_session
+def current_check() -> CheckRun | None:
+    """The check this thread is running, if any."""
+    return _current_check.get()
 
 
 @contextmanager
-def token_refresh_session(
-    retry_seconds: float, learns_granted_scopes: bool = False
-) -> Iterator[TokenRefreshSession]:
-    """A fresh session for the ``with`` block: no scopes known, failing token requests retried for
-    at most ``retry_seconds``. The previous session is restored afterwards."""
-    global _active_session
-    session = TokenRefreshSession(retry_seconds=retry_seconds, learns_granted_scopes=learns_granted_scopes)
-    with _active_session_lock:
-        previous, _active_session = _active_session, session
+def checking(token_retry_seconds: float) -> Iterator[CheckRun]:
+    """Run the ``with`` block as a check (see ``CheckRun``); run the check's work in a copy of this
+    context (``contextvars.copy_context()``) when it happens on another thread."""
+    run = CheckRun(token_retry_seconds=token_retry_seconds)
+    reset = _current_check.set(run)
     try:
-        yield session
+        yield run
     finally:
-        with _active_session_lock:
-            _active_session = previous
+        _current_check.reset(reset)
+
+
+# --------------------------------------------------------------------------------------------------
+# Authenticators
+# --------------------------------------------------------------------------------------------------
 
 
 class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
     """The CDK's rotating-refresh-token OAuth authenticator with TikTok-specific guards.
 
-    Why not plain YAML: the ``OAuthAuthenticator`` the manifest declares (nested as ``oauth``) does
-    the refresh, the rotation and the CONNECTOR_CONFIG message, but three things cannot be said in
-    YAML:
+    Why not plain YAML: the ``OAuthAuthenticator`` the manifest declares (nested as ``oauth``) keeps
+    the tokens in the config, rotates them and emits the CONNECTOR_CONFIG message, but four things
+    cannot be said in YAML, so the token request itself (``refresh_access_token``) is this class's:
 
     * TikTok's token endpoint can answer HTTP 200 with an error body. The CDK's rotating
       authenticator would store ``access_token: null`` from it, persist that config and send
@@ -203,69 +210,92 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
       patient; ``check`` runs while a person waits at the setup form, so it narrows the window.
     * Rejections get TikTok-specific, actionable messages (``invalid_grant`` means a revoked,
       expired or already-rotated refresh token; ``invalid_client`` means a wrong Client key or
-      secret), and the scopes TikTok granted are kept so ``check`` can name the missing ones.
+      secret), with every secret taken out of what TikTok echoed.
+    * The scopes TikTok granted are written to the config (``credentials.granted_scopes``), where
+      the error handlers read them to name the missing ones, and a check learns them even when
+      the stored access token is still valid.
 
     The factory has no hook to subclass the authenticator it builds from an ``OAuthAuthenticator``
-    definition, so this class takes the built one and adopts its state.
+    definition, so this class takes the built one and adopts its state. The factory also hands it
+    the source's config (the one the tokens are kept in) and the manifest's list of token errors
+    that mean "re-authenticate".
     """
 
-    # Declared for the component factory, which passes the nested `oauth` definition, built, by name.
+    # Declared for the component factory, which passes these by name: the nested `oauth`
+    # definition, built; the source's config; the manifest's refresh_token_error_values.
     oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator
+    config: Mapping[str, Any]
+    refresh_token_error_values: list[str]
 
-    def __init__(self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator, **_: Any) -> None:
+    def __init__(
+        self,
+        oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator,
+        config: Mapping[str, Any] | None = None,
+        refresh_token_error_values: list[str] | None = None,
+        **_: Any,
+    ) -> None:
         adopt_authenticator_state(self, oauth)
+        self._tiktok_config: Mapping[str, Any] = config if config is not None else {}
+        self._reauthenticate_errors = tuple(refresh_token_error_values or ())
 
     def get_access_token(self) -> str:
         token: str = super().get_access_token()
-        session = active_token_refresh_session()
-        if session.learns_granted_scopes and session.granted_scopes is None:
-            with session.scope_lookup_lock:
-                if session.granted_scopes is None:
-                    token = self._learn_granted_scopes(session)
+        run = current_check()
+        if run is not None and not run.scopes_asked:
+            with run.scope_lookup_lock:
+                if not run.scopes_asked:
+                    token = self._learn_granted_scopes(run)
         return token
 
-    def _learn_granted_scopes(self, session: TokenRefreshSession) -> str:
+    def _learn_granted_scopes(self, run: CheckRun) -> str:
         """Make TikTok say which scopes it granted; the access token to use afterwards.
 
         The Display API tells the scopes only in a token answer, so this refreshes (rotating the
         refresh token, persisted like any other refresh)."""
         self.refresh_and_set_access_token()
+        run.record_grant(granted_scopes_in(self._tiktok_config))
         token: str = super().get_access_token()
         return token
 
-    def _make_handled_request(self) -> Any:
-        # Overrides the CDK's private token request (see "CDK internals").
-        session = active_token_refresh_session()
+    def _keep_grant(self, scope: Any) -> None:
+        """Write TikTok's ``scope`` answer to the config, and tell a running check."""
+        if not isinstance(scope, str):
+            return
+        _set_config_value(self._tiktok_config, GRANTED_SCOPES_PATH, scope)
+        run = current_check()
+        if run is not None:
+            run.record_grant(_scope_set(scope))
+
+    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
+        """One token request (retried while the endpoint fails transiently); the new access
+        token, its expiry and the rotated refresh token, for the CDK to store and emit."""
+        run = current_check()
+        retry_seconds = run.token_retry_seconds if run is not None else SYNC_TOKEN_REFRESH_RETRY_SECONDS
         request_with_retries = backoff.on_exception(
             backoff.expo,
             _RETRYABLE_TOKEN_REQUEST_ERRORS,
-            max_time=session.retry_seconds,
+            max_time=retry_seconds,
             on_backoff=lambda details: logger.info(
                 "TikTok token refresh failed (attempt %s); retrying in %.1f s.",
                 details["tries"],
                 details["wait"],
             ),
-        )(token_request_without_retries())
+        )(self._request_token)
         try:
-            body = request_with_retries(self)
-        except AirbyteTracedException as error:
-            rejected = getattr(error.__cause__, "response", None)
-            if rejected is None:
-                raise
-            raise self._token_endpoint_error(rejected.status_code, rejected) from error
-        except requests.exceptions.HTTPError as error:
-            raise self._token_endpoint_error(error.response.status_code, error.response) from error
-        except _RETRYABLE_TOKEN_REQUEST_ERRORS as error:
+            body = request_with_retries()
+        except _RetryableTokenAnswer as error:
+            raise self._token_endpoint_error(error.response.status_code, error.response) from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
             raise AirbyteTracedException(
                 message=(
                     f"Could not reach TikTok's token endpoint {self.get_token_refresh_endpoint()} "
-                    f"after retrying for {session.retry_seconds:.0f} s. Check "
+                    f"after retrying for {retry_seconds:.0f} s. Check "
                     "api_base_url and the network between Airbyte and TikTok; if both are right, "
                     "TikTok is unavailable and a later sync will succeed."
                 ),
-                internal_message=redact_token_secrets(self, repr(error)),
+                internal_message=self._redacted(repr(error)),
                 failure_type=FailureType.transient_error,
-            ) from error
+            ) from None
         except requests.exceptions.RequestException as error:
             raise AirbyteTracedException(
                 message=(
@@ -273,32 +303,60 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
                     f"({type(error).__name__}). Fix api_base_url: it must look like "
                     "https://open.tiktokapis.com."
                 ),
-                internal_message=redact_token_secrets(self, repr(error)),
+                internal_message=self._redacted(repr(error)),
                 failure_type=FailureType.config_error,
-            ) from error
+            ) from None
+        fields = self._accept_token_body(body)
+        access_token = str(fields["access_token"])
+        add_to_secrets(access_token)
+        refresh_token = fields.get(self.get_refresh_token_name())
+        if refresh_token:
+            add_to_secrets(str(refresh_token))
+        return access_token, _expiry(fields.get(self.get_expires_in_name())), refresh_token
 
-        return self._accept_token_body(body, session)
+    def _request_token(self) -> Any:
+        """TikTok's answer to one refresh request: its JSON body when HTTP says success."""
+        response = requests.post(
+            self.get_token_refresh_endpoint() or "",
+            data=self.build_refresh_request_body(),
+            headers=self.build_refresh_request_headers(),
+            params=self.build_refresh_request_query_params(),
+            timeout=60,
+        )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _RetryableTokenAnswer(response)
+        if not response.ok:
+            raise self._token_endpoint_error(response.status_code, response)
+        try:
+            return response.json()
+        except ValueError:
+            return None
 
-    def _accept_token_body(self, body: Any, session: TokenRefreshSession) -> Mapping[str, Any]:
-        """The token body of a 2xx answer, or an error if it holds none; keeps the granted scopes."""
+    def _accept_token_body(self, body: Any) -> Mapping[str, Any]:
+        """The token fields of a 2xx answer, or an error if it holds none; keeps the granted scopes."""
         if not isinstance(body, Mapping) or body.get("error") or not body.get("access_token"):
             raise self._token_endpoint_error(200, body if isinstance(body, Mapping) else None)
-        scope = body.get("scope")
-        if isinstance(scope, str):
-            session.record_grant(scope)
+        self._keep_grant(body.get("scope"))
         _log_refresh_token_lifetime(body.get("refresh_expires_in"), _DISPLAY_REAUTHORISE)
         return body
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the app's secret and the tokens, whatever TikTok echoed."""
+        for secret in (self.get_client_secret(), self.get_refresh_token(), self.access_token):
+            if isinstance(secret, str) and len(secret) >= 4:
+                text = text.replace(secret, "****")
+        return text
 
     def _token_endpoint_error(
         self, status_code: int, response_or_body: requests.Response | Mapping[str, Any] | None
     ) -> AirbyteTracedException:
         body = (
-            token_error_body(response_or_body)
+            _json_object(response_or_body)
             if isinstance(response_or_body, requests.Response)
             else response_or_body
         ) or {}
         code = str(body.get("error") or "no_access_token")
-        description = redact_token_secrets(self, str(body.get("error_description") or ""))
+        description = self._redacted(str(body.get("error_description") or ""))
         detail = f"TikTok said: {code}" + (f": {description}" if description else "")
         detail += f" (HTTP {status_code}, log_id {body.get('log_id') or 'none'})."
         if code == "invalid_grant":
@@ -315,7 +373,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
                 "that the refresh token was issued to that app."
             )
             failure_type = FailureType.config_error
-        elif code in refresh_token_error_values(self):
+        elif code in self._reauthenticate_errors:
             message = "TikTok rejected the OAuth credentials. " + REAUTHENTICATE_HINT
             failure_type = FailureType.config_error
         elif status_code == 200 and code == "no_access_token":
@@ -336,32 +394,32 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
 
     Why not plain YAML, beyond the Display API authenticator's reasons: the Accounts API's refresh
     endpoint takes a JSON body (the CDK sends a form), answers every outcome as HTTP 200 with a
-    ``code`` (an error has a non-zero code, never an error status), and calls carry the token in
-    an ``Access-Token`` header rather than ``Authorization: Bearer``. Every request also needs the
-    token's ``open_id`` as ``business_id``; only the refresh answer tells it, so it is written to
-    the config (``credentials.open_id``, persisted with the rotated refresh token) and added to each
-    request here. The days the refresh token has left are logged, so the yearly re-consent is no
-    surprise.
+    ``code`` (an error has a non-zero code, never an error status) and the token fields inside
+    ``data``, and calls carry the token in an ``Access-Token`` header rather than
+    ``Authorization: Bearer``. Every request also needs the token's ``open_id`` as ``business_id``;
+    only the refresh answer tells it, so it is written to the config (``credentials.open_id``,
+    persisted with the rotated refresh token) and added to each request here. The days the refresh
+    token has left are logged, so the yearly re-consent is no surprise.
     """
 
     # The token inspector's URL (tt_user/token_info/get/), a template over the config, declared in
-    # the manifest next to the refresh endpoint; the factory passes the config to interpolate it.
+    # the manifest next to the refresh endpoint.
     token_info_endpoint: str
-    config: Mapping[str, Any]
 
     def __init__(
         self,
         oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator,
-        token_info_endpoint: str = "",
         config: Mapping[str, Any] | None = None,
+        refresh_token_error_values: list[str] | None = None,
+        token_info_endpoint: str = "",
         **_: Any,
     ) -> None:
-        super().__init__(oauth)
+        super().__init__(oauth, config, refresh_token_error_values)
         self._token_info_url = InterpolatedString.create(token_info_endpoint, parameters={}).eval(
-            config or {}
+            self._tiktok_config
         )
 
-    def _learn_granted_scopes(self, session: TokenRefreshSession) -> str:
+    def _learn_granted_scopes(self, run: CheckRun) -> str:
         """The token inspector tells the scopes of a live access token without rotating anything; a
         token it refuses (expired, revoked) is refreshed instead, which tells them too."""
         token: str = self.access_token
@@ -376,12 +434,13 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             logger.info(
                 "TikTok's token inspector did not answer (%s); the check goes on.", type(error).__name__
             )
+            run.record_grant(None)
             return token
         data = body.get("data") if isinstance(body, Mapping) else None
         if isinstance(data, Mapping) and body.get("code") == 0 and isinstance(data.get("scope"), str):
-            session.record_grant(data["scope"])
+            self._keep_grant(data["scope"])
             return token
-        return super()._learn_granted_scopes(session)
+        return super()._learn_granted_scopes(run)
 
     def build_refresh_request_body(self) -> Any:
         body = dict(super().build_refresh_request_body())
@@ -407,10 +466,10 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         return {"business_id": self._open_id()}
 
     def _open_id(self) -> str | None:
-        open_id: str | None = config_value(self, ("credentials", "open_id"))
-        return open_id
+        open_id = _config_value(self._tiktok_config, OPEN_ID_PATH)
+        return str(open_id) if open_id else None
 
-    def _accept_token_body(self, body: Any, session: TokenRefreshSession) -> Mapping[str, Any]:
+    def _accept_token_body(self, body: Any) -> Mapping[str, Any]:
         if not isinstance(body, Mapping) or body.get("code") != 0:
             raise self._business_token_error(body if isinstance(body, Mapping) else {})
         data = body.get("data")
@@ -420,16 +479,14 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
                 internal_message=f"Business token refresh answered keys {sorted(data or {})}",
                 failure_type=FailureType.system_error,
             )
-        scope = data.get("scope")
-        if isinstance(scope, str):
-            session.record_grant(scope)
-        set_config_value(self, ("credentials", "open_id"), str(data["open_id"]))
+        self._keep_grant(data.get("scope"))
+        _set_config_value(self._tiktok_config, OPEN_ID_PATH, str(data["open_id"]))
         _log_refresh_token_lifetime(data.get("refresh_token_expires_in"), _BUSINESS_REAUTHORISE)
-        return body
+        return data
 
     def _business_token_error(self, body: Mapping[str, Any]) -> AirbyteTracedException:
         code = body.get("code")
-        said = redact_token_secrets(self, str(body.get("message") or "no message"))
+        said = self._redacted(str(body.get("message") or "no message"))
         detail = f"TikTok said: code {code}: {said} (request_id {body.get('request_id') or 'none'})."
         if code in _BUSINESS_THROTTLED_CODES:
             return AirbyteTracedException(
@@ -447,6 +504,22 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             internal_message=f"Business token refresh failed: code {code}",
             failure_type=FailureType.config_error,
         )
+
+
+def _json_object(response: requests.Response) -> Mapping[str, Any] | None:
+    """The JSON object of a response, or None if its body is none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, Mapping) else None
+
+
+def _expiry(expires_in: Any) -> AirbyteDateTime:
+    """When an access token that TikTok says lives ``expires_in`` seconds expires; an hour (the
+    CDK's default) when TikTok does not say."""
+    said = isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool)
+    return ab_datetime_now() + timedelta(seconds=expires_in if said else 3600)
 
 
 # The Accounts API's "throttled" codes (request too frequent, frequency limited, too many requests);
@@ -481,10 +554,11 @@ class ScopeNamingErrorHandler(ErrorHandler):
 
     Why not plain YAML: TikTok's scope error names no scope, and an ``HttpResponseFilter`` message
     can only say what the failing stream needs. The scopes TikTok granted are known from the last
-    token refresh (kept by the authenticator in the token-refresh session), so when a request fails
-    with a config error and required scopes are missing, the message names them all at once, in
-    ``check`` and in a sync alike, whichever runtime loads the manifest. Everything else is the
-    wrapped handler's: its filters, retries and backoff strategies.
+    token answer (the authenticator writes them to the source's config, which the factory hands this
+    handler too), so when a request fails with a config error and required scopes are missing, the
+    message names them all at once, in ``check`` and in a sync alike, whichever runtime loads the
+    manifest. A rate-limit answer during a check is told to the check (see ``CheckRun``).
+    Everything else is the wrapped handler's: its filters, retries and backoff strategies.
     """
 
     error_handler: ErrorHandler
@@ -495,6 +569,8 @@ class ScopeNamingErrorHandler(ErrorHandler):
     # Where the scopes are switched on, and how to get a token that has them, for the message.
     where_to_add: str = "the TikTok developer portal"
     how_to_reauthenticate: str = REAUTHENTICATE_HINT
+    # The source's config, passed by the component factory: where the granted scopes are kept.
+    config: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def max_retries(self) -> int | None:
@@ -513,13 +589,13 @@ class ScopeNamingErrorHandler(ErrorHandler):
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
         resolution = self.error_handler.interpret_response(response_or_exception)
-        session = active_token_refresh_session()
-        if resolution.response_action == ResponseAction.RATE_LIMITED:
+        run = current_check()
+        if run is not None and resolution.response_action == ResponseAction.RATE_LIMITED:
             # A check that runs out of time while waiting says why (see source.py).
-            session.record_throttling(resolution.error_message or "rate limited")
+            run.record_throttling(resolution.error_message or "rate limited")
         if resolution.failure_type != FailureType.config_error:
             return resolution
-        granted = session.granted_scopes
+        granted = granted_scopes_in(self.config)
         if granted is None:
             return resolution
         required = [*self.required_scopes, *self.additional_scopes]
@@ -530,13 +606,29 @@ class ScopeNamingErrorHandler(ErrorHandler):
             response_action=resolution.response_action,
             failure_type=FailureType.config_error,
             error_message=(
-                f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} "
-                f"(granted: {', '.join(sorted(granted)) or 'none'}). The connector needs "
-                f"{', '.join(required)}. Add the missing scopes to your app in "
-                f"{self.where_to_add} and grant every scope on TikTok's consent screen. "
-                f"{self.how_to_reauthenticate} (The request failed with: {resolution.error_message})"
+                missing_scopes_message(
+                    missing, granted, required, self.where_to_add, self.how_to_reauthenticate
+                )
+                + f" (The request failed with: {resolution.error_message})"
             ),
         )
+
+
+def missing_scopes_message(
+    missing: Iterable[str],
+    granted: Iterable[str],
+    required: Iterable[str],
+    where_to_add: str,
+    how_to_reauthenticate: str = REAUTHENTICATE_HINT,
+) -> str:
+    """What to do about scopes the token lacks: the words of every missing-scope error, whichever
+    runtime or command reports it."""
+    return (
+        f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} "
+        f"(granted: {', '.join(sorted(granted)) or 'none'}). The connector needs "
+        f"{', '.join(required)}. Add the missing scopes to your app in {where_to_add} and grant every "
+        f"scope on TikTok's consent screen. {how_to_reauthenticate}"
+    )
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import threading
@@ -19,7 +20,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 
 from source_tiktok_organic import business_protocol, components, tiktok_protocol
 from source_tiktok_organic.cdk_internals import check_failure_reason, record_queue_of
-from source_tiktok_organic.components import TokenRefreshSession, token_refresh_session
+from source_tiktok_organic.components import CheckRun, checking
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yaml"
 
@@ -38,6 +39,9 @@ CHECK_DEADLINE_SECONDS = 50.0
 # lets 20 workers outpace the one thread that prints, and the CDK's 10,000 waiting records (with the
 # heap they fragment) would set the sync's peak memory; a tenth of that keeps every worker busy.
 RECORD_QUEUE_SIZE = 1_000
+
+# How every missing-scope message begins (components.missing_scopes_message).
+MISSING_SCOPES_WORDS = "The TikTok authorisation is missing the scope(s)"
 
 
 class SourceTikTokOrganic(YamlDeclarativeSource):
@@ -67,28 +71,54 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         scope that no request of the check tripped over: comment.list (comments are not read by a
         check), or a scope whose fields TikTok silently leaves out of a 200 answer.
         """
-        with token_refresh_session(CHECK_TOKEN_REFRESH_RETRY_SECONDS, learns_granted_scopes=True) as session:
+        with checking(CHECK_TOKEN_REFRESH_RETRY_SECONDS) as run:
+            # The check's thread runs in this context, so its components find the check.
+            context = contextvars.copy_context()
             status = _call_with_deadline(
-                lambda: super(SourceTikTokOrganic, self).check(logger, config),
+                lambda: context.run(super(SourceTikTokOrganic, self).check, logger, config),
                 CHECK_DEADLINE_SECONDS,
             )
         if status is None:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=_deadline_message(config, session))
+            return AirbyteConnectionStatus(status=Status.FAILED, message=_deadline_message(config, run))
         failure = (
             check_failure_reason(status.message)
             if status.status == Status.FAILED and status.message
             else None
         )
-        granted = session.granted_scopes
+        granted = run.granted_scopes
         missing = [scope for scope in required_scopes(config) if granted is not None and scope not in granted]
+        if failure and MISSING_SCOPES_WORDS in failure and all(scope in failure for scope in missing):
+            # The manifest's error handler said it, in the words the manifest-only runtime uses too.
+            status.message = failure
+            return status
         if missing:
-            message = missing_scopes_message(config, missing, granted or frozenset())
+            message = self._missing_scopes_message(config, missing, granted or frozenset())
             if failure:
                 message += f" (The check's request failed with: {failure})"
+            else:
+                message += (
+                    " TikTok answered the check's requests, but leaves out the fields of a scope it did "
+                    "not grant, or refuses only the streams that need it."
+                )
             return AirbyteConnectionStatus(status=Status.FAILED, message=message)
         if failure:
-            status.message = _throttled_message(session) or failure
+            status.message = _throttled_message(run) or failure
         return status
+
+    def _missing_scopes_message(
+        self, config: Mapping[str, Any], missing: list[str], granted: frozenset[str]
+    ) -> str:
+        """The error handler's words, with where to add the scopes as the manifest says it."""
+        handler = self.resolved_manifest["definitions"][
+            "business_error_handler" if is_business(config) else "error_handler"
+        ]
+        return components.missing_scopes_message(
+            missing,
+            granted,
+            required_scopes(config),
+            handler["where_to_add"],
+            handler.get("how_to_reauthenticate", components.REAUTHENTICATE_HINT),
+        )
 
 
 def required_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
@@ -107,36 +137,18 @@ def is_business(config: Mapping[str, Any]) -> bool:
     )
 
 
-def missing_scopes_message(
-    config: Mapping[str, Any], missing: list[str], granted_scopes: frozenset[str]
-) -> str:
-    granted = ", ".join(sorted(granted_scopes)) or "none"
-    if is_business(config):
-        where = "your app in the TikTok API for Business portal (TikTok Accounts)"
-        how = "Re-authorise with `tiktok-organic-auth --business`"
-    else:
-        where = "your app in the TikTok developer portal (Login Kit)"
-        how = "Re-authenticate this source (the Authenticate button in Airbyte, or tiktok-organic-auth)"
-    return (
-        f"The TikTok authorisation is missing the scope(s) {', '.join(missing)} (granted: {granted}); "
-        f"the selected options need {', '.join(required_scopes(config))}. TikTok may answer without "
-        f"the fields of a scope it did not grant rather than refuse the request. Add the scopes to "
-        f"{where}. {how} and grant every scope on TikTok's consent screen."
-    )
-
-
-def _throttled_message(session: TokenRefreshSession) -> str | None:
+def _throttled_message(run: CheckRun) -> str | None:
     """What to say when TikTok throttled the check: the check waits for nobody."""
-    if not session.throttled_message:
+    if not run.throttled_message:
         return None
     return (
         f"TikTok is throttling this app or account, so the check could not finish. Try again in five "
-        f"minutes. (TikTok's answer: {session.throttled_message.strip()})"
+        f"minutes. (TikTok's answer: {run.throttled_message.strip()})"
     )
 
 
-def _deadline_message(config: Mapping[str, Any], session: TokenRefreshSession) -> str:
-    throttled = _throttled_message(session)
+def _deadline_message(config: Mapping[str, Any], run: CheckRun) -> str:
+    throttled = _throttled_message(run)
     if throttled:
         return throttled
     if is_business(config):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tiktok_emulator.business_api import BusinessApi
@@ -58,6 +59,9 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
        (``repeat_cursor``, ``short_page``);
     4. OAuth endpoints: explicitly targeted faults, then the endpoint logic.
 
+    ``rate_limit_clock`` is the clock the rate limiter's minute is measured on (a test that
+    controls the connector's sleeps passes the same clock).
+
     Display API settings beyond the obvious: ``access_token_expires_in`` (7200 s) and
     ``refresh_expires_in`` (180 days, counted from the consent: rotation keeps the date), as
     TikTok's November 2026 pages give them; ``rotate_refresh_tokens`` (True: a refresh
@@ -102,6 +106,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         latency: float = 0.0,
         rate_limit_per_minute: int | None = None,
         rate_limit_window_seconds: float = SLIDING_MINUTE,
+        rate_limit_clock: Callable[[], float] = time.monotonic,
         faults: list[FaultRule] | None = None,
         token_endpoint_error_in_200: bool = False,
         app_id: str = "emulator-app-id",
@@ -179,7 +184,9 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         self._business = BusinessGrants(self, business_refresh_token, self.business_granted_scopes)
         # The window is TikTok's minute; tests shrink it to exercise the limiter in seconds.
         limiter = (
-            SlidingWindowRateLimiter(rate_limit_per_minute, window=rate_limit_window_seconds)
+            SlidingWindowRateLimiter(
+                rate_limit_per_minute, window=rate_limit_window_seconds, clock=rate_limit_clock
+            )
             if rate_limit_per_minute
             else None
         )

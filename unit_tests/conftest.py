@@ -62,7 +62,7 @@ def token_endpoint_that_hangs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
         raise RuntimeError("released by the test")
 
     monkeypatch.setattr(
-        "source_tiktok_organic.components.TikTokOAuthAuthenticator._make_handled_request",
+        "source_tiktok_organic.components.TikTokOAuthAuthenticator._request_token",
         token_request_that_hangs,
     )
     yield

@@ -6,12 +6,11 @@ naming it, so that a CDK upgrade breaks here, clearly, rather than in the middle
 
 from __future__ import annotations
 
-import inspect
+import logging
 from queue import Queue
 from typing import Any
 
 import pytest
-import requests
 import yaml
 from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefreshTokenOauth2Authenticator
 from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
@@ -21,7 +20,6 @@ from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import 
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.sources.streams.call_rate import APIBudget
-from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import AbstractOauth2Authenticator
 
 from source_tiktok_organic import cdk_internals
 from source_tiktok_organic.components import TikTokOAuthAuthenticator
@@ -51,50 +49,13 @@ def config() -> dict[str, Any]:
     }
 
 
-def test_token_request_has_an_undecorated_form() -> None:
-    request = cdk_internals.token_request_without_retries()
-    assert callable(request), UPGRADE_HINT + "1. _make_handled_request.__wrapped__"
-    assert list(inspect.signature(request).parameters) == ["self"], (
-        UPGRADE_HINT + "1. _make_handled_request takes more than self"
-    )
-    assert "_make_handled_request" in vars(AbstractOauth2Authenticator), (
-        UPGRADE_HINT + "1. _make_handled_request moved"
-    )
-
-
 def test_adopted_authenticator_keeps_the_configured_oauth_state() -> None:
     authenticator = built_authenticator(config())
     assert isinstance(authenticator, DeclarativeSingleUseRefreshTokenOauth2Authenticator)
     assert authenticator.get_refresh_token() == "contract-refresh-token", (
-        UPGRADE_HINT + "2. the built authenticator's state"
+        UPGRADE_HINT + "1. the built authenticator's state"
     )
-    assert authenticator.get_client_id() == "client-key", UPGRADE_HINT + "2. the built authenticator's state"
-
-
-def test_error_body_parser_reads_a_json_object_and_nothing_else() -> None:
-    response = requests.Response()
-    response._content = b'{"error": "invalid_grant"}'
-    assert cdk_internals.token_error_body(response) == {"error": "invalid_grant"}, (
-        UPGRADE_HINT + "3. _parse_error_response_content"
-    )
-    response._content = b"<html>"
-    assert cdk_internals.token_error_body(response) is None, UPGRADE_HINT + "3. _parse_error_response_content"
-
-
-def test_redaction_removes_the_refresh_token_and_client_secret() -> None:
-    authenticator = built_authenticator(config())
-    redacted = cdk_internals.redact_token_secrets(
-        authenticator, "echo contract-refresh-token and contract-client-secret"
-    )
-    assert "contract-refresh-token" not in redacted, UPGRADE_HINT + "4. _redact_credentials"
-    assert "contract-client-secret" not in redacted, UPGRADE_HINT + "4. _redact_credentials"
-
-
-def test_refresh_token_error_values_are_the_manifests() -> None:
-    authenticator = built_authenticator(config())
-    assert cdk_internals.refresh_token_error_values(authenticator) == ("invalid_grant", "invalid_client"), (
-        UPGRADE_HINT + "5. _refresh_token_error_values"
-    )
+    assert authenticator.get_client_id() == "client-key", UPGRADE_HINT + "1. the built authenticator's state"
 
 
 @pytest.mark.parametrize(
@@ -105,31 +66,54 @@ def test_check_failure_reason_unwraps_a_repr(reported: str, reason: str) -> None
     assert cdk_internals.check_failure_reason(reported) == reason
 
 
+def test_a_failed_check_stream_reports_its_reason_as_a_repr(requests_mock: Any) -> None:
+    from airbyte_cdk.models import Status
+
+    requests_mock.post(
+        "https://open.tiktokapis.com/v2/oauth/token/",
+        status_code=400,
+        json={"error": "invalid_grant", "error_description": "gone"},
+    )
+    source = SourceTikTokOrganic(config=config())
+    status = YamlDeclarativeSource.check(source, logging.getLogger("contract"), config())
+    assert status.status == Status.FAILED
+    assert status.message.startswith(("'", '"')), UPGRADE_HINT + "2. CheckStream's repr(reason)"
+    assert "TikTok rejected the refresh token" in cdk_internals.check_failure_reason(status.message)
+
+
+def test_the_package_uses_at_most_four_internals() -> None:
+    """The module's own list: three for the connector, the rest for tests and tools only."""
+    import ast
+    from pathlib import Path
+
+    package = Path(cdk_internals.__file__).parent
+    used = set()
+    for module in package.rglob("*.py"):
+        if module.name == "cdk_internals.py":
+            continue
+        tree = ast.parse(module.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "source_tiktok_organic.cdk_internals":
+                used.update(alias.name for alias in node.names)
+            if isinstance(node, ast.FunctionDef) and node.name in cdk_internals.__all__:
+                used.add(node.name)
+    assert used <= set(cdk_internals.__all__[:3]), used
+    assert len(used) <= 4
+
+
 def test_run_command_is_the_entrypoint_runner() -> None:
     from airbyte_cdk.test import entrypoint_wrapper
 
-    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "8. entrypoint_wrapper._run_command"
+    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "4. entrypoint_wrapper._run_command"
     output = cdk_internals.run_command(SourceTikTokOrganic(), ["spec"])
-    assert output.spec_messages, UPGRADE_HINT + "8. _run_command no longer runs spec"
+    assert output.spec_messages, UPGRADE_HINT + "4. _run_command no longer runs spec"
 
 
 def test_api_budget_is_reachable_once_streams_are_built() -> None:
     source = SourceTikTokOrganic(config=config())
     source.streams(config())
     assert isinstance(cdk_internals.api_budget_of(source), APIBudget), (
-        UPGRADE_HINT + "9. _constructor._api_budget"
-    )
-
-
-def test_config_values_are_read_and_written_on_the_emitted_config() -> None:
-    authenticator = built_authenticator(config())
-    path = ("credentials", "refresh_token")
-    assert cdk_internals.config_value(authenticator, path) == "contract-refresh-token", (
-        UPGRADE_HINT + "6. _get_config_value_by_path"
-    )
-    cdk_internals.set_config_value(authenticator, ("credentials", "open_id"), "contract-open-id")
-    assert authenticator._connector_config["credentials"]["open_id"] == "contract-open-id", (
-        UPGRADE_HINT + "6. _set_config_value_by_path"
+        UPGRADE_HINT + "5. _constructor._api_budget"
     )
 
 
@@ -141,13 +125,13 @@ def test_manifest_macros_render_from_the_replaceable_globals(monkeypatch: pytest
     fixed = datetime(2030, 5, 17, 12, 0, tzinfo=timezone.utc)
     monkeypatch.setitem(cdk_internals.interpolation_globals(), "now_utc", lambda: fixed)
     rendered = JinjaInterpolation().eval("{{ format_datetime(now_utc(), '%Y-%m-%d') }}", config={})
-    assert rendered == "2030-05-17", UPGRADE_HINT + "10. jinja._ENVIRONMENT globals"
+    assert rendered == "2030-05-17", UPGRADE_HINT + "6. jinja._ENVIRONMENT globals"
 
 
 def test_record_queue_is_reachable_and_read_on_every_put() -> None:
     plain = YamlDeclarativeSource(path_to_yaml=str(MANIFEST_PATH), config=config())
     queue = cdk_internals.record_queue_of(plain)
-    assert isinstance(queue, Queue), UPGRADE_HINT + "11. _concurrent_source._queue"
-    assert queue.maxsize == 10_000, UPGRADE_HINT + "11. the CDK's queue size (is the bound still needed?)"
+    assert isinstance(queue, Queue), UPGRADE_HINT + "3. _concurrent_source._queue"
+    assert queue.maxsize == 10_000, UPGRADE_HINT + "3. the CDK's queue size (is the bound still needed?)"
     ours = cdk_internals.record_queue_of(SourceTikTokOrganic(config=config()))
     assert ours.maxsize == RECORD_QUEUE_SIZE < queue.maxsize

@@ -168,6 +168,7 @@ def build_business_config(
         "refresh_token": str(data["refresh_token"]),
         "access_token": str(data["access_token"]),
         "open_id": str(data["open_id"]),
+        "granted_scopes": data.get("scope"),
     }
     return config_with_credentials(
         existing,

@@ -121,7 +121,8 @@ def config_with_credentials(
 
     Earlier credentials of the same API keep their other keys; another API's are replaced whole (a
     client secret has no place under another API's credentials). ``token_expiry_date`` comes from
-    the token answer's ``expires_in``, and is dropped when none is given. ``base_url`` is the config
+    the token answer's ``expires_in``, and is dropped when none is given; so is ``granted_scopes``
+    (TikTok's ``scope``), which the connector keeps up to date with each refresh. ``base_url`` is the config
     key, the URL the token was minted at and TikTok's own URL: the key is written only when the URL
     is not TikTok's (the token must be used where it was minted), and dropped when it is, so an old
     emulator or proxy URL cannot outlive the token.
@@ -131,6 +132,9 @@ def config_with_credentials(
     if merged.get("auth_type", DISPLAY_AUTH_TYPE) != credentials["auth_type"]:
         merged = {}
     merged.update(credentials)
+    # The scopes belong to the access token written with them; an earlier token's would mislead.
+    if not isinstance(credentials.get("granted_scopes"), str):
+        merged.pop("granted_scopes", None)
     if isinstance(expires_in, (int, float)) and expires_in > 0:
         merged["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(timespec="seconds")
     else:

@@ -184,6 +184,7 @@ def build_config(
         "client_secret": client_secret,
         "refresh_token": str(token_body["refresh_token"]),
         "access_token": str(token_body["access_token"]),
+        "granted_scopes": token_body.get("scope"),
     }
     return config_with_credentials(
         existing,
