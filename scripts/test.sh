@@ -3,7 +3,8 @@
 # and run against the loopback emulator on Docker, which image_test.sh sets up itself, podman only
 # if no Docker engine can be started), then pytest over unit_tests (mocked HTTP) and
 # integration_tests (emulator end to end, the CDK's standard tests, PyAirbyte from the venv and from
-# the image the image test left, the manifest-only runtime, packaging and docs checks).
+# the image the image test left, the manifest-only runtime, dbt_tiktok_organic and the report,
+# packaging and docs checks).
 # Where no container engine answers nor can be set up (tools/container_engine.py decides, as for the
 # image test and the PyAirbyte test), everything that needs none still runs, and a banner at the end
 # names what was skipped: the image test and PyAirbyte's docker_image tests. Under CI (the CI
@@ -35,6 +36,7 @@ esac
 static_checks
 bash scripts/pyairbyte_test.sh --setup-only
 bash scripts/manifest_only_env.sh
+bash scripts/report_env.sh   # .venv-report and Chromium, for dbt_tiktok_organic's and the report's tests
 pytest_args=()
 skipped=0
 if [ "$in_ci" = 1 ] || python -m tools.container_engine setup; then

@@ -1,0 +1,136 @@
+{#- The connections to read: tiktok_organic_sources, else the one named by the three variables. -#}
+{% macro tiktok_organic_sources() %}
+  {%- set listed = var('tiktok_organic_sources', []) -%}
+  {%- if listed | length > 0 -%}
+    {{ return(listed) }}
+  {%- endif -%}
+  {{ return([{
+      'name': var('tiktok_organic_schema'),
+      'database': var('tiktok_organic_database', none),
+      'schema': var('tiktok_organic_schema'),
+      'table_prefix': var('tiktok_organic_table_prefix', ''),
+  }]) }}
+{% endmacro %}
+
+
+{#- The SQL type of a column kind, through dbt's cross-database type macros. -#}
+{% macro tiktok_organic_type(kind) %}
+  {%- if kind == 'string' -%} {{ return(dbt.type_string()) }}
+  {%- elif kind == 'bigint' -%} {{ return(dbt.type_bigint()) }}
+  {%- elif kind == 'float' -%} {{ return(tiktok_organic_type_double()) }}
+  {%- elif kind == 'boolean' -%} {{ return(dbt.type_boolean()) }}
+  {%- elif kind in ('timestamp', 'epoch') -%} {{ return(dbt.type_timestamp()) }}
+  {%- elif kind == 'date' -%} {{ return('date') }}
+  {%- endif -%}
+  {{ exceptions.raise_compiler_error('unknown column kind ' ~ kind) }}
+{% endmacro %}
+
+
+{#- One output column: the first of `candidates` the table has, cast to `kind`; null when it has none.
+    `epoch` is Unix seconds (how TikTok gives create_time), turned into a timestamp. -#}
+{% macro tiktok_organic_column(present, candidates, kind) %}
+  {%- for candidate in candidates if candidate in present -%}
+    {%- if loop.first -%}
+      {%- set quoted = adapter.quote(present[candidate]) -%}
+      {%- if kind == 'epoch' -%}
+        {{ return(dbt.dateadd('second', dbt.safe_cast(quoted, dbt.type_bigint()), "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")")) }}
+      {%- else -%}
+        {{ return(dbt.safe_cast(quoted, tiktok_organic_type(kind))) }}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return('cast(null as ' ~ tiktok_organic_type(kind) ~ ')') }}
+{% endmacro %}
+
+
+{#- Every row of `stream` from every connection that has the table, as `columns`
+    ([output name, [source columns, first found wins], kind]) plus source_relation and Airbyte's
+    _airbyte_raw_id and _airbyte_extracted_at. A connection without the table adds nothing (a mode
+    that lacks the stream, or a stream not synced); with none at all, an empty relation of the
+    same columns, so that every model builds over any warehouse. -#}
+{% macro tiktok_organic_union(stream, columns) %}
+  {%- set selects = [] -%}
+  {%- for source in tiktok_organic_sources() -%}
+    {%- set relation = adapter.get_relation(
+        database=source.get('database') or target.database,
+        schema=source['schema'],
+        identifier=(source.get('table_prefix') or '') ~ stream) if execute else none -%}
+    {%- if relation is not none -%}
+      {%- set present = {} -%}
+      {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do present.update({column.name | lower: column.name}) -%}
+      {%- endfor -%}
+      {%- set one -%}
+    select
+      {%- for name, candidates, kind in columns %}
+      {{ tiktok_organic_column(present, candidates, kind) | trim }} as {{ name }},
+      {%- endfor %}
+      {{ dbt.string_literal(source['name']) }} as source_relation,
+      {{ tiktok_organic_column(present, ['_airbyte_raw_id'], 'string') | trim }} as airbyte_raw_id,
+      {{ tiktok_organic_column(present, ['_airbyte_extracted_at'], 'timestamp') | trim }} as airbyte_extracted_at
+    from {{ relation }}
+      {%- endset -%}
+      {%- do selects.append(one) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if selects | length == 0 -%}
+    {%- set empty -%}
+    select * from (
+      select
+      {%- for name, candidates, kind in columns %}
+        cast(null as {{ tiktok_organic_type(kind) }}) as {{ name }},
+      {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as source_relation,
+        cast(null as {{ dbt.type_string() }}) as airbyte_raw_id,
+        cast(null as {{ dbt.type_timestamp() }}) as airbyte_extracted_at
+    ) as no_table_of_{{ stream }}
+    where 1 = 0
+    {%- endset -%}
+    {%- do selects.append(empty) -%}
+  {%- endif -%}
+  {{ return(selects | join('\n    union all\n')) }}
+{% endmacro %}
+
+
+{#- A staging model: the stream's rows from every connection, one per primary key (`unique_key`,
+    output names) and connection, the newest extraction winning. -#}
+{% macro tiktok_organic_stage(stream, columns, unique_key) %}
+with unioned as (
+{{ tiktok_organic_union(stream, columns) }}
+),
+
+ranked as (
+    select
+        unioned.*,
+        row_number() over (
+            partition by source_relation, {{ unique_key | join(', ') }}
+            order by airbyte_extracted_at desc, airbyte_raw_id desc
+        ) as newest_first
+    from unioned
+)
+
+select
+    {%- for name, candidates, kind in columns %}
+    {{ name }},
+    {%- endfor %}
+    source_relation,
+    airbyte_raw_id,
+    airbyte_extracted_at
+from ranked
+where newest_first = 1
+{% endmacro %}
+
+
+{#- A double-precision float: dbt.type_float() is one everywhere but DuckDB, where `float` is 32 bits
+    and would blur TikTok's four-decimal shares. -#}
+{% macro tiktok_organic_type_double() %}
+  {{ return(adapter.dispatch('tiktok_organic_type_double', 'tiktok_organic')()) }}
+{% endmacro %}
+
+{% macro default__tiktok_organic_type_double() %}
+  {{ return(dbt.type_float()) }}
+{% endmacro %}
+
+{% macro duckdb__tiktok_organic_type_double() %}
+  {{ return('double') }}
+{% endmacro %}

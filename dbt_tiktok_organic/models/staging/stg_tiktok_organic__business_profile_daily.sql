@@ -1,0 +1,23 @@
+{#- API for Business: the account's daily metrics. daily_total_followers is the day's net change,
+    not a total, despite its name. -#}
+{{ tiktok_organic_stage('business_profile_daily', [
+    ['account_id', ['business_id'], 'string'],
+    ['date_day', ['date'], 'date'],
+    ['views', ['video_views'], 'bigint'],
+    ['unique_video_views', ['unique_video_views'], 'bigint'],
+    ['profile_views', ['profile_views'], 'bigint'],
+    ['likes', ['likes'], 'bigint'],
+    ['comments', ['comments'], 'bigint'],
+    ['shares', ['shares'], 'bigint'],
+    ['followers', ['followers_count'], 'bigint'],
+    ['followers_net_change', ['daily_total_followers'], 'bigint'],
+    ['followers_gained', ['daily_new_followers'], 'bigint'],
+    ['followers_lost', ['daily_lost_followers'], 'bigint'],
+    ['engaged_audience', ['engaged_audience'], 'bigint'],
+    ['bio_link_clicks', ['bio_link_clicks'], 'bigint'],
+    ['phone_number_clicks', ['phone_number_clicks'], 'bigint'],
+    ['email_clicks', ['email_clicks'], 'bigint'],
+    ['address_clicks', ['address_clicks'], 'bigint'],
+    ['app_download_clicks', ['app_download_clicks'], 'bigint'],
+    ['lead_submissions', ['lead_submissions'], 'bigint'],
+], ['account_id', 'date_day']) }}

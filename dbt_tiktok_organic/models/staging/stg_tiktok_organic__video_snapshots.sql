@@ -1,0 +1,19 @@
+{#- Both modes: each video's counters, one row a day. Display API rows carry no account
+    (account_id is null; a Display connection reads one account). -#}
+{{ tiktok_organic_stage('video_snapshots', [
+    ['video_id', ['id', 'item_id'], 'string'],
+    ['account_id', ['business_id'], 'string'],
+    ['date_day', ['date'], 'date'],
+    ['read_at', ['read_at'], 'timestamp'],
+    ['created_at', ['create_time'], 'epoch'],
+    ['views', ['view_count', 'video_views'], 'bigint'],
+    ['likes', ['like_count', 'likes'], 'bigint'],
+    ['comments', ['comment_count', 'comments'], 'bigint'],
+    ['shares', ['share_count', 'shares'], 'bigint'],
+    ['favorites', ['favorites'], 'bigint'],
+    ['reach', ['reach'], 'bigint'],
+    ['total_time_watched', ['total_time_watched'], 'float'],
+    ['average_time_watched', ['average_time_watched'], 'float'],
+    ['full_video_watched_rate', ['full_video_watched_rate'], 'float'],
+    ['new_followers', ['new_followers'], 'bigint'],
+], ['video_id', 'date_day']) }}
