@@ -8,24 +8,7 @@
 source "$(dirname "$0")/bootstrap.sh"   # .venv (for tomllib's Python); cd to the repo root
 bash scripts/pyairbyte_test.sh --setup-only
 mapfile -t REPORT_REQUIREMENTS < <(python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["report"]))')
-REPORT_VENV="$REPO_ROOT/.venv-report"
-stamp="$REPORT_VENV/.installed-$(printf '%s\n' "${REPORT_REQUIREMENTS[@]}" | sha256sum | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
-  echo "Installing ${REPORT_REQUIREMENTS[*]} into .venv-report ..." >&2
-  rm -rf "$REPORT_VENV"
-  "${PYTHON:-python3}" -m venv "$REPORT_VENV"
-  pip_quiet=(--quiet --disable-pip-version-check)
-  # uv installs dbt's dependencies in seconds where pip takes minutes.
-  if "$REPORT_VENV/bin/python" -m pip install "${pip_quiet[@]}" uv >&2 \
-     && SSL_CERT_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" \
-        "$REPORT_VENV/bin/uv" pip install --quiet --native-tls \
-        --python "$REPORT_VENV/bin/python" "${REPORT_REQUIREMENTS[@]}" >&2; then
-    :
-  else
-    "$REPORT_VENV/bin/python" -m pip install "${pip_quiet[@]}" "${REPORT_REQUIREMENTS[@]}" >&2
-  fi
-  touch "$stamp"
-fi
+side_venv .venv-report "${REPORT_REQUIREMENTS[@]}"
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian's chromium for the report's browser test ..." >&2

@@ -134,3 +134,26 @@ where newest_first = 1
 {% macro duckdb__tiktok_organic_type_double() %}
   {{ return('double') }}
 {% endmacro %}
+
+
+{#- The columns of a comment, top-level or reply: TikTok's comment/list and comment/reply/list
+    answer the same fields. -#}
+{% macro tiktok_organic_comment_columns() %}
+  {{ return([
+    ['comment_id', ['comment_id'], 'string'],
+    ['video_id', ['video_id'], 'string'],
+    ['parent_comment_id', ['parent_comment_id'], 'string'],
+    ['account_id', ['business_id'], 'string'],
+    ['created_at', ['create_time'], 'epoch'],
+    ['comment_text', ['text'], 'string'],
+    ['likes', ['likes'], 'bigint'],
+    ['replies', ['replies'], 'bigint'],
+    ['status', ['status'], 'string'],
+    ['is_owner', ['owner'], 'boolean'],
+    ['is_liked', ['liked'], 'boolean'],
+    ['is_pinned', ['pinned'], 'boolean'],
+    ['commenter_id', ['unique_identifier'], 'string'],
+    ['commenter_username', ['username'], 'string'],
+    ['commenter_display_name', ['display_name'], 'string'],
+  ]) }}
+{% endmacro %}
