@@ -17,6 +17,10 @@ cannot import this module) and re-exported here:
 5. ``refresh_token_error_values``: ``AbstractOauth2Authenticator._refresh_token_error_values``.
 6. ``config_value`` and ``set_config_value``: the rotating authenticator's
    ``_get_config_value_by_path`` / ``_set_config_value_by_path``, on the config it emits.
+12. ``sync_scoped_attribute``: the component factory hands its API budget to every custom
+    component that declares an ``api_budget`` field, and builds a new budget each time it builds
+    the streams (``_prepare_for_stream_build``, once per command), so ``SharedPageRequester``
+    keeps the pages of one sync on that sync's budget.
 
 Defined here, for the package's entrypoint and the tests:
 

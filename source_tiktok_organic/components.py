@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass, field
@@ -30,9 +31,14 @@ from airbyte_cdk.sources.declarative.auth.oauth import (
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
+from airbyte_cdk.sources.declarative.requesters.request_options.interpolated_request_options_provider import (
+    InterpolatedRequestOptionsProvider,
+)
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
@@ -726,3 +732,251 @@ class FirstSightings(RecordFilter):
                     continue
                 self._seen.add(key)
             yield record
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages shared within one sync
+# --------------------------------------------------------------------------------------------------
+
+
+def sync_scoped_attribute(api_budget: object, name: str, make: Callable[[], Any]) -> Any:
+    """The object named ``name`` that lives as long as ``api_budget``, made by ``make`` on first use.
+
+    CDK internal: the factory hands its one API budget to every custom component declaring an
+    ``api_budget`` field, and builds a new budget each time it builds the streams (once per
+    ``read``, ``check`` or ``discover``). So the budget is the one object that every component of a
+    sync shares and no other sync sees: what hangs on it dies with the sync.
+    """
+    attributes = vars(api_budget)
+    if name not in attributes:
+        attributes[name] = make()
+    return attributes[name]
+
+
+class _Flight:
+    """One page: asked once, awaited by every other requester that wants it meanwhile."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.response: requests.Response | None = None
+        self.failed = False
+
+
+class SharedPages:
+    """The answers of one sync, each asked of the API once and handed to every stream that sends
+    the same request.
+
+    A page is asked by the first requester that wants it; the others wanting it meanwhile wait for
+    that answer instead of asking again. Only answers the asking stream's error handler calls a
+    success are kept: a throttled or rejected answer, or a failed request, is never handed on; the
+    stream that asked handles it (its retries, as without sharing), and one of those waiting asks
+    in its place. The most
+    recent ``keep`` answers are kept: the streams reading one list page through it nearly together
+    (each waits for the page the first one asked), so a stream far enough behind to find its page
+    gone asks again, costing one request, never a record.
+    """
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[str, _Flight] = OrderedDict()
+
+    def get(
+        self,
+        key: str,
+        ask: Callable[[], requests.Response | None],
+        is_success: Callable[[requests.Response], bool],
+    ) -> requests.Response | None:
+        """The answer to the request ``key`` names: kept, awaited, or asked by ``ask`` (the calling
+        stream's own request, with its retries) and kept when ``is_success`` says so."""
+        while True:
+            with self._lock:
+                flight = self._pages.get(key)
+                leads = flight is None
+                if flight is None:
+                    flight = self._pages[key] = _Flight()
+            if leads:
+                return self._ask(key, flight, ask, is_success)
+            flight.done.wait()
+            if not flight.failed:
+                return flight.response
+            # The stream that asked got no answer to hand on: ask (or wait for the next asker).
+
+    def _ask(
+        self,
+        key: str,
+        flight: _Flight,
+        ask: Callable[[], requests.Response | None],
+        is_success: Callable[[requests.Response], bool],
+    ) -> requests.Response | None:
+        try:
+            response = ask()
+        except BaseException:
+            self._fail(key, flight)
+            raise
+        if response is None or not is_success(response):
+            self._fail(key, flight)
+            return response
+        flight.response = response
+        with self._lock:
+            flight.done.set()
+            self._forget_oldest()
+        return response
+
+    def _fail(self, key: str, flight: _Flight) -> None:
+        with self._lock:
+            if self._pages.get(key) is flight:
+                del self._pages[key]
+        flight.failed = True
+        flight.done.set()
+
+    def _forget_oldest(self) -> None:
+        answered = [key for key, flight in self._pages.items() if flight.done.is_set()]
+        for key in answered[: max(0, len(answered) - self._keep)]:
+            del self._pages[key]
+
+
+@dataclass
+class SharedPageRequester(HttpRequester):
+    """The CDK's ``HttpRequester``, whose pages are shared by every stream of the sync that sends
+    the same request (method, URL, parameters, headers and body, the authentication aside).
+
+    Why not plain YAML: several streams read the same pages (``business_videos``, its breakdowns
+    and ``video_snapshots`` all page ``business/video/list``; four streams read ``business/get``)
+    and the Accounts API allows an account about 40 requests a minute per endpoint, so every page
+    asked twice is time. The CDK's own sharing, its HTTP cache (``use_cache``), does not fit:
+
+    * it keeps every HTTP 200, and this API answers throttling and dead tokens with HTTP 200, so a
+      retried request would be answered the cached error;
+    * streams read concurrently ask for the same page at the same moment, and a cache only serves
+      a page already answered, so all of them ask;
+    * without ``REQUEST_CACHE_PATH`` it is one in-memory database for the whole process, shared by
+      every sync in it (PyAirbyte, tests); with it, a file holding each request's headers, the
+      access token among them.
+
+    Here the pages live in a ``SharedPages`` hung on the sync's API budget (see
+    ``sync_scoped_attribute``): never written anywhere, never seen by another sync. Each request
+    still goes through this requester's authenticator, error handler, retries and budget, so a
+    refreshed token serves the pages that follow.
+
+    ``request_parameters`` are the manifest's, as for an ``HttpRequester`` (the factory hands a
+    custom requester its fields as written).
+    """
+
+    request_parameters: Mapping[str, Any] | None = None
+    # Answers kept for streams that fall behind: about 125 KB each for a page of 20 business videos.
+    pages_kept: int = 64
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        if self.request_options_provider is None:
+            self.request_options_provider = InterpolatedRequestOptionsProvider(
+                config=self.config, parameters=parameters, request_parameters=self.request_parameters
+            )
+        # The CDK turns its HTTP cache on for parent streams; the pages are shared here instead.
+        self.use_cache = False
+        super().__post_init__(parameters)
+        keep = self.pages_kept
+        self._shared_pages: SharedPages = (
+            sync_scoped_attribute(self.api_budget, "tiktok_shared_pages", lambda: SharedPages(keep))
+            if self.api_budget is not None
+            else SharedPages(keep)
+        )
+
+    def send_request(
+        self,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+        path: str | None = None,
+        request_headers: Mapping[str, Any] | None = None,
+        request_params: Mapping[str, Any] | None = None,
+        request_body_data: Mapping[str, Any] | str | None = None,
+        request_body_json: Mapping[str, Any] | None = None,
+        log_formatter: Callable[[requests.Response], Any] | None = None,
+    ) -> requests.Response | None:
+        key = self._page_key(
+            stream_slice,
+            next_page_token,
+            path,
+            request_headers,
+            request_params,
+            request_body_data,
+            request_body_json,
+        )
+        return self._shared_pages.get(
+            key,
+            lambda: super(SharedPageRequester, self).send_request(
+                stream_state=stream_state,
+                stream_slice=stream_slice,
+                next_page_token=next_page_token,
+                path=path,
+                request_headers=request_headers,
+                request_params=request_params,
+                request_body_data=request_body_data,
+                request_body_json=request_body_json,
+                log_formatter=log_formatter,
+            ),
+            self._is_success,
+        )
+
+    def _page_key(
+        self,
+        stream_slice: StreamSlice | None,
+        next_page_token: Mapping[str, Any] | None,
+        path: str | None,
+        headers: Mapping[str, Any] | None,
+        params: Mapping[str, Any] | None,
+        body_data: Mapping[str, Any] | str | None,
+        body_json: Mapping[str, Any] | None,
+    ) -> str:
+        """What the request asks, as this requester sends it, but for what the authenticator adds
+        (the token, and the account, which is the same for the whole sync)."""
+        url = path or self.get_url(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_params = self.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_headers = self.get_request_headers(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_json = self.get_request_body_json(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_data = self.get_request_body_data(stream_slice=stream_slice, next_page_token=next_page_token)
+        return json.dumps(
+            [
+                self.get_method().value,
+                url,
+                {**own_params, **(params or {})},
+                {**own_headers, **(headers or {})},
+                {**(own_json or {}), **(body_json or {})},
+                [own_data, body_data],
+            ],
+            sort_keys=True,
+            default=str,
+        )
+
+    def _is_success(self, response: requests.Response) -> bool:
+        if self.error_handler is None:
+            return bool(response.ok)
+        resolution = self.error_handler.interpret_response(response)
+        return bool(response.ok) and resolution.response_action == ResponseAction.SUCCESS
+
+
+@dataclass
+class KeepFields(RecordTransformation):
+    """Keeps only the named fields of a record.
+
+    Why not plain YAML: ``RemoveFields`` names what to drop, and a shared page (see
+    ``SharedPageRequester``) carries every field any stream reading it asks for: each stream keeps
+    its own fields, named once, instead of listing everyone else's.
+    """
+
+    fields: list[str]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._kept = frozenset(self.fields)
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Mapping[str, Any] | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        for name in [name for name in record if name not in self._kept]:
+            del record[name]

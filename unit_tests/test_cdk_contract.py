@@ -17,6 +17,9 @@ from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefre
 from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
     CustomAuthenticator as CustomAuthenticatorModel,
 )
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
+    CustomRequester as CustomRequesterModel,
+)
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
@@ -24,7 +27,7 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import AbstractOauth2Authenticator
 
 from source_tiktok_organic import cdk_internals
-from source_tiktok_organic.components import TikTokOAuthAuthenticator
+from source_tiktok_organic.components import SharedPageRequester, TikTokOAuthAuthenticator
 from source_tiktok_organic.source import MANIFEST_PATH, RECORD_QUEUE_SIZE, SourceTikTokOrganic
 
 UPGRADE_HINT = "the CDK changed an internal listed in source_tiktok_organic/cdk_internals.py: "
@@ -151,3 +154,27 @@ def test_record_queue_is_reachable_and_read_on_every_put() -> None:
     assert queue.maxsize == 10_000, UPGRADE_HINT + "11. the CDK's queue size (is the bound still needed?)"
     ours = cdk_internals.record_queue_of(SourceTikTokOrganic(config=config()))
     assert ours.maxsize == RECORD_QUEUE_SIZE < queue.maxsize
+
+
+def test_custom_components_get_the_api_budget_of_their_build_and_each_build_a_new_one() -> None:
+    business = {
+        "credentials": {
+            "auth_type": "business_oauth2.0",
+            "app_id": "123",
+            "app_secret": "contract-app-secret",
+            "refresh_token": "contract-refresh-token",
+        }
+    }
+    source = SourceTikTokOrganic(config=business)
+    source.streams(business)
+    first = cdk_internals.api_budget_of(source)
+    manifest = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load(MANIFEST_PATH.read_text()))
+    definition = {**manifest["definitions"]["business_requester"], "path": "/"}
+    requester = source._constructor.create_component(CustomRequesterModel, definition, business, name="x")
+    assert isinstance(requester, SharedPageRequester) and requester.api_budget is first, (
+        UPGRADE_HINT + "12. custom components get the factory's api_budget"
+    )
+    source.streams(business)
+    assert cdk_internals.api_budget_of(source) is not first, (
+        UPGRADE_HINT + "12. each build of the streams makes its own api_budget"
+    )
