@@ -756,7 +756,8 @@ def sync_scoped_attribute(api_budget: object, name: str, make: Callable[[], Any]
 class _Flight:
     """One page: asked once, awaited by every other requester that wants it meanwhile."""
 
-    def __init__(self) -> None:
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
         self.done = threading.Event()
         self.response: requests.Response | None = None
         self.failed = False
@@ -773,7 +774,8 @@ class SharedPages:
     in its place. The most
     recent ``keep`` answers are kept: the streams reading one list page through it nearly together
     (each waits for the page the first one asked), so a stream far enough behind to find its page
-    gone asks again, costing one request, never a record.
+    gone asks again, costing one request, never a record. They are counted per endpoint, so that
+    the many comment pages of a sync do not push out the video list pages.
     """
 
     def __init__(self, keep: int) -> None:
@@ -783,18 +785,20 @@ class SharedPages:
 
     def get(
         self,
+        endpoint: str,
         key: str,
         ask: Callable[[], requests.Response | None],
         is_success: Callable[[requests.Response], bool],
     ) -> requests.Response | None:
-        """The answer to the request ``key`` names: kept, awaited, or asked by ``ask`` (the calling
-        stream's own request, with its retries) and kept when ``is_success`` says so."""
+        """The answer to the request ``key`` names (a request to ``endpoint``): kept, awaited, or
+        asked by ``ask`` (the calling stream's own request, with its retries) and kept when
+        ``is_success`` says so."""
         while True:
             with self._lock:
                 flight = self._pages.get(key)
                 leads = flight is None
                 if flight is None:
-                    flight = self._pages[key] = _Flight()
+                    flight = self._pages[key] = _Flight(endpoint)
             if leads:
                 return self._ask(key, flight, ask, is_success)
             flight.done.wait()
@@ -820,7 +824,7 @@ class SharedPages:
         flight.response = response
         with self._lock:
             flight.done.set()
-            self._forget_oldest()
+            self._forget_oldest(endpoint=flight.endpoint)
         return response
 
     def _fail(self, key: str, flight: _Flight) -> None:
@@ -830,8 +834,10 @@ class SharedPages:
         flight.failed = True
         flight.done.set()
 
-    def _forget_oldest(self) -> None:
-        answered = [key for key, flight in self._pages.items() if flight.done.is_set()]
+    def _forget_oldest(self, endpoint: str) -> None:
+        answered = [
+            key for key, flight in self._pages.items() if flight.endpoint == endpoint and flight.done.is_set()
+        ]
         for key in answered[: max(0, len(answered) - self._keep)]:
             del self._pages[key]
 
@@ -904,6 +910,7 @@ class SharedPageRequester(HttpRequester):
             request_body_json,
         )
         return self._shared_pages.get(
+            self.get_path(stream_slice=stream_slice, next_page_token=next_page_token).split("?")[0],
             key,
             lambda: super(SharedPageRequester, self).send_request(
                 stream_state=stream_state,

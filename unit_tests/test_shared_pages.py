@@ -32,13 +32,13 @@ def test_streams_asking_for_a_page_at_once_get_one_answer() -> None:
         return answer()
 
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(pages.get, "page 1", ask, lambda _: True) for _ in range(4)]
+        futures = [pool.submit(pages.get, "/list", "page 1", ask, lambda _: True) for _ in range(4)]
         release.set()
         got = [f.result(5) for f in futures]
 
     assert len(asked) == 1
     assert all(response is got[0] for response in got)
-    assert pages.get("page 1", lambda: pytest.fail("asked again"), lambda _: True) is got[0]
+    assert pages.get("/list", "page 1", lambda: pytest.fail("asked again"), lambda _: True) is got[0]
 
 
 def test_an_answer_that_is_no_success_is_never_handed_on() -> None:
@@ -52,14 +52,14 @@ def test_an_answer_that_is_no_success_is_never_handed_on() -> None:
         return next(answers)
 
     with ThreadPoolExecutor(2) as pool:
-        leader = pool.submit(pages.get, "page 1", ask, lambda r: r is not throttled)
-        waiter = pool.submit(pages.get, "page 1", ask, lambda r: r is not throttled)
+        leader = pool.submit(pages.get, "/list", "page 1", ask, lambda r: r is not throttled)
+        waiter = pool.submit(pages.get, "/list", "page 1", ask, lambda r: r is not throttled)
         release.set()
         results = {leader.result(5), waiter.result(5)}
 
     # The stream that asked got its throttled answer (its own retries handle it); the other asked again.
     assert results == {throttled, good}
-    assert pages.get("page 1", lambda: pytest.fail("asked again"), lambda _: True) is good
+    assert pages.get("/list", "page 1", lambda: pytest.fail("asked again"), lambda _: True) is good
 
 
 def test_a_failed_request_leaves_the_page_to_be_asked_again() -> None:
@@ -69,19 +69,32 @@ def test_a_failed_request_leaves_the_page_to_be_asked_again() -> None:
         raise requests.ConnectionError("dropped")
 
     with pytest.raises(requests.ConnectionError):
-        pages.get("page 1", fail, lambda _: True)
+        pages.get("/list", "page 1", fail, lambda _: True)
     good = answer()
-    assert pages.get("page 1", lambda: good, lambda _: True) is good
+    assert pages.get("/list", "page 1", lambda: good, lambda _: True) is good
 
 
 def test_only_the_latest_answers_are_kept() -> None:
     pages = SharedPages(keep=2)
     first = answer("1")
-    pages.get("page 1", lambda: first, lambda _: True)
-    pages.get("page 2", answer, lambda _: True)
-    pages.get("page 3", answer, lambda _: True)
+    pages.get("/list", "page 1", lambda: first, lambda _: True)
+    pages.get("/list", "page 2", answer, lambda _: True)
+    pages.get("/list", "page 3", answer, lambda _: True)
+    assert pages.get("/other", "other page", answer, lambda _: True)
     again = answer("1 again")
-    assert pages.get("page 1", lambda: again, lambda _: True) is again
+    assert pages.get("/list", "page 1", lambda: again, lambda _: True) is again
+    assert pages.get("/list", "page 3", lambda: pytest.fail("asked again"), lambda _: True)
+
+
+def test_the_answers_of_one_endpoint_do_not_push_out_another_s() -> None:
+    pages = SharedPages(keep=1)
+    video_page = answer("videos")
+    pages.get("/video/list", "videos 1", lambda: video_page, lambda _: True)
+    for comment_page in range(5):
+        pages.get("/comment/list", f"comments {comment_page}", answer, lambda _: True)
+    assert (
+        pages.get("/video/list", "videos 1", lambda: pytest.fail("asked again"), lambda _: True) is video_page
+    )
 
 
 def test_what_hangs_on_a_sync_s_budget_is_that_sync_s_alone() -> None:
