@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -769,42 +770,81 @@ class SharedPages:
 
     A page is asked by the first requester that wants it; the others wanting it meanwhile wait for
     that answer instead of asking again. Only answers the asking stream's error handler calls a
-    success are kept: a throttled or rejected answer, or a failed request, is never handed on; the
-    stream that asked handles it (its retries, as without sharing), and one of those waiting asks
-    in its place. The most
-    recent ``keep`` answers are kept: the streams reading one list page through it nearly together
-    (each waits for the page the first one asked), so a stream far enough behind to find its page
-    gone asks again, costing one request, never a record. They are counted per endpoint, so that
-    the many comment pages of a sync do not push out the video list pages.
+    success are handed on: a throttled or rejected answer, or a failed request, is the asking
+    stream's to handle (its retries, as without sharing), and one of those waiting asks in its
+    place.
+
+    The last ``keep`` answers of each endpoint are kept, for the streams that read a list behind the
+    first: a stream that turns a page into many records (``business_video_breakdowns``) reads
+    slower than one that turns it into 20. So that none falls out of that window, a requester ``keep``
+    pages ahead of another reading the same endpoint waits before asking for a new page, until the
+    other catches up or has taken no page for ``idle_seconds`` (it finished, or stopped early, like
+    ``video_snapshots`` with a maximum age). Waiting costs the sync nothing: it ends with its
+    slowest stream. A stream that still finds its page gone asks again: a request, never a record.
     """
 
-    def __init__(self, keep: int) -> None:
+    def __init__(
+        self, keep: int, idle_seconds: float = 15.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._keep = keep
-        self._lock = threading.Lock()
+        self._idle_seconds = idle_seconds
+        self._clock = clock
+        self._changed = threading.Condition()
         self._pages: OrderedDict[str, _Flight] = OrderedDict()
+        # Per endpoint, per requester: the pages it has taken, and when it took the last one.
+        self._readers: dict[str, dict[int, tuple[int, float]]] = {}
 
     def get(
         self,
         endpoint: str,
         key: str,
+        reader: object,
         ask: Callable[[], requests.Response | None],
         is_success: Callable[[requests.Response], bool],
     ) -> requests.Response | None:
-        """The answer to the request ``key`` names (a request to ``endpoint``): kept, awaited, or
-        asked by ``ask`` (the calling stream's own request, with its retries) and kept when
+        """The answer to the request ``key`` names (a request to ``endpoint`` by ``reader``): kept,
+        awaited, or asked by ``ask`` (the reader's own request, with its retries) and kept when
         ``is_success`` says so."""
         while True:
-            with self._lock:
+            with self._changed:
                 flight = self._pages.get(key)
-                leads = flight is None
                 if flight is None:
+                    wait = self._seconds_to_wait(endpoint, id(reader))
+                    if wait > 0:
+                        self._changed.wait(wait)
+                        continue
                     flight = self._pages[key] = _Flight(endpoint)
+                    leads = True
+                else:
+                    leads = False
             if leads:
-                return self._ask(key, flight, ask, is_success)
-            flight.done.wait()
-            if not flight.failed:
-                return flight.response
-            # The stream that asked got no answer to hand on: ask (or wait for the next asker).
+                response = self._ask(key, flight, ask, is_success)
+            else:
+                flight.done.wait()
+                if flight.failed:
+                    continue  # the asker got no answer to hand on: ask, or wait for the next asker
+                response = flight.response
+            if response is not None and not flight.failed:
+                self._taken(endpoint, id(reader))
+            return response
+
+    def _seconds_to_wait(self, endpoint: str, reader: int) -> float:
+        """How long ``reader`` waits before asking a new page: while it is ``keep`` pages ahead of
+        another reader of ``endpoint`` that took a page within ``idle_seconds``."""
+        readers = self._readers.get(endpoint, {})
+        ahead_of, now = readers.get(reader, (0, 0.0))[0] - self._keep, self._clock()
+        waits = [
+            last + self._idle_seconds - now
+            for other, (taken, last) in readers.items()
+            if other != reader and taken <= ahead_of and now - last < self._idle_seconds
+        ]
+        return max(waits, default=0.0)
+
+    def _taken(self, endpoint: str, reader: int) -> None:
+        with self._changed:
+            readers = self._readers.setdefault(endpoint, {})
+            readers[reader] = (readers.get(reader, (0, 0.0))[0] + 1, self._clock())
+            self._changed.notify_all()
 
     def _ask(
         self,
@@ -822,17 +862,17 @@ class SharedPages:
             self._fail(key, flight)
             return response
         flight.response = response
-        with self._lock:
+        with self._changed:
             flight.done.set()
             self._forget_oldest(endpoint=flight.endpoint)
         return response
 
     def _fail(self, key: str, flight: _Flight) -> None:
-        with self._lock:
+        with self._changed:
             if self._pages.get(key) is flight:
                 del self._pages[key]
-        flight.failed = True
-        flight.done.set()
+            flight.failed = True
+            flight.done.set()
 
     def _forget_oldest(self, endpoint: str) -> None:
         answered = [
@@ -870,8 +910,8 @@ class SharedPageRequester(HttpRequester):
     """
 
     request_parameters: Mapping[str, Any] | None = None
-    # Answers kept for streams that fall behind: about 125 KB each for a page of 20 business videos.
-    pages_kept: int = 64
+    # Answers kept per endpoint for the streams behind: about 125 KB a page of 20 business videos.
+    pages_kept: int = 32
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         if self.request_options_provider is None:
@@ -912,6 +952,7 @@ class SharedPageRequester(HttpRequester):
         return self._shared_pages.get(
             self.get_path(stream_slice=stream_slice, next_page_token=next_page_token).split("?")[0],
             key,
+            self,
             lambda: super(SharedPageRequester, self).send_request(
                 stream_state=stream_state,
                 stream_slice=stream_slice,
