@@ -253,7 +253,7 @@ class RequestFigure:
         floor = pacing_floor_seconds(self.busiest, E_READ_PACE)
         print(
             f"      wall time {self.measured.seconds:6.1f} s at {E_READ_PACE}/min per endpoint "
-            f"(that pace's floor: {floor:.0f} s)"
+            f"(that pace's floor: {floor:.0f} s); peak RSS {self.measured.peak_rss_mib:.0f} MiB"
         )
         pace = E_TIKTOK_PACE[self.mode]
         print(
