@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airbyte_cdk.models import Status
@@ -15,6 +16,7 @@ from airbyte_cdk.models import Status
 from source_tiktok_organic.business_protocol import (
     BUSINESS_COMMENT_LIST_PATH,
     BUSINESS_COMMENT_REPLY_LIST_PATH,
+    BUSINESS_GET_PATH,
     BUSINESS_REFRESH_TOKEN_PATH,
     BUSINESS_VIDEO_LIST_PATH,
 )
@@ -208,3 +210,174 @@ def test_two_syncs_a_day_apart_keep_one_row_per_day_and_pick_up_the_late_day(
         "2026-11-15",
         "2026-11-16",
     ]
+
+
+def business_catalog(
+    run_connector: Callable[..., ConnectorOutput], config: dict[str, Any], *streams: str
+) -> Any:
+    """Every business stream discover offers (or only ``streams``), in full refresh."""
+    catalog = configure(run_connector("discover", config).catalog)
+    catalog.streams = [s for s in catalog.streams if not streams or s.stream.name in streams]
+    return catalog
+
+
+SNAPSHOT_VIDEO_FIELDS = {
+    "item_id",
+    "create_time",
+    "video_views",
+    "likes",
+    "comments",
+    "shares",
+    "favorites",
+    "reach",
+    "total_time_watched",
+    "average_time_watched",
+    "full_video_watched_rate",
+    "new_followers",
+}
+
+
+def breakdown_rows(videos: list[dict[str, Any]]) -> Counter[str]:
+    """The rows business_video_breakdowns makes of these business_videos records, per video."""
+    arrays = ("video_view_retention", "engagement_likes", "impression_sources", "audience_genders")
+    arrays += ("audience_countries", "audience_cities", "audience_types")
+    rows = Counter({v["item_id"]: sum(len(v.get(a) or ()) for a in arrays) for v in videos})
+    return +rows  # videos without a breakdown make no row
+
+
+def test_a_sync_of_every_stream_asks_for_each_page_once(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """Issue 21: business_videos, its breakdowns and video_snapshots page business/video/list
+    together, and five streams read business/get through two requests (with dates and without)."""
+    tiktok = emulator(video_count=300)
+    config = tiktok.business_connector_config(business_requests_per_minute=600)
+    alone = run_connector("read", config, business_catalog(run_connector, config, "business_videos"))
+    assert alone.returncode == 0 and not alone.errors, alone.transcript()
+    pages = tiktok.snapshot()["requests_by_endpoint"][BUSINESS_VIDEO_LIST_PATH]
+    assert pages == 15, "300 videos, 20 a page"
+
+    config = alone.latest_config or config  # the refresh token rotated
+    catalog = business_catalog(run_connector, config)
+    tiktok.reset_counters()
+    every = run_connector("read", config, catalog)
+
+    assert every.returncode == 0 and not every.errors, every.transcript()
+    asked = tiktok.snapshot()["requests_by_endpoint"]
+    assert asked[BUSINESS_VIDEO_LIST_PATH] == pages, "each page once (the issue allows 1.25 x)"
+    assert asked[BUSINESS_GET_PATH] == 2, "lifetime and demographics; daily metrics and activity"
+    # Each stream keeps what it read alone, no field of the streams it shares pages with.
+    ids = sorted(v["id"] for v in tiktok.videos)
+    assert sorted(r["item_id"] for r in every.records("business_videos")) == ids
+    assert every.records("business_videos") == alone.records("business_videos")
+    snapshots = every.records("video_snapshots")
+    assert sorted(r["item_id"] for r in snapshots) == ids
+    assert {frozenset(r) for r in snapshots} == {
+        frozenset(SNAPSHOT_VIDEO_FIELDS | {"business_id", "date", "read_at"})
+    }
+    (profile,) = every.records("business_profile")
+    assert not {"audience_ages", "metrics"} & set(profile) and profile["username"]
+    (snapshot,) = every.records("profile_snapshots")
+    assert set(snapshot) == {
+        "business_id",
+        "date",
+        "read_at",
+        "followers_count",
+        "following_count",
+        "total_likes",
+        "videos_count",
+    }
+    assert {r["dimension"] for r in every.records("business_follower_demographics")} == {
+        "age",
+        "gender",
+        "country",
+        "city",
+    }
+    assert every.records("business_audience_activity") and every.records("business_profile_daily")
+    assert not any("audience_activity" in r for r in every.records("business_profile_daily"))
+    assert Counter(r["item_id"] for r in every.records("business_video_breakdowns")) == breakdown_rows(
+        every.records("business_videos")
+    )
+
+
+def test_a_stream_read_alone_asks_only_its_own_pages(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=60)
+    config = tiktok.business_connector_config(business_requests_per_minute=600)
+    for stream, video_list, business_get in (
+        ("business_profile", 0, 1),
+        ("business_follower_demographics", 0, 1),
+        ("business_audience_activity", 0, 1),
+        ("business_video_breakdowns", 3, 0),
+    ):
+        catalog = business_catalog(run_connector, config, stream)
+        tiktok.reset_counters()
+        read = run_connector("read", config, catalog)
+        assert read.returncode == 0 and not read.errors and read.records(stream), read.transcript()
+        config = read.latest_config or config  # the refresh token rotated
+        asked = tiktok.snapshot()["requests_by_endpoint"]
+        assert (asked.get(BUSINESS_VIDEO_LIST_PATH, 0), asked.get(BUSINESS_GET_PATH, 0)) == (
+            video_list,
+            business_get,
+        ), stream
+
+
+def test_two_syncs_in_one_process_share_no_page(
+    tmp_path: Path, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """The pages of a sync are shared by its streams, never with the next sync in the process."""
+    tiktok = emulator(video_count=45)
+    config = tiktok.business_connector_config(business_requests_per_minute=600)
+    catalog = configure(run_in_process(tmp_path, "discover", config).catalog)
+    catalog.streams = [s for s in catalog.streams if s.stream.name in ("business_videos", "video_snapshots")]
+    newest = tiktok.videos[0]["id"]
+
+    first = run_in_process(tmp_path, "read", config, catalog)
+    tiktok.videos[0]["view_count"] += 1000
+    tiktok.reset_counters()
+    second = run_in_process(tmp_path, "read", first.latest_config or config, catalog)
+
+    assert tiktok.snapshot()["requests_by_endpoint"][BUSINESS_VIDEO_LIST_PATH] == 3, "every page asked again"
+    for stream in ("business_videos", "video_snapshots"):
+        views = {r["item_id"]: r["video_views"] for r in first.records(stream)}
+        again = {r["item_id"]: r["video_views"] for r in second.records(stream)}
+        assert again[newest] == views[newest] + 1000, stream
+
+
+def test_every_stream_sharing_pages_gets_every_record_once_under_faults(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """A throttled, failed, dropped or token-rejected answer is never handed to another stream: each
+    retries for itself, and every stream still gets every video once."""
+    tiktok = emulator(
+        video_count=100,
+        faults=[
+            FaultRule("http_429", endpoint=BUSINESS_VIDEO_LIST_PATH, after=1, times=1, retry_after=1),
+            FaultRule("http_500", endpoint=BUSINESS_VIDEO_LIST_PATH, after=2, times=1),
+            FaultRule("access_token_invalid", endpoint=BUSINESS_VIDEO_LIST_PATH, after=3, times=1),
+            FaultRule("drop_connection", endpoint=BUSINESS_VIDEO_LIST_PATH, after=4, times=1),
+            FaultRule("http_429", endpoint=BUSINESS_GET_PATH, times=1, retry_after=1),
+        ],
+    )
+    config = tiktok.business_connector_config(business_requests_per_minute=600)
+    catalog = business_catalog(run_connector, config)
+    tiktok.reset_counters()
+
+    read = run_connector("read", config, catalog)
+
+    assert read.returncode == 0 and not read.errors, read.transcript()
+    ids = sorted(v["id"] for v in tiktok.videos)
+    for stream in ("business_videos", "video_snapshots"):
+        assert sorted(r["item_id"] for r in read.records(stream)) == ids, stream
+    assert Counter(r["item_id"] for r in read.records("business_video_breakdowns")) == breakdown_rows(
+        read.records("business_videos")
+    )
+    assert len(read.records("business_profile")) == len(read.records("profile_snapshots")) == 1
+    asked = tiktok.snapshot()["requests_by_endpoint"]
+    faults = tiktok.snapshot()["faults_fired"]
+    assert sum(faults.values()) == 5, "every fault was met"
+    # Five pages, each asked once, plus one retry per failed answer (4), and at most one more
+    # request per stream sharing that answer (the other two) for each fault it waited on.
+    assert asked[BUSINESS_VIDEO_LIST_PATH] <= 5 + 4 + 2 * 4
+    assert asked[BUSINESS_GET_PATH] <= 2 + 1 + 2

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from source_tiktok_organic.business_protocol import BUSINESS_GET_PATH, BUSINESS_VIDEO_LIST_PATH
 from source_tiktok_organic.cdk_internals import check_failure_reason
 from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.catalogs import catalog_json, configure, configured_catalog
@@ -204,8 +205,12 @@ def test_business_mode_checks_names_missing_scopes_and_reads_with_rotation(
 
     discovered = run_manifest_only("discover", check.latest_config).catalog
     catalog = catalog_json(configure(discovered, incremental=True))
+    tiktok.reset_counters()
     first = run_manifest_only("read", check.latest_config, catalog=catalog)
     assert not first.errors, first.transcript()
+    # The streams share their pages here too: 30 videos are 2 pages, 2 business/get (issue 21).
+    asked = tiktok.snapshot()["requests_by_endpoint"]
+    assert (asked[BUSINESS_VIDEO_LIST_PATH], asked[BUSINESS_GET_PATH]) == (2, 2)
     assert sorted(r["item_id"] for r in first.records("business_videos")) == sorted(
         v["id"] for v in tiktok.videos
     )

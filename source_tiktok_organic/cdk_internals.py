@@ -5,7 +5,7 @@ Airbyte chooses the version, so the connector keeps these few. On an upgrade, re
 ``unit_tests/test_cdk_contract.py`` exercises every one and fails with a message naming the item that
 moved, so an upgrade breaks in one clear test rather than in the middle of a sync.
 
-Used by the connector itself (three; each has no public alternative):
+Used by the connector itself (four; each has no public alternative):
 
 1. ``adopt_authenticator_state`` (in ``components.py``, which must stand alone under the
    manifest-only runtime, so it cannot import this module; re-exported here): the factory builds the
@@ -19,14 +19,19 @@ Used by the connector itself (three; each has no public alternative):
    thread through one ``queue.Queue``, kept as ``_concurrent_source._queue`` (its ``maxsize``,
    10,000 in the CDK, is read on every ``put``). The source lowers it to bound memory; no option
    sets it.
+4. ``sync_scoped_attribute`` (in ``components.py``, re-exported here): the component factory hands
+   its API budget to every custom component that declares an ``api_budget`` field, and builds a new
+   budget each time it builds the streams (``_prepare_for_stream_build``, once per command), so
+   ``SharedPageRequester`` keeps the pages of one sync on that sync's budget: the one object every
+   component of a sync shares and no other sync sees.
 
 Used only by the tests and tools (not by a running connector):
 
-4. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
+5. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
    the real entrypoint with a source the caller built (there is no public ``check`` helper).
-5. ``api_budget_of``: a declarative source keeps the API budget it built in
+6. ``api_budget_of``: a declarative source keeps the API budget it built in
    ``_constructor._api_budget``.
-6. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
+7. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
    globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
    clock there.
 
@@ -45,18 +50,18 @@ from typing import TYPE_CHECKING, Any
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
-from source_tiktok_organic.components import adopt_authenticator_state
+from source_tiktok_organic.components import adopt_authenticator_state, sync_scoped_attribute
 
 if TYPE_CHECKING:
     from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
-# The connector's own uses, then the tests' (see the module docstring).
 __all__ = [
-    # The connector's own uses, 1 to 3 above.
+    # The connector's own uses, 1 to 4 above.
     "adopt_authenticator_state",
     "check_failure_reason",
     "record_queue_of",
-    # The tests' and tools' uses, 4 to 6.
+    "sync_scoped_attribute",
+    # The tests' and tools' uses, 5 to 7.
     "run_command",
     "api_budget_of",
     "interpolation_globals",

@@ -4,11 +4,12 @@ Each class says in its docstring what the manifest could not do. Everything else
 retries, pagination) stays the CDK's own.
 
 This file imports nothing from its own package: Airbyte's manifest-only runtime and the Connector
-Builder load ``manifest.yaml`` plus this one file, alone. For the same reason the one CDK internal
-the components rely on is kept here (section "The one CDK internal" below);
-``source_tiktok_organic/cdk_internals.py`` lists it with the others and re-exports it for the
+Builder load ``manifest.yaml`` plus this one file, alone. For the same reason the two CDK internals
+the components rely on are kept here (``adopt_authenticator_state`` and ``sync_scoped_attribute``);
+``source_tiktok_organic/cdk_internals.py`` lists them with the others and re-exports them for the
 contract test. Nothing here is module-level state: what components of one source share is in that
-source's config, and what a check shares with its components travels in a context variable.
+source's config, what one sync's streams share hangs on that sync's API budget, and what a check
+shares with its components travels in a context variable.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
@@ -32,9 +35,14 @@ from airbyte_cdk.sources.declarative.auth.oauth import (
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
 )
+from airbyte_cdk.sources.declarative.requesters.request_options.interpolated_request_options_provider import (
+    InterpolatedRequestOptionsProvider,
+)
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
@@ -77,8 +85,9 @@ _RETRYABLE_TOKEN_REQUEST_ERRORS = (
 
 
 # --------------------------------------------------------------------------------------------------
-# The one CDK internal the components rely on (airbyte-cdk 7.39). Re-check it on a CDK upgrade;
-# unit_tests/test_cdk_contract.py fails with one clear message if it moved.
+# A CDK internal the components rely on (airbyte-cdk 7.39; the other is sync_scoped_attribute,
+# below). Re-check it on a CDK upgrade; unit_tests/test_cdk_contract.py fails with one clear
+# message if it moved.
 # --------------------------------------------------------------------------------------------------
 
 
@@ -818,3 +827,298 @@ class FirstSightings(RecordFilter):
                     continue
                 self._seen.add(key)
             yield record
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages shared within one sync
+# --------------------------------------------------------------------------------------------------
+
+
+def sync_scoped_attribute(api_budget: object, name: str, make: Callable[[], Any]) -> Any:
+    """The object named ``name`` that lives as long as ``api_budget``, made by ``make`` on first use.
+
+    CDK internal: the factory hands its one API budget to every custom component declaring an
+    ``api_budget`` field, and builds a new budget each time it builds the streams (once per
+    ``read``, ``check`` or ``discover``). So the budget is the one object that every component of a
+    sync shares and no other sync sees: what hangs on it dies with the sync.
+    """
+    attributes = vars(api_budget)
+    if name not in attributes:
+        attributes[name] = make()
+    return attributes[name]
+
+
+class _Flight:
+    """One page: asked once, awaited by every other requester that wants it meanwhile."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.done = threading.Event()
+        self.response: requests.Response | None = None
+        self.failed = False
+
+
+class SharedPages:
+    """The answers of one sync, each asked of the API once and handed to every stream that sends
+    the same request.
+
+    A page is asked by the first requester that wants it; the others wanting it meanwhile wait for
+    that answer instead of asking again. Only answers the asking stream's error handler calls a
+    success are handed on: a throttled or rejected answer, or a failed request, is the asking
+    stream's to handle (its retries, as without sharing), and one of those waiting asks in its
+    place.
+
+    The last ``keep`` answers of each endpoint are kept, for the streams that read a list behind the
+    first: a stream that turns a page into many records (``business_video_breakdowns``) reads
+    slower than one that turns it into 20. So that none falls out of that window, a requester ``keep``
+    pages ahead of another reading the same endpoint waits before asking for a new page, until the
+    other catches up or has taken no page for ``idle_seconds`` (it finished, or stopped early, like
+    ``video_snapshots`` with a maximum age). Waiting costs the sync nothing: it ends with its
+    slowest stream. A stream that still finds its page gone asks again: a request, never a record.
+    """
+
+    def __init__(
+        self, keep: int, idle_seconds: float = 15.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._keep = keep
+        self._idle_seconds = idle_seconds
+        self._clock = clock
+        self._changed = threading.Condition()
+        self._pages: OrderedDict[str, _Flight] = OrderedDict()
+        # Per endpoint, per requester: the pages it has taken, and when it took the last one.
+        self._readers: dict[str, dict[int, tuple[int, float]]] = {}
+
+    def get(
+        self,
+        endpoint: str,
+        key: str,
+        reader: object,
+        ask: Callable[[], requests.Response | None],
+        is_success: Callable[[requests.Response], bool],
+    ) -> requests.Response | None:
+        """The answer to the request ``key`` names (a request to ``endpoint`` by ``reader``): kept,
+        awaited, or asked by ``ask`` (the reader's own request, with its retries) and kept when
+        ``is_success`` says so."""
+        while True:
+            with self._changed:
+                flight = self._pages.get(key)
+                if flight is None:
+                    wait = self._seconds_to_wait(endpoint, id(reader))
+                    if wait > 0:
+                        self._changed.wait(wait)
+                        continue
+                    flight = self._pages[key] = _Flight(endpoint)
+                    leads = True
+                else:
+                    leads = False
+            if leads:
+                response = self._ask(key, flight, ask, is_success)
+            else:
+                flight.done.wait()
+                if flight.failed:
+                    continue  # the asker got no answer to hand on: ask, or wait for the next asker
+                response = flight.response
+            if response is not None and not flight.failed:
+                self._taken(endpoint, id(reader))
+            return response
+
+    def _seconds_to_wait(self, endpoint: str, reader: int) -> float:
+        """How long ``reader`` waits before asking a new page: while it is ``keep`` pages ahead of
+        another reader of ``endpoint`` that took a page within ``idle_seconds``."""
+        readers = self._readers.get(endpoint, {})
+        ahead_of, now = readers.get(reader, (0, 0.0))[0] - self._keep, self._clock()
+        waits = [
+            last + self._idle_seconds - now
+            for other, (taken, last) in readers.items()
+            if other != reader and taken <= ahead_of and now - last < self._idle_seconds
+        ]
+        return max(waits, default=0.0)
+
+    def _taken(self, endpoint: str, reader: int) -> None:
+        with self._changed:
+            readers = self._readers.setdefault(endpoint, {})
+            readers[reader] = (readers.get(reader, (0, 0.0))[0] + 1, self._clock())
+            self._changed.notify_all()
+
+    def _ask(
+        self,
+        key: str,
+        flight: _Flight,
+        ask: Callable[[], requests.Response | None],
+        is_success: Callable[[requests.Response], bool],
+    ) -> requests.Response | None:
+        try:
+            response = ask()
+        except BaseException:
+            self._fail(key, flight)
+            raise
+        if response is None or not is_success(response):
+            self._fail(key, flight)
+            return response
+        flight.response = response
+        with self._changed:
+            flight.done.set()
+            self._forget_oldest(endpoint=flight.endpoint)
+        return response
+
+    def _fail(self, key: str, flight: _Flight) -> None:
+        with self._changed:
+            if self._pages.get(key) is flight:
+                del self._pages[key]
+            flight.failed = True
+            flight.done.set()
+
+    def _forget_oldest(self, endpoint: str) -> None:
+        answered = [
+            key for key, flight in self._pages.items() if flight.endpoint == endpoint and flight.done.is_set()
+        ]
+        for key in answered[: max(0, len(answered) - self._keep)]:
+            del self._pages[key]
+
+
+@dataclass
+class SharedPageRequester(HttpRequester):
+    """The CDK's ``HttpRequester``, whose pages are shared by every stream of the sync that sends
+    the same request (method, URL, parameters, headers and body, the authentication aside).
+
+    Why not plain YAML: several streams read the same pages (``business_videos``, its breakdowns
+    and ``video_snapshots`` all page ``business/video/list``; four streams read ``business/get``)
+    and the Accounts API allows an account about 40 requests a minute per endpoint, so every page
+    asked twice is time. The CDK's own sharing, its HTTP cache (``use_cache``), does not fit:
+
+    * it keeps every HTTP 200, and this API answers throttling and dead tokens with HTTP 200, so a
+      retried request would be answered the cached error;
+    * streams read concurrently ask for the same page at the same moment, and a cache only serves
+      a page already answered, so all of them ask;
+    * without ``REQUEST_CACHE_PATH`` it is one in-memory database for the whole process, shared by
+      every sync in it (PyAirbyte, tests); with it, a file holding each request's headers, the
+      access token among them.
+
+    Here the pages live in a ``SharedPages`` hung on the sync's API budget (see
+    ``sync_scoped_attribute``): never written anywhere, never seen by another sync. Each request
+    still goes through this requester's authenticator, error handler, retries and budget, so a
+    refreshed token serves the pages that follow.
+
+    ``request_parameters`` are the manifest's, as for an ``HttpRequester`` (the factory hands a
+    custom requester its fields as written).
+    """
+
+    request_parameters: Mapping[str, Any] | None = None
+    # Answers kept per endpoint for the streams behind: about 125 KB a page of 20 business videos.
+    pages_kept: int = 32
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        if self.request_options_provider is None:
+            self.request_options_provider = InterpolatedRequestOptionsProvider(
+                config=self.config, parameters=parameters, request_parameters=self.request_parameters
+            )
+        # The CDK turns its HTTP cache on for parent streams; the pages are shared here instead.
+        self.use_cache = False
+        super().__post_init__(parameters)
+        keep = self.pages_kept
+        self._shared_pages: SharedPages = (
+            sync_scoped_attribute(self.api_budget, "tiktok_shared_pages", lambda: SharedPages(keep))
+            if self.api_budget is not None
+            else SharedPages(keep)
+        )
+
+    def send_request(
+        self,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+        path: str | None = None,
+        request_headers: Mapping[str, Any] | None = None,
+        request_params: Mapping[str, Any] | None = None,
+        request_body_data: Mapping[str, Any] | str | None = None,
+        request_body_json: Mapping[str, Any] | None = None,
+        log_formatter: Callable[[requests.Response], Any] | None = None,
+    ) -> requests.Response | None:
+        key = self._page_key(
+            stream_slice,
+            next_page_token,
+            path,
+            request_headers,
+            request_params,
+            request_body_data,
+            request_body_json,
+        )
+        return self._shared_pages.get(
+            self.get_path(stream_slice=stream_slice, next_page_token=next_page_token).split("?")[0],
+            key,
+            self,
+            lambda: super(SharedPageRequester, self).send_request(
+                stream_state=stream_state,
+                stream_slice=stream_slice,
+                next_page_token=next_page_token,
+                path=path,
+                request_headers=request_headers,
+                request_params=request_params,
+                request_body_data=request_body_data,
+                request_body_json=request_body_json,
+                log_formatter=log_formatter,
+            ),
+            self._is_success,
+        )
+
+    def _page_key(
+        self,
+        stream_slice: StreamSlice | None,
+        next_page_token: Mapping[str, Any] | None,
+        path: str | None,
+        headers: Mapping[str, Any] | None,
+        params: Mapping[str, Any] | None,
+        body_data: Mapping[str, Any] | str | None,
+        body_json: Mapping[str, Any] | None,
+    ) -> str:
+        """What the request asks, as this requester sends it, but for what the authenticator adds
+        (the token, and the account, which is the same for the whole sync)."""
+        url = path or self.get_url(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_params = self.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_headers = self.get_request_headers(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_json = self.get_request_body_json(stream_slice=stream_slice, next_page_token=next_page_token)
+        own_data = self.get_request_body_data(stream_slice=stream_slice, next_page_token=next_page_token)
+        return json.dumps(
+            [
+                self.get_method().value,
+                url,
+                {**own_params, **(params or {})},
+                {**own_headers, **(headers or {})},
+                {**(own_json or {}), **(body_json or {})},
+                [own_data, body_data],
+            ],
+            sort_keys=True,
+            default=str,
+        )
+
+    def _is_success(self, response: requests.Response) -> bool:
+        if self.error_handler is None:
+            return bool(response.ok)
+        resolution = self.error_handler.interpret_response(response)
+        return bool(response.ok) and resolution.response_action == ResponseAction.SUCCESS
+
+
+@dataclass
+class KeepFields(RecordTransformation):
+    """Keeps only the named fields of a record.
+
+    Why not plain YAML: ``RemoveFields`` names what to drop, and a shared page (see
+    ``SharedPageRequester``) carries every field any stream reading it asks for: each stream keeps
+    its own fields, named once, instead of listing everyone else's.
+    """
+
+    fields: list[str]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._kept = frozenset(self.fields)
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Mapping[str, Any] | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        for name in [name for name in record if name not in self._kept]:
+            del record[name]

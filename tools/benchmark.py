@@ -10,12 +10,20 @@ Every figure is a ratio against a baseline measured in the same run, on the same
 (d) a full read of 400 videos with 30 ms per request while TikTok misbehaves (1 request in 7
     answered 429 with Retry-After: 1, 1 in 11 answered 500, 1 connection in 13 dropped, the
     access token revoked once mid-sync), versus the same read on the same emulator without faults;
-    every video must arrive exactly once.
+    every video must arrive exactly once;
+(e) the requests of one sync of every stream, per endpoint, versus the minimum (each page asked
+    once: one pass over the video list, one business/get or user/info), for 1,000 and 10,000
+    videos, in business mode (the eight default streams) and with the Display API's four streams;
+    and the least time that costs at TikTok's pace (the busiest endpoint's requests under the
+    per-minute budget: 38 for the Accounts API, 580 for the Display API) versus each page once. The
+    read itself runs at 600 requests per endpoint per minute, and its wall time is shown against
+    that pace's floor: what the connector costs beyond its budget.
 
-Targets: (a) <= 2.5 (goal 1.5), (b) <= 0.4 with zero 429s, (c) within 20 %, (d) <= 3.
+Targets: (a) <= 2.5 (goal 1.5), (b) <= 0.4 with zero 429s, (c) within 20 %, (d) <= 3,
+(e) video/list at most 1.25 x the minimum and at most 3 business/get calls.
 
 Run it from the repository root: ``python -m tools.benchmark`` (``bash scripts/benchmark.sh``
-prepares .venv first).
+prepares .venv first); ``--only e`` runs figure (e) alone, ``--videos 1000`` with fewer videos.
 """
 
 from __future__ import annotations
@@ -34,7 +42,8 @@ from typing import Any
 from airbyte_cdk.models import Type
 
 from source_tiktok_organic import tiktok_protocol
-from testkit.catalogs import CONFIGURED_CATALOG_PATH
+from source_tiktok_organic.business_protocol import BUSINESS_GET_PATH, BUSINESS_VIDEO_LIST_PATH
+from testkit.catalogs import CONFIGURED_CATALOG_PATH, catalog_json, configure
 from testkit.connector_output import iter_messages
 from testkit.console_script import console_script
 from tiktok_emulator import FaultRule, TikTokEmulator
@@ -96,6 +105,7 @@ class Measurement:
     http_429: int
     requests: int
     faults: int
+    requests_by_endpoint: dict[str, int]
 
     @property
     def videos(self) -> int:
@@ -130,6 +140,7 @@ def run_measured(args: list[str], emulator: TikTokEmulator) -> Measurement:
         ]
     counters = emulator.snapshot()
     return Measurement(
+        requests_by_endpoint=counters["requests_by_endpoint"],
         seconds=seconds,
         peak_rss_mib=peak_rss_kib / 1024,
         video_ids=video_ids,
@@ -145,11 +156,16 @@ def assert_every_video_exactly_once(measured: Measurement, emulator: TikTokEmula
     assert sorted(measured.video_ids) == sorted(video["id"] for video in emulator.videos), "videos lost"
 
 
-def connector_read(emulator: TikTokEmulator, workdir: Path, **options: Any) -> Measurement:
-    config = workdir / "config.json"
-    config.write_text(json.dumps(emulator.connector_config(**options)))
+def connector_read(
+    emulator: TikTokEmulator,
+    workdir: Path,
+    config: dict[str, Any] | None = None,
+    catalog: Path = CONFIGURED_CATALOG_PATH,
+) -> Measurement:
+    config_path = workdir / "config.json"
+    config_path.write_text(json.dumps(config or emulator.connector_config()))
     return run_measured(
-        [str(console_script()), "read", "--config", str(config), "--catalog", str(CONFIGURED_CATALOG_PATH)],
+        [str(console_script()), "read", "--config", str(config_path), "--catalog", str(catalog)],
         emulator,
     )
 
@@ -205,6 +221,102 @@ def under_faults(workdir: Path) -> tuple[Measurement, Measurement]:
     return clean, faulty
 
 
+# (e): a read paced at this many requests per endpoint per minute (the most the spec allows), and the
+# per-minute budgets the connector keeps to against TikTok (its defaults).
+E_READ_PACE = 600
+E_TIKTOK_PACE = {"business": 38, "display": 580}
+VIDEO_PAGE = 20
+
+
+@dataclass
+class RequestFigure:
+    """(e) for one mode and account size: what the sync asked per endpoint, and the least it could."""
+
+    mode: str
+    videos: int
+    measured: Measurement
+    minimum: dict[str, int]
+
+    @property
+    def busiest(self) -> int:
+        return max(self.measured.requests_by_endpoint.values())
+
+    def report(self) -> None:
+        print(f"    {self.mode}, {self.videos:,} videos")
+        for endpoint, least in self.minimum.items():
+            made = self.measured.requests_by_endpoint.get(endpoint, 0)
+            print(f"      {endpoint:<36} {made:6} requests, minimum {least:5} ({made / least:.2f} x)")
+        others = set(self.measured.requests_by_endpoint) - set(self.minimum)
+        for endpoint in sorted(others):
+            print(f"      {endpoint:<36} {self.measured.requests_by_endpoint[endpoint]:6} requests")
+        least_busiest = max(self.minimum.values())
+        floor = pacing_floor_seconds(self.busiest, E_READ_PACE)
+        print(
+            f"      wall time {self.measured.seconds:6.1f} s at {E_READ_PACE}/min per endpoint "
+            f"(that pace's floor: {floor:.0f} s); peak RSS {self.measured.peak_rss_mib:.0f} MiB"
+        )
+        pace = E_TIKTOK_PACE[self.mode]
+        print(
+            f"      at TikTok's pace ({pace}/min per endpoint) the paging takes at least "
+            f"{pacing_floor_seconds(self.busiest, pace) / 60:.1f} min; each page once: "
+            f"{pacing_floor_seconds(least_busiest, pace) / 60:.1f} min"
+        )
+
+
+def pacing_floor_seconds(requests: int, per_minute: int) -> float:
+    """The least time ``requests`` to one endpoint take under a moving-window budget of
+    ``per_minute``: the first minute's worth go at once, then a minute per further ``per_minute``."""
+    return max(0, -(-requests // per_minute) - 1) * 60.0
+
+
+def video_list_pages(videos: int) -> int:
+    """The pages of one pass over the whole video list: 20 a page, and one page even when empty."""
+    return max(1, -(-videos // VIDEO_PAGE))
+
+
+def discovered_catalog(config: dict[str, Any], workdir: Path) -> Path:
+    """Every stream discover offers with ``config``, in full refresh, as a catalog file."""
+    import logging
+
+    from source_tiktok_organic import SourceTikTokOrganic
+
+    discovered = SourceTikTokOrganic(config=config).discover(logging.getLogger("benchmark"), config)
+    path = workdir / "catalog-e.json"
+    path.write_text(json.dumps(catalog_json(configure(discovered))))
+    return path
+
+
+def requests_of_one_sync(workdir: Path, mode: str, videos: int) -> RequestFigure:
+    """(e): one full-refresh sync of every stream of ``mode`` on a fresh emulator, unthrottled."""
+    with TikTokEmulator(video_count=videos, rotate_refresh_tokens=False) as emulator:
+        if mode == "business":
+            config = emulator.business_connector_config(business_requests_per_minute=E_READ_PACE)
+            minimum = {BUSINESS_VIDEO_LIST_PATH: video_list_pages(videos), BUSINESS_GET_PATH: 1}
+        else:
+            config = emulator.connector_config(requests_per_minute=E_READ_PACE)
+            minimum = {
+                tiktok_protocol.VIDEO_LIST_PATH: video_list_pages(videos),
+                tiktok_protocol.USER_INFO_PATH: 1,
+            }
+        measured = connector_read(emulator, workdir, config, discovered_catalog(config, workdir))
+    return RequestFigure(mode=mode, videos=videos, measured=measured, minimum=minimum)
+
+
+def figure_e(workdir: Path, sizes: list[int]) -> bool:
+    print("(e) requests of one sync of every stream, per endpoint, versus each page asked once")
+    ok = True
+    for videos in sizes:
+        for mode in ("business", "display"):
+            figure = requests_of_one_sync(workdir, mode, videos)
+            figure.report()
+            if mode == "business":
+                made = figure.measured.requests_by_endpoint
+                ok &= made.get(BUSINESS_VIDEO_LIST_PATH, 0) <= 1.25 * figure.minimum[BUSINESS_VIDEO_LIST_PATH]
+                ok &= made.get(BUSINESS_GET_PATH, 0) <= 3
+    print(f"    (target: business video/list <= 1.25 x the minimum, business/get <= 3: {verdict(ok)})\n")
+    return ok
+
+
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
@@ -220,41 +332,57 @@ def main() -> int:
         action="store_true",
         help="skip (c), which pages 50,000 videos at 580 requests/minute (about 5 minutes)",
     )
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e"], help="run this figure alone")
+    parser.add_argument(
+        "--videos",
+        type=int,
+        action="append",
+        help="(e)'s account sizes (repeatable; default 1,000 and 10,000)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tiktok-benchmark-"))
 
-    print("(a) full read of 10,000 videos, zero latency")
-    floor, ours = race(workdir, video_count=10_000)
-    ratio_a = ours.seconds / floor.seconds
-    print(f"    ratio {ratio_a:.2f} (target <= 2.5, goal 1.5: {verdict(ratio_a <= 2.5)})\n")
+    def runs(figure: str) -> bool:
+        return args.only in (None, figure)
 
-    print("(b) full read of 1,000 videos, 300 ms per request, 600 requests/minute enforced")
-    floor, ours = race(workdir, video_count=1_000, latency=0.3, rate_limit_per_minute=600)
-    ratio_b = ours.seconds / floor.seconds
-    print(
-        f"    ratio {ratio_b:.2f} "
-        f"(target <= 0.4 with zero 429s: {verdict(ratio_b <= 0.4 and ours.http_429 == 0)})\n"
-    )
+    if runs("a"):
+        print("(a) full read of 10,000 videos, zero latency")
+        floor, ours = race(workdir, video_count=10_000)
+        ratio_a = ours.seconds / floor.seconds
+        print(f"    ratio {ratio_a:.2f} (target <= 2.5, goal 1.5: {verdict(ratio_a <= 2.5)})\n")
 
-    print("(d) full read of 400 videos, 30 ms per request, TikTok misbehaving (429, 500, drops, token)")
-    clean, faulty = under_faults(workdir)
-    ratio_d = faulty.seconds / clean.seconds
-    print(f"    every video exactly once; ratio {ratio_d:.2f} (target <= 3: {verdict(ratio_d <= 3)})\n")
-
-    if args.skip_memory:
-        return 0
-    print("(c) peak RSS of the connector, 1,000 versus 50,000 videos")
-    peaks = {}
-    for count in (1_000, 50_000):
-        with TikTokEmulator(video_count=count, rotate_refresh_tokens=False) as emulator:
-            measured = connector_read(emulator, workdir)
-        assert measured.videos == count, (measured.videos, count)
-        peaks[count] = measured
+    if runs("b"):
+        print("(b) full read of 1,000 videos, 300 ms per request, 600 requests/minute enforced")
+        floor, ours = race(workdir, video_count=1_000, latency=0.3, rate_limit_per_minute=600)
+        ratio_b = ours.seconds / floor.seconds
         print(
-            f"    {count:>6} videos: peak RSS {measured.peak_rss_mib:7.1f} MiB in {measured.seconds:6.1f} s"
+            f"    ratio {ratio_b:.2f} "
+            f"(target <= 0.4 with zero 429s: {verdict(ratio_b <= 0.4 and ours.http_429 == 0)})\n"
         )
-    growth = peaks[50_000].peak_rss_mib / peaks[1_000].peak_rss_mib - 1
-    print(f"    growth {growth * 100:+.1f} % (target within 20 %: {verdict(abs(growth) <= 0.20)})")
+
+    if runs("d"):
+        print("(d) full read of 400 videos, 30 ms per request, TikTok misbehaving (429, 500, drops, token)")
+        clean, faulty = under_faults(workdir)
+        ratio_d = faulty.seconds / clean.seconds
+        print(f"    every video exactly once; ratio {ratio_d:.2f} (target <= 3: {verdict(ratio_d <= 3)})\n")
+
+    if runs("e"):
+        figure_e(workdir, args.videos or [1_000, 10_000])
+
+    if runs("c") and not (args.skip_memory and args.only is None):
+        print("(c) peak RSS of the connector, 1,000 versus 50,000 videos")
+        peaks = {}
+        for count in (1_000, 50_000):
+            with TikTokEmulator(video_count=count, rotate_refresh_tokens=False) as emulator:
+                measured = connector_read(emulator, workdir)
+            assert measured.videos == count, (measured.videos, count)
+            peaks[count] = measured
+            print(
+                f"    {count:>6} videos: peak RSS {measured.peak_rss_mib:7.1f} MiB "
+                f"in {measured.seconds:6.1f} s"
+            )
+        growth = peaks[50_000].peak_rss_mib / peaks[1_000].peak_rss_mib - 1
+        print(f"    growth {growth * 100:+.1f} % (target within 20 %: {verdict(abs(growth) <= 0.20)})")
     return 0
 
 

@@ -16,13 +16,16 @@ from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefre
 from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
     CustomAuthenticator as CustomAuthenticatorModel,
 )
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import (
+    CustomRequester as CustomRequesterModel,
+)
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_tiktok_organic import cdk_internals
-from source_tiktok_organic.components import TikTokOAuthAuthenticator
+from source_tiktok_organic.components import SharedPageRequester, TikTokOAuthAuthenticator
 from source_tiktok_organic.source import MANIFEST_PATH, RECORD_QUEUE_SIZE, SourceTikTokOrganic
 
 UPGRADE_HINT = "the CDK changed an internal listed in source_tiktok_organic/cdk_internals.py: "
@@ -82,7 +85,7 @@ def test_a_failed_check_stream_reports_its_reason_as_a_repr(requests_mock: Any) 
 
 
 def test_the_package_uses_at_most_four_internals() -> None:
-    """The module's own list: three for the connector, the rest for tests and tools only."""
+    """The module's own list: four for the connector, the rest for tests and tools only."""
     import ast
     from pathlib import Path
 
@@ -97,23 +100,23 @@ def test_the_package_uses_at_most_four_internals() -> None:
                 used.update(alias.name for alias in node.names)
             if isinstance(node, ast.FunctionDef) and node.name in cdk_internals.__all__:
                 used.add(node.name)
-    assert used <= set(cdk_internals.__all__[:3]), used
+    assert used <= set(cdk_internals.__all__[:4]), used
     assert len(used) <= 4
 
 
 def test_run_command_is_the_entrypoint_runner() -> None:
     from airbyte_cdk.test import entrypoint_wrapper
 
-    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "4. entrypoint_wrapper._run_command"
+    assert hasattr(entrypoint_wrapper, "_run_command"), UPGRADE_HINT + "5. entrypoint_wrapper._run_command"
     output = cdk_internals.run_command(SourceTikTokOrganic(), ["spec"])
-    assert output.spec_messages, UPGRADE_HINT + "4. _run_command no longer runs spec"
+    assert output.spec_messages, UPGRADE_HINT + "5. _run_command no longer runs spec"
 
 
 def test_api_budget_is_reachable_once_streams_are_built() -> None:
     source = SourceTikTokOrganic(config=config())
     source.streams(config())
     assert isinstance(cdk_internals.api_budget_of(source), APIBudget), (
-        UPGRADE_HINT + "5. _constructor._api_budget"
+        UPGRADE_HINT + "6. _constructor._api_budget"
     )
 
 
@@ -125,7 +128,7 @@ def test_manifest_macros_render_from_the_replaceable_globals(monkeypatch: pytest
     fixed = datetime(2030, 5, 17, 12, 0, tzinfo=timezone.utc)
     monkeypatch.setitem(cdk_internals.interpolation_globals(), "now_utc", lambda: fixed)
     rendered = JinjaInterpolation().eval("{{ format_datetime(now_utc(), '%Y-%m-%d') }}", config={})
-    assert rendered == "2030-05-17", UPGRADE_HINT + "6. jinja._ENVIRONMENT globals"
+    assert rendered == "2030-05-17", UPGRADE_HINT + "7. jinja._ENVIRONMENT globals"
 
 
 def test_record_queue_is_reachable_and_read_on_every_put() -> None:
@@ -135,3 +138,27 @@ def test_record_queue_is_reachable_and_read_on_every_put() -> None:
     assert queue.maxsize == 10_000, UPGRADE_HINT + "3. the CDK's queue size (is the bound still needed?)"
     ours = cdk_internals.record_queue_of(SourceTikTokOrganic(config=config()))
     assert ours.maxsize == RECORD_QUEUE_SIZE < queue.maxsize
+
+
+def test_custom_components_get_the_api_budget_of_their_build_and_each_build_a_new_one() -> None:
+    business = {
+        "credentials": {
+            "auth_type": "business_oauth2.0",
+            "app_id": "123",
+            "app_secret": "contract-app-secret",
+            "refresh_token": "contract-refresh-token",
+        }
+    }
+    source = SourceTikTokOrganic(config=business)
+    source.streams(business)
+    first = cdk_internals.api_budget_of(source)
+    manifest = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load(MANIFEST_PATH.read_text()))
+    definition = {**manifest["definitions"]["business_requester"], "path": "/"}
+    requester = source._constructor.create_component(CustomRequesterModel, definition, business, name="x")
+    assert isinstance(requester, SharedPageRequester) and requester.api_budget is first, (
+        UPGRADE_HINT + "4. custom components get the factory's api_budget"
+    )
+    source.streams(business)
+    assert cdk_internals.api_budget_of(source) is not first, (
+        UPGRADE_HINT + "4. each build of the streams makes its own api_budget"
+    )
