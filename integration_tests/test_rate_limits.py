@@ -91,6 +91,8 @@ def test_a_short_retry_after_is_honoured_without_pausing_for_a_minute(
     assert not run.errors, run.errors
     assert_every_video_exactly_once(run, tiktok)
     assert tiktok.rate_limited >= 3, "several 429s were really sent"
-    # Pausing an endpoint for TikTok's minute after a 429 would wait 60 s at least once.
-    assert clock.waits and max(clock.waits) <= 2, clock.waits
+    # Pausing an endpoint for TikTok's minute after a 429 would wait 60 s at least once; the waits
+    # are TikTok's second (plus the CDK's) and the short backoff of a 500 (a few seconds when two
+    # fail in a row).
+    assert clock.waits and max(clock.waits) < 10, clock.waits
     assert clock() < 30, f"waited {clock():.0f} s in all for {tiktok.rate_limited} one-second 429s"
