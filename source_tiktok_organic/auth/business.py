@@ -165,15 +165,12 @@ def build_business_config(
         "auth_type": BUSINESS_AUTH_TYPE,
         "app_id": app_id,
         "app_secret": app_secret,
-        "refresh_token": str(data["refresh_token"]),
-        "access_token": str(data["access_token"]),
         "open_id": str(data["open_id"]),
-        "granted_scopes": data.get("scope"),
     }
     return config_with_credentials(
         existing,
         credentials,
-        data.get("expires_in"),
+        data,
         now,
         ("business_api_base_url", base_url, BUSINESS_API_BASE_URL),
     )

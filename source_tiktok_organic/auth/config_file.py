@@ -112,29 +112,34 @@ def credentials_of(config: Mapping[str, Any]) -> dict[str, Any]:
 def config_with_credentials(
     existing: Mapping[str, Any],
     credentials: Mapping[str, Any],
-    expires_in: Any,
+    token: Mapping[str, Any],
     now: datetime,
     base_url: tuple[str, str, str],
 ) -> dict[str, Any]:
-    """The connector config with new ``credentials`` (their ``auth_type`` included); every other
-    key of ``existing`` kept as it was.
+    """The connector config with new ``credentials`` (their ``auth_type`` included) and the tokens
+    of TikTok's token answer ``token``; every other key of ``existing`` kept as it was.
 
     Earlier credentials of the same API keep their other keys; another API's are replaced whole (a
-    client secret has no place under another API's credentials). ``token_expiry_date`` comes from
-    the token answer's ``expires_in``, and is dropped when none is given; so is ``granted_scopes``
-    (TikTok's ``scope``), which the connector keeps up to date with each refresh. ``base_url`` is the config
-    key, the URL the token was minted at and TikTok's own URL: the key is written only when the URL
-    is not TikTok's (the token must be used where it was minted), and dropped when it is, so an old
-    emulator or proxy URL cannot outlive the token.
+    client secret has no place under another API's credentials). ``refresh_token`` and
+    ``access_token`` come from ``token``; ``token_expiry_date`` from its ``expires_in`` and
+    ``granted_scopes`` from its ``scope``, each dropped when the answer has none (an earlier token's
+    would mislead). ``base_url`` is the config key, the URL the token was minted at and TikTok's
+    own URL: the key is written only when the URL is not TikTok's (the token must be used where it
+    was minted), and dropped when it is, so an old emulator or proxy URL cannot outlive the token.
     """
     config = dict(existing)
     merged = credentials_of(existing)
     if merged.get("auth_type", DISPLAY_AUTH_TYPE) != credentials["auth_type"]:
         merged = {}
     merged.update(credentials)
-    # The scopes belong to the access token written with them; an earlier token's would mislead.
-    if not isinstance(credentials.get("granted_scopes"), str):
+    merged["refresh_token"] = str(token["refresh_token"])
+    merged["access_token"] = str(token["access_token"])
+    scope = token.get("scope")
+    if isinstance(scope, str):
+        merged["granted_scopes"] = scope
+    else:
         merged.pop("granted_scopes", None)
+    expires_in = token.get("expires_in")
     if isinstance(expires_in, (int, float)) and expires_in > 0:
         merged["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(timespec="seconds")
     else:

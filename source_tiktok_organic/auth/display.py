@@ -182,14 +182,11 @@ def build_config(
         "auth_type": DISPLAY_AUTH_TYPE,
         "client_id": client_key,
         "client_secret": client_secret,
-        "refresh_token": str(token_body["refresh_token"]),
-        "access_token": str(token_body["access_token"]),
-        "granted_scopes": token_body.get("scope"),
     }
     return config_with_credentials(
         existing,
         credentials,
-        token_body.get("expires_in"),
+        token_body,
         now,
         ("api_base_url", api_base_url, tiktok.API_BASE_URL),
     )
