@@ -7,7 +7,6 @@ only with the check's own thread.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from source_tiktok_organic.components import ScopeNamingErrorHandler
 from source_tiktok_organic.source import SourceTikTokOrganic
 from testkit.catalogs import configured_catalog
 from testkit.configs import make_config
+from testkit.connector_output import ConnectorOutput
 from testkit.tiktok_responses import envelope, token_body, user, video, videos_page
 
 ALL_SCOPES = ",".join(tiktok_protocol.REQUIRED_SCOPES)
@@ -114,15 +114,6 @@ def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def emitted_configs(printed: str) -> list[dict[str, Any]]:
-    configs = []
-    for line in printed.splitlines():
-        message = json.loads(line) if line.startswith("{") else {}
-        if message.get("type") == "CONTROL":
-            configs.append(message["control"]["connectorConfig"]["config"])
-    return configs
-
-
 def assert_own_tokens_only(requests_mock: Any, *accounts: Account) -> None:
     for account in accounts:
         calls = [r for r in requests_mock.request_history if r.url.startswith(account.host)]
@@ -152,7 +143,8 @@ def test_two_checks_at_once_each_see_their_own_scopes(
     )
     assert_own_tokens_only(requests_mock, full, basic)
     by_client = {
-        c["credentials"]["client_id"]: c["credentials"] for c in emitted_configs(capsys.readouterr().out)
+        c["credentials"]["client_id"]: c["credentials"]
+        for c in ConnectorOutput(capsys.readouterr().out, "").emitted_configs
     }
     for account in two_accounts:
         persisted = by_client[account.client_id]
