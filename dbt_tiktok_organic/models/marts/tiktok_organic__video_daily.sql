@@ -5,11 +5,8 @@ with snapshots as (
     select * from {{ ref('stg_tiktok_organic__video_snapshots') }}
 ),
 
--- A Display connection reads one account, and its video snapshots do not name it.
 connection_accounts as (
-    select source_relation, max(account_id) as account_id
-    from {{ ref('int_tiktok_organic__accounts') }}
-    group by source_relation
+    select * from {{ ref('int_tiktok_organic__connection_accounts') }}
 ),
 
 with_previous as (

@@ -3,9 +3,7 @@
     the last tiktok_organic_recent_days days of snapshots. -#}
 {%- set recent_days = var('tiktok_organic_recent_days', 7) %}
 with connection_accounts as (
-    select source_relation, max(account_id) as account_id
-    from {{ ref('int_tiktok_organic__accounts') }}
-    group by source_relation
+    select * from {{ ref('int_tiktok_organic__connection_accounts') }}
 ),
 
 videos as (
