@@ -226,26 +226,22 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
 
     The factory has no hook to subclass the authenticator it builds from an ``OAuthAuthenticator``
     definition, so this class takes the built one and adopts its state. The factory also hands it
-    the source's config (the one the tokens are kept in) and the manifest's list of token errors
-    that mean "re-authenticate".
+    the source's config (the one the tokens are kept in).
     """
 
     # Declared for the component factory, which passes these by name: the nested `oauth`
-    # definition, built; the source's config; the manifest's refresh_token_error_values.
+    # definition, built, and the source's config.
     oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator
     config: Mapping[str, Any]
-    refresh_token_error_values: list[str]
 
     def __init__(
         self,
         oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator,
         config: Mapping[str, Any] | None = None,
-        refresh_token_error_values: list[str] | None = None,
         **_: Any,
     ) -> None:
         adopt_authenticator_state(self, oauth)
         self._tiktok_config: Mapping[str, Any] = config if config is not None else {}
-        self._reauthenticate_errors = tuple(refresh_token_error_values or ())
 
     def get_access_token(self) -> str:
         token: str = super().get_access_token()
@@ -382,9 +378,6 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
                 "that the refresh token was issued to that app."
             )
             failure_type = FailureType.config_error
-        elif code in self._reauthenticate_errors:
-            message = "TikTok rejected the OAuth credentials. " + REAUTHENTICATE_HINT
-            failure_type = FailureType.config_error
         elif status_code == 200 and code == "no_access_token":
             message = "TikTok's token endpoint answered without an access token."
             failure_type = FailureType.system_error
@@ -419,11 +412,10 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         self,
         oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator,
         config: Mapping[str, Any] | None = None,
-        refresh_token_error_values: list[str] | None = None,
         token_info_endpoint: str = "",
         **_: Any,
     ) -> None:
-        super().__init__(oauth, config, refresh_token_error_values)
+        super().__init__(oauth, config)
         self._token_info_url = InterpolatedString.create(token_info_endpoint, parameters={}).eval(
             self._tiktok_config
         )
