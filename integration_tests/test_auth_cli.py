@@ -624,6 +624,24 @@ def test_config_shape_default_host_is_not_written() -> None:
     }
 
 
+def test_config_keeps_the_scopes_of_the_token_it_writes() -> None:
+    """granted_scopes belongs to the access token written with it: TikTok's scope is kept, and an
+    earlier token's scopes go when the new answer names none."""
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    tokens = {"access_token": "a" * 10, "refresh_token": "r" * 10}
+    existing = {"credentials": {"auth_type": "oauth2.0", "granted_scopes": "user.info.basic"}}
+
+    said = display.build_config(
+        existing, "key", "secret", {**tokens, "scope": "user.info.basic,video.list"}, tiktok.API_BASE_URL, now
+    )
+    silent = display.build_config(existing, "key", "secret", tokens, tiktok.API_BASE_URL, now)
+
+    assert said["credentials"]["granted_scopes"] == "user.info.basic,video.list"
+    assert "granted_scopes" not in silent["credentials"]
+
+
 def test_config_keeps_display_credentials_and_drops_another_apis() -> None:
     """Credentials without an auth_type (written before the API for Business) are the Display
     API's and keep their other keys; business credentials are replaced whole."""
