@@ -20,6 +20,7 @@ from testkit.business_responses import (
     BUSINESS_ACCESS_TOKEN,
     BUSINESS_GET_URL,
     BUSINESS_ROTATED_REFRESH_TOKEN,
+    BUSINESS_SCOPES,
     BUSINESS_SECOND_ACCESS_TOKEN,
     BUSINESS_VIDEO_LIST_URL,
     COMMENT_LIST_URL,
@@ -113,6 +114,8 @@ def test_refresh_sends_json_and_data_calls_carry_the_access_token_header_and_bus
     (emitted,) = run.emitted_configs
     assert emitted["credentials"]["refresh_token"] == BUSINESS_ROTATED_REFRESH_TOKEN
     assert emitted["credentials"]["open_id"] == OPEN_ID
+    # So are the scopes TikTok granted, which the error handlers name the missing ones from.
+    assert emitted["credentials"]["granted_scopes"] == BUSINESS_SCOPES
     assert any("refresh token expires in 300 days" in line for line in run.logs)
     assert_no_secrets(run.text_without_emitted_configs, SECRETS)
 
