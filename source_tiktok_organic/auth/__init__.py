@@ -17,11 +17,15 @@ The modules, each importing only modules listed before it (so there is no import
   credentials and base URLs;
 - ``config_file``: the config file (read; written atomically with mode 0600) and the credentials
   merged into it, and the report of what was written;
+- ``accounts``: the several business accounts one config can hold (the first account in the
+  credentials' own fields, the others in ``credentials.accounts``), named by label or open_id;
 - ``consent``: the consent URL, receiving the redirect, the ``state`` and scope checks, which both
   flows share;
 - ``display``: TikTok Login Kit's flow for the Display API (PKCE, the token endpoint);
-- ``business``: the API for Business's flow (Accounts API; ``--business``);
-- ``revoke``: ``--revoke`` for either API;
+- ``business``: the API for Business's flow (Accounts API; ``--business``, ``--add-account``,
+  ``--label``): the consenting account becomes the first account, is added to the config's
+  accounts, or, when the config already holds its open_id, gets its new tokens in place;
+- ``revoke``: ``--revoke`` for either API (``--account`` names a business account);
 - ``cli``: the arguments and ``main``, the console script (also ``python -m
   source_tiktok_organic.auth``).
 """

@@ -9,6 +9,11 @@ lives a year from the consent. The steps both flows share (app credentials, rece
 redirect, the scope check, the config file) are ``common``'s, ``consent``'s and ``config_file``'s;
 the revocation is ``revoke``'s.
 
+Several accounts of the same app can share one config (``accounts``): ``--add-account`` adds the
+consenting account to ``credentials.accounts``, plain ``--business`` writes the first account, and
+either replaces in place the tokens of an account the config already holds (same ``open_id``), so
+that the yearly re-consent of any account is the same command; ``--label`` names the account.
+
 Like the Display flow, it never prints a secret: the app secret, the code and the tokens are
 registered with the ``Redactor`` before anything that could echo them is printed.
 """
@@ -20,10 +25,11 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
+from source_tiktok_organic.auth import accounts
 from source_tiktok_organic.auth.common import (
     EXIT_OK,
     HTTP_TIMEOUT,
@@ -37,8 +43,10 @@ from source_tiktok_organic.auth.common import (
 from source_tiktok_organic.auth.config_file import (
     config_with_credentials,
     credentials_of,
+    merge_tokens,
     read_config,
     save_and_report,
+    set_base_url,
 )
 from source_tiktok_organic.auth.consent import (
     RedirectTarget,
@@ -160,20 +168,69 @@ def build_business_config(
     base_url: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """The connector config with business credentials (see ``config_with_credentials``)."""
+    """The connector config with business credentials (see ``config_with_credentials``): the token
+    answer ``data`` as its first account."""
     credentials = {
         "auth_type": BUSINESS_AUTH_TYPE,
         "app_id": app_id,
         "app_secret": app_secret,
-        "open_id": str(data["open_id"]),
+        **_account_identity(data),
     }
-    return config_with_credentials(
-        existing,
-        credentials,
-        data,
-        now,
-        ("business_api_base_url", base_url, BUSINESS_API_BASE_URL),
-    )
+    return config_with_credentials(existing, credentials, data, now, _base_url_key(base_url))
+
+
+def build_account_config(
+    existing: Mapping[str, Any],
+    app: tuple[str, str],
+    data: Mapping[str, Any],
+    base_url: str,
+    now: datetime,
+    where: tuple[int, Path],
+    label: str | None = None,
+) -> dict[str, Any]:
+    """The connector config with the token answer ``data`` written as the account at position
+    ``where[0]`` (``accounts``; ``where[1]`` is the config file, for messages): the first account
+    by ``build_business_config``, an entry of ``credentials.accounts`` (a new one at the end when the
+    position is one past the last) the same way, its other fields (its label) kept. ``label``, when
+    given, becomes the account's label. ``app`` (id, secret) and the base URL are the config's,
+    shared by every account.
+    """
+    position, output = where
+    if position == 0:
+        config = build_business_config(existing, app[0], app[1], data, base_url, now)
+        if label:
+            config["credentials"][accounts.LABEL_KEY] = label
+        return config
+    config = dict(existing)
+    credentials = credentials_of(existing)
+    credentials.update(app_id=app[0], app_secret=app[1])
+    entries = accounts.other_accounts(credentials, output)
+    if position > len(entries):
+        entries.append({accounts.LABEL_KEY: label} if label else {})
+    entry = entries[position - 1]
+    if label:
+        entry[accounts.LABEL_KEY] = label
+    entry.update(_account_identity(data))
+    merge_tokens(entry, data, now)
+    credentials[accounts.ACCOUNTS_KEY] = entries
+    config["credentials"] = credentials
+    set_base_url(config, _base_url_key(base_url))
+    return config
+
+
+def _account_identity(data: Mapping[str, Any]) -> dict[str, str]:
+    """What names the account in its credentials: the token answer's ``open_id`` (the
+    ``business_id`` of every business request)."""
+    return {"open_id": str(data["open_id"])}
+
+
+def _base_url_key(base_url: str) -> tuple[str, str, str]:
+    return ("business_api_base_url", base_url, BUSINESS_API_BASE_URL)
+
+
+def stored_base_url(config: Mapping[str, Any]) -> str:
+    """The base URL the config's business tokens were minted at (TikTok's when it names none)."""
+    return str(config.get("business_api_base_url") or BUSINESS_API_BASE_URL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,13 +238,78 @@ def build_business_config(
 # --------------------------------------------------------------------------------------------
 
 
+class Target(NamedTuple):
+    """Where the consenting account goes in the config: its position (see ``accounts``), whether
+    the config already held it (a re-consent: its tokens are replaced in place), the config as it
+    stood, with what the new tokens must not keep (a replaced first account's label) removed, and
+    the first account it replaces, if another."""
+
+    position: int
+    known: bool
+    existing: Mapping[str, Any]
+    replaced: accounts.Account | None = None
+
+
+def _place(
+    args: argparse.Namespace, existing: Mapping[str, Any], held: list[accounts.Account], open_id: str
+) -> Target:
+    """Where the account with ``open_id`` goes (``--add-account``, ``--label``; see ``mint``)."""
+    output = Path(args.output)
+    match = accounts.with_open_id(held, open_id)
+    if match is not None:
+        target = Target(match.position, True, existing)
+    elif args.add_account:
+        target = Target(len(held), False, existing)
+    else:
+        # Another account replaces the first: the old one's label does not describe it.
+        credentials = credentials_of(existing)
+        if credentials.pop(accounts.LABEL_KEY, None) is not None:
+            existing = {**existing, "credentials": credentials}
+        target = Target(0, False, existing, held[0] if held else None)
+    accounts.check_label_free(held, args.label, target.position, output)
+    return target
+
+
+def _business_base_url(args: argparse.Namespace, existing: Mapping[str, Any], several: bool) -> str:
+    """The host to mint at: ``--business-api-base-url``; for a config with several accounts (or
+    one about to get them), the config's own unless the option names the same host, since every
+    account of a config is used at its one base URL."""
+    given = normalise_base_url(args.business_api_base_url, BUSINESS_API_BASE_URL)
+    if not several:
+        return given
+    stored = normalise_base_url(stored_base_url(existing), BUSINESS_API_BASE_URL)
+    if args.business_api_base_url != BUSINESS_API_BASE_URL and given != stored:
+        raise AuthError(
+            f"The accounts of {args.output} use {stored}; every account of a config is used at one "
+            f"base URL, so this one cannot be authorised at {given}. Use another --output for it."
+        )
+    return stored
+
+
+def _where(output: Path, config: Mapping[str, Any], target: Target) -> str:
+    """The summary's sentence on where the account went and which accounts the config now holds."""
+    held = accounts.accounts_of(credentials_of(config), output)
+    if target.known:
+        where = "already in the config: its tokens were replaced in place"
+    elif target.replaced is not None:
+        where = f"the config's first account, in place of {target.replaced.describe()}"
+    elif target.position == 0:
+        where = "the config's first account (the credentials' own fields)"
+    else:
+        where = f"added as credentials.accounts[{target.position - 1}]"
+    return f"This account is {where}; the config holds {accounts.count(held)}: {accounts.listing(held)}."
+
+
 def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     """The Accounts API's authorisation-code flow, end to end; writes the config once all checked out.
 
-    As in the Display flow, what can be checked before the user approves is checked first.
+    As in the Display flow, what can be checked before the user approves is checked first. Where
+    the consenting account goes: the config's account with the same open_id, if any, gets the new
+    tokens in place (the yearly re-consent of any account); otherwise ``--add-account`` appends it
+    to ``credentials.accounts`` and plain ``--business`` makes it the first account, as before
+    accounts existed (``accounts`` kept). ``--label`` labels it.
     """
     output = Path(args.output)
-    base_url = normalise_base_url(args.business_api_base_url, BUSINESS_API_BASE_URL)
     scopes = requested_scopes(args.scopes, BUSINESS_REQUIRED_SCOPES)
     if not args.redirect_uri:
         raise AuthError(
@@ -196,10 +318,27 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         )
     target = RedirectTarget.parse(args.redirect_uri)
     existing = read_config(output)
+    stored = credentials_of(existing)
+    is_business = stored.get("auth_type") == BUSINESS_AUTH_TYPE and bool(stored.get("refresh_token"))
+    if args.add_account and not is_business:
+        raise AuthError(
+            f"--add-account adds an account to a config that holds API for Business credentials; "
+            f"{output} holds none (credentials.auth_type business_oauth2.0 with a refresh_token). "
+            "Authorise its first account with tiktok-organic-auth --business first."
+        )
+    held = accounts.accounts_of(stored, output) if is_business else []
+    redact.add_credentials(stored)
+    several = args.add_account or len(held) > 1
+    base_url = _business_base_url(args, existing, several)
     app_id, app_secret = client_credentials(
         (args.app_id, args.app_secret), term, credentials_of(existing), BUSINESS_APP
     )
     redact.add(app_secret)
+    if several and stored.get("app_id") and str(stored["app_id"]) != app_id:
+        raise AuthError(
+            f"The accounts of {output} are authorised for the app {stored['app_id']}, not {app_id}: "
+            "every account of a config belongs to its one app. Use another --output for this app."
+        )
     not_requested = [s for s in BUSINESS_REQUIRED_SCOPES if s not in scopes]
     if not_requested:
         term.stderr.write(f"Note: without {', '.join(not_requested)} some business streams will fail.\n")
@@ -219,13 +358,32 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         "Enable the missing scopes for your app in the TikTok API for Business portal (its TikTok "
         "Accounts permission)",
     )
-    config = build_business_config(existing, app_id, app_secret, data, base_url, datetime.now(timezone.utc))
+    place = _place(args, existing, held, str(data["open_id"]))
+    config = build_account_config(
+        place.existing,
+        (app_id, app_secret),
+        data,
+        base_url,
+        datetime.now(timezone.utc),
+        (place.position, output),
+        args.label,
+    )
     lifetime = data.get("refresh_token_expires_in")
     days = f"{int(lifetime) // 86400} days" if isinstance(lifetime, (int, float)) else "a year"
     note = (
         f"The refresh token lasts {days} from now (a year from this consent): re-authorise with "
         "tiktok-organic-auth --business before then, and keep the config the connector writes back."
     )
+    account = accounts.accounts_of(credentials_of(config), output)[place.position]
     summary = (data.get("open_id"), granted, note)
-    save_and_report(term, output, existing, config, ("credentials", "business_api_base_url"), summary)
+    save_and_report(
+        term,
+        output,
+        existing,
+        config,
+        ("credentials", "business_api_base_url"),
+        summary,
+        account=account.describe(),
+        notes=(_where(output, config, place),),
+    )
     return EXIT_OK

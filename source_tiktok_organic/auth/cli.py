@@ -1,7 +1,9 @@
 """The ``tiktok-organic-auth`` command line: its arguments, and ``main`` (the console script).
 
-``main`` picks the flow (``display``, ``business`` or ``revoke``) and turns every failure into one
-redacted line on stderr and an exit code (``common``); nothing else imports this module.
+``main`` checks that the business account options (``--add-account``, ``--label``, ``--account``)
+come where they mean something, picks the flow (``display``, ``business`` or ``revoke``) and turns
+every failure into one redacted line on stderr and an exit code (``common``); nothing else imports
+this module.
 """
 
 from __future__ import annotations
@@ -97,7 +99,49 @@ def build_parser() -> argparse.ArgumentParser:
         default=BUSINESS_API_BASE_URL,
         help=f"host of its token endpoints; written to the config when not {BUSINESS_API_BASE_URL}",
     )
+    group = parser.add_argument_group(
+        "Several TikTok business accounts in one config (with --business)",
+        "A config's first account is its credentials' own fields; credentials.accounts holds the other "
+        "accounts of the same app. Whichever account consents, if the config already holds its open_id, "
+        "its tokens are replaced in place: the yearly re-consent of any account is plain --business.",
+    )
+    group.add_argument(
+        "--add-account",
+        action="store_true",
+        help="add the consenting account to credentials.accounts of the config in --output instead of "
+        "replacing its first account; the config must hold business credentials, and the account is "
+        "authorised for the same app at the same base URL",
+    )
+    group.add_argument(
+        "--label",
+        metavar="NAME",
+        help="a name for the consenting account, written as its label (credentials.label for the first "
+        "account) and unique in the config; --account accepts it",
+    )
+    group.add_argument(
+        "--account",
+        metavar="LABEL_OR_OPEN_ID",
+        help="with --revoke: the account to revoke, by open_id or label; required when the config holds "
+        "several. It is removed from the config (revoking the first account promotes the next). "
+        "TikTok's open_ids start with '-': write --account=-000...",
+    )
     return parser
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse the account options where they mean nothing, rather than ignore them."""
+    if args.label is not None and not args.label.strip():
+        raise AuthError("--label is empty; give the account a name (or leave --label out).")
+    args.label = args.label.strip() if args.label else None
+    if (args.add_account or args.label or args.account is not None) and not args.business:
+        raise AuthError("--add-account, --label and --account are for business accounts: add --business.")
+    if args.revoke and (args.add_account or args.label):
+        raise AuthError("--add-account and --label authorise an account; --revoke takes --account instead.")
+    if args.account is not None and not args.revoke:
+        raise AuthError(
+            "--account names the account to revoke (with --revoke); to re-authorise an account, run "
+            "--business signed in as it: the account with its open_id is updated in place."
+        )
 
 
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
@@ -107,6 +151,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     redact = Redactor()
     redact.add(args.client_secret, args.app_secret)
     try:
+        check_options(args)
         if args.business:
             code = (revoke.revoke_business if args.revoke else business.mint)(args, term, redact)
         elif args.revoke:

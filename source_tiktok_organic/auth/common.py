@@ -54,8 +54,14 @@ class Redactor:
         self.secrets.update(v for v in values if v and len(v) >= 4)
 
     def add_credentials(self, credentials: Mapping[str, Any]) -> None:
-        """Every secret field (``SECRET_CREDENTIAL_FIELDS``) of a config's credentials."""
-        self.add(*(str(credentials[name]) for name in SECRET_CREDENTIAL_FIELDS if credentials.get(name)))
+        """Every secret field (``SECRET_CREDENTIAL_FIELDS``) of a config's credentials, those of
+        each of its further business accounts (``credentials.accounts``) included."""
+        entries = credentials.get("accounts")
+        others = (
+            [entry for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, list) else []
+        )
+        for fields in (credentials, *others):
+            self.add(*(str(fields[name]) for name in SECRET_CREDENTIAL_FIELDS if fields.get(name)))
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,15 +82,22 @@ def save_and_report(
     config: Mapping[str, Any],
     own_keys: tuple[str, ...],
     summary: tuple[Any, list[str] | None, str],
+    account: str | None = None,
+    notes: Sequence[str] = (),
 ) -> None:
     """Write the config; then say for which account, with which scopes, what was kept, what next.
 
     ``summary``: the account's open_id, the granted scopes and a sentence on the refresh token.
+    ``account``: how to name the account instead of by its open_id alone (its label too); ``notes``:
+    sentences said right after which account was written (where it went in the config).
     """
     save_config(output, config)
     open_id, granted, token_note = summary
     kept = sorted(k for k in existing if k not in own_keys)
-    term.say(f"Wrote {output} (mode 0600) for TikTok account open_id {open_id or 'unknown'}.")
+    named = account or f"open_id {open_id or 'unknown'}"
+    term.say(f"Wrote {output} (mode 0600) for TikTok account {named}.")
+    for note in notes:
+        term.say(note)
     term.say(f"Granted scopes: {', '.join(granted) if granted is not None else 'not reported by TikTok'}.")
     term.say(token_note)
     if kept:
@@ -132,22 +139,35 @@ def config_with_credentials(
     if merged.get("auth_type", DISPLAY_AUTH_TYPE) != credentials["auth_type"]:
         merged = {}
     merged.update(credentials)
-    merged["refresh_token"] = str(token["refresh_token"])
-    merged["access_token"] = str(token["access_token"])
+    merge_tokens(merged, token, now)
+    config["credentials"] = merged
+    set_base_url(config, base_url)
+    return config
+
+
+def merge_tokens(target: dict[str, Any], token: Mapping[str, Any], now: datetime) -> None:
+    """Write the tokens of TikTok's token answer ``token`` into ``target`` (a credentials object, or
+    one of ``credentials.accounts``): see ``config_with_credentials``, the one definition of how an
+    account's ``refresh_token``, ``access_token``, ``granted_scopes`` and ``token_expiry_date`` are
+    written."""
+    target["refresh_token"] = str(token["refresh_token"])
+    target["access_token"] = str(token["access_token"])
     scope = token.get("scope")
     if isinstance(scope, str):
-        merged["granted_scopes"] = scope
+        target["granted_scopes"] = scope
     else:
-        merged.pop("granted_scopes", None)
+        target.pop("granted_scopes", None)
     expires_in = token.get("expires_in")
     if isinstance(expires_in, (int, float)) and expires_in > 0:
-        merged["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(timespec="seconds")
+        target["token_expiry_date"] = (now + timedelta(seconds=int(expires_in))).isoformat(timespec="seconds")
     else:
-        merged.pop("token_expiry_date", None)
-    config["credentials"] = merged
+        target.pop("token_expiry_date", None)
+
+
+def set_base_url(config: dict[str, Any], base_url: tuple[str, str, str]) -> None:
+    """Write (or drop) the base URL key of ``config``: see ``config_with_credentials``."""
     key, url, tiktoks_url = base_url
     if url == tiktoks_url:
         config.pop(key, None)
     else:
         config[key] = url
-    return config

@@ -17,7 +17,10 @@ access token in a config has usually expired (they live about two hours), so the
 
 The API for Business (``revoke_business``): ``tt_user/oauth2/revoke/`` takes the access token and
 ends the whole authorisation, refresh token included; an expired (or missing) access token is
-first replaced by a refresh.
+first replaced by a refresh. It revokes one account: ``--account`` (a label or open_id) names it,
+and must on a config with several accounts (``accounts``). A revoked account of several is removed
+from the config, the next one taking the first account's place if need be, so that the config
+keeps working for the others.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from source_tiktok_organic import tiktok_protocol as tiktok
-from source_tiktok_organic.auth import business
+from source_tiktok_organic.auth import accounts, business
 from source_tiktok_organic.auth.common import (
     EXIT_ALREADY_ENDED,
     EXIT_OK,
@@ -166,11 +169,15 @@ def _expired(credentials: Mapping[str, Any], now: datetime) -> bool:
 
 
 def revoke_business(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
-    """Revoke the business authorisation of the config file (``tt_user/oauth2/revoke/``).
+    """Revoke the business authorisation of one account of the config file (``tt_user/oauth2/revoke/``).
 
-    The endpoint takes the access token and ends the whole authorisation, refresh token included.
-    An expired (or missing) access token is first replaced by a refresh, whose rotated tokens are
-    written to the file before revoking, so that a refused revocation leaves a config that works.
+    The account: the one ``--account`` names (a label or open_id), or the config's only one. The
+    endpoint takes the account's access token and ends its whole authorisation, refresh token
+    included. An expired (or missing) access token is first replaced by a refresh, whose rotated
+    tokens are written to the file before revoking, so that a refused revocation leaves a config
+    that works. Once revoked, an account of a config with several is removed from it (see
+    ``accounts.without_account``: the first account's place goes to the next); a config's only
+    account stays in the file, which no longer authenticates.
     """
     output = Path(args.output)
     config = read_config(output)
@@ -181,26 +188,48 @@ def revoke_business(args: argparse.Namespace, term: Terminal, redact: Redactor) 
             "(credentials.auth_type business_oauth2.0 with a refresh_token)."
         )
     redact.add_credentials(credentials)
+    account = accounts.select(credentials, args.account, output)
+    fields = accounts.fields_at(credentials, account.position, output)
+    if not fields.get("refresh_token"):
+        raise AuthError(
+            f"Nothing to revoke: the account {account.describe()} of {output} has no refresh_token."
+        )
     app_id, app_secret = client_credentials(
         (args.app_id, args.app_secret), term, credentials, business.BUSINESS_APP
     )
     redact.add(app_secret)
     explicit = args.business_api_base_url != BUSINESS_API_BASE_URL
-    stored = str(config.get("business_api_base_url") or BUSINESS_API_BASE_URL)
+    stored = business.stored_base_url(config)
     base_url = normalise_base_url(args.business_api_base_url if explicit else stored, BUSINESS_API_BASE_URL)
 
     now = datetime.now(timezone.utc)
-    access_token = str(credentials.get("access_token") or "")
-    if _expired(credentials, now):
-        data = business.refresh_tokens(
-            base_url, app_id, app_secret, str(credentials["refresh_token"]), redact
+    access_token = str(fields.get("access_token") or "")
+    if _expired(fields, now):
+        data = business.refresh_tokens(base_url, app_id, app_secret, str(fields["refresh_token"]), redact)
+        config = business.build_account_config(
+            config, (app_id, app_secret), data, base_url, now, (account.position, output)
         )
-        save_config(output, business.build_business_config(config, app_id, app_secret, data, base_url, now))
+        save_config(output, config)
         access_token = str(data["access_token"])
     body = {"client_id": app_id, "client_secret": app_secret, "access_token": access_token}
     business.post_json(base_url + BUSINESS_REVOKE_PATH, body, redact, "revoke the Business authorisation")
+    if len(accounts.accounts_of(credentials, output)) == 1:
+        term.say(
+            f"Revoked the Business authorisation of {output} at {base_url}; that config no longer "
+            "authenticates."
+        )
+        term.say("Run tiktok-organic-auth --business again to authorise anew.")
+        return EXIT_OK
+    remaining = accounts.without_account(credentials_of(config), account.position, output)
+    save_config(output, {**config, "credentials": remaining})
+    held = accounts.accounts_of(remaining, output)
     term.say(
-        f"Revoked the Business authorisation of {output} at {base_url}; that config no longer authenticates."
+        f"Revoked the Business authorisation of the account {account.describe()} at {base_url} and "
+        f"removed it from {output}, which now holds {accounts.count(held)}: {accounts.listing(held)}."
     )
-    term.say("Run tiktok-organic-auth --business again to authorise anew.")
+    if account.position == 0:
+        term.say(
+            f"The config's first account is now {held[0].describe()}, until now in credentials.accounts."
+        )
+    term.say("Run tiktok-organic-auth --business --add-account to authorise it again.")
     return EXIT_OK
