@@ -1,13 +1,16 @@
 """The Accounts API's data endpoints: business/get and business/video/list here, behind one gate that
 also guards the comment endpoints (``business_comment_api``) and business/benchmark
-(``business_benchmark``).
+(``business_benchmark``), for every business account (``business_accounts``).
 
-The gate, in the Display API's order: the rate limiter (per endpoint), the response-replacing faults
-(only rules that name a business path), authentication by the ``Access-Token`` header (missing or
-empty: 40104; expired: 40102; revoked or unknown: 40105), then the endpoint's scope (40130, or 40001
-when told so) and parameter (40002) checks; video/list finally consults the page faults.  Answers,
-good or bad, are HTTP 200 with a ``code`` (except the ``http_5xx`` faults), as the API for Business
-answers.
+The gate, in the Display API's order: the account is the one that issued the ``Access-Token``
+(account 0 for a token no account issued, which then fails authentication as before); the rate
+limiters (per account per endpoint, and app-wide over every account and endpoint when set), the
+response-replacing faults (only rules that name a business path, or the ``business_id`` asked
+for), authentication by the ``Access-Token`` header (missing or empty: 40104; expired: 40102;
+revoked or unknown: 40105), then the endpoint's scope (40130, or 40001 when told so) and parameter
+(40002; ``business_id`` must be the token's account's ``open_id``) checks; video/list finally
+consults the page faults.  Answers, good or bad, are HTTP 200 with a ``code`` (except the
+``http_5xx`` faults), as the API for Business answers.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 from tiktok_emulator import business_params as params
-from tiktok_emulator.business_benchmark import BenchmarkEndpoint
-from tiktok_emulator.business_comment_api import CommentEndpoints, CommentSettings
+from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.business_comment_api import CommentSettings
 from tiktok_emulator.business_data import daily_metrics, demographics, metric_days, profile
 from tiktok_emulator.business_envelope import BusinessError, business_envelope, error_answer, render_fault
 from tiktok_emulator.business_media import business_video
 from tiktok_emulator.business_scopes import GET_FIELD_SCOPES, VIDEO_FIELD_SCOPES
-from tiktok_emulator.data import Account
+from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.documented_business import (
     ACCESS_TOKEN_HEADER,
     BENCHMARK_PATH,
@@ -48,9 +51,9 @@ from tiktok_emulator.documented_insights import (
     VIDEO_LIST_MAX_COUNT,
 )
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultSchedule
-from tiktok_emulator.rate_limit import SlidingWindowRateLimiter
+from tiktok_emulator.rate_limit import SlidingWindowRateLimiter, acquire_all
 from tiktok_emulator.routing import Handler, Route
-from tiktok_emulator.tokens import AccessTokenRejected, Grant, TokenStore
+from tiktok_emulator.tokens import AccessTokenRejected, Grant
 from tiktok_emulator.wire import LogIds, Request, Response
 
 #: The data endpoints: Access-Token auth, the per-endpoint rate limit, faulted only when named.
@@ -59,14 +62,15 @@ BUSINESS_API_PATHS: Final = frozenset(
 )
 _FILTER_KEYS: Final = frozenset({"video_ids", "ad_post_only"})
 
-Endpoint = Callable[[Request, Grant], dict[str, Any]]
+Endpoint = Callable[[Request, Grant, BusinessAccount], dict[str, Any]]
+#: The app-wide limiter's one key: every account's requests to every endpoint.
+_APP_KEY: Final = "app"
 
 
 class BusinessSettings(CommentSettings, Protocol):
     """The emulator settings the data endpoints read on every request."""
 
     is_business_account: bool
-    followers: int
     analytics_days: int
     today: datetime.date | None
     business_throttle_code: int
@@ -77,35 +81,39 @@ def _project(item: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
 
 
 class BusinessApi:
-    """The data endpoints over the same generated account as the Display API."""
+    """The data endpoints of every business account (account 0 is the Display API's creator).
+
+    ``account_limiter`` counts per account per endpoint, ``app_limiter`` every request of every
+    account to every endpoint together; a request must pass both and uses a slot in neither when
+    one refuses it.
+    """
 
     def __init__(
         self,
         *,
         settings: BusinessSettings,
-        account: Account,
-        tokens: TokenStore,
+        accounts: BusinessAccounts,
         faults: FaultSchedule,
-        limiter: SlidingWindowRateLimiter | None,
+        account_limiter: SlidingWindowRateLimiter | None,
+        app_limiter: SlidingWindowRateLimiter | None,
+        counters: EmulatorCounters,
         log_ids: LogIds,
     ) -> None:
         self._settings = settings
-        self._account = account
-        self._open_id: str = account.user["open_id"]
-        self._tokens = tokens
+        self._accounts = accounts
         self._faults = faults
-        self._limiter = limiter
+        self._account_limiter = account_limiter
+        self._app_limiter = app_limiter
+        self._counters = counters
         self._log_ids = log_ids
-        self.comments = CommentEndpoints(settings=settings, account=account)
-        self._benchmark = BenchmarkEndpoint(seed=settings.seed, open_id=self._open_id)
 
     def routes(self) -> list[Route]:
         return [
             Route("GET", GET_PATH, self._endpoint(self._business_get)),
             Route("GET", VIDEO_LIST_PATH, self._endpoint(self._video_list)),
-            Route("GET", COMMENT_LIST_PATH, self._endpoint(self.comments.comment_list)),
-            Route("GET", REPLY_LIST_PATH, self._endpoint(self.comments.reply_list)),
-            Route("GET", BENCHMARK_PATH, self._endpoint(self._benchmark.benchmark)),
+            Route("GET", COMMENT_LIST_PATH, self._endpoint(lambda r, g, a: a.comments.comment_list(r, g))),
+            Route("GET", REPLY_LIST_PATH, self._endpoint(lambda r, g, a: a.comments.reply_list(r, g))),
+            Route("GET", BENCHMARK_PATH, self._endpoint(lambda r, g, a: a.benchmark.benchmark(r, g))),
         ]
 
     def today(self) -> datetime.date:
@@ -113,32 +121,52 @@ class BusinessApi:
         return self._settings.today or datetime.datetime.now(datetime.timezone.utc).date()
 
     def _endpoint(self, serve: Endpoint) -> Handler:
-        """``serve`` behind the rate limiter, the response faults and authentication."""
+        """``serve`` behind the rate limiters, the response faults and authentication."""
 
         def handle(request: Request) -> Response | None:
             token = request.headers.get(ACCESS_TOKEN_HEADER)
+            owner = self._accounts.by_access_token(token)
+            if owner is not None:
+                self._counters.business_call(owner.open_id, request.path)
+            # A token no account issued is account 0's to refuse, as with one account.
+            account = owner or self._accounts[0]
             throttle_code = self._settings.business_throttle_code
             try:
-                if self._limiter is not None:
-                    wait = self._limiter.acquire(request.path)
-                    if wait is not None:
-                        raise BusinessError(throttle_code, f"Too many requests. Please retry in {wait} s.")
-                rule = self._faults.next(request.path, RESPONSE_FAULTS, data_endpoint=False)
+                wait = self._throttle(request.path, account)
+                if wait is not None:
+                    raise BusinessError(throttle_code, f"Too many requests. Please retry in {wait} s.")
+                rule = self._faults.next(
+                    request.path,
+                    RESPONSE_FAULTS,
+                    data_endpoint=False,
+                    business_id=request.param("business_id"),
+                    business_data_endpoint=True,
+                )
                 if rule is not None:
                     return render_fault(
                         self._log_ids,
                         rule,
-                        lambda expired: self._tokens.kill_access_token(token, expired),
+                        lambda expired: account.tokens.kill_access_token(token, expired),
                         throttle_code,
                     )
-                data = serve(request, self._authenticate(request, token))
+                data = serve(request, self._authenticate(request, token, account), account)
             except BusinessError as error:
                 return error_answer(self._log_ids, error)
             return business_envelope(self._log_ids, CODE_OK, "OK", data)
 
         return handle
 
-    def _authenticate(self, request: Request, token: str | None) -> Grant:
+    def _throttle(self, path: str, account: BusinessAccount) -> int | None:
+        """None if the request passes every limiter in force (using a slot in each), else the
+        seconds to wait (using none)."""
+        claims = []
+        if self._account_limiter is not None:
+            claims.append((self._account_limiter, f"{account.open_id} {path}"))
+        if self._app_limiter is not None:
+            claims.append((self._app_limiter, _APP_KEY))
+        return acquire_all(claims) if claims else None
+
+    def _authenticate(self, request: Request, token: str | None, account: BusinessAccount) -> Grant:
         if not token or not token.strip():
             hint = ", not in Authorization" if request.headers.get("Authorization") else ""
             raise BusinessError(
@@ -146,24 +174,25 @@ class BusinessApi:
                 f"The access token is empty: send it in the {ACCESS_TOKEN_HEADER} header{hint}.",
             )
         try:
-            return self._tokens.authenticate(token)
+            return account.tokens.authenticate(token)
         except AccessTokenRejected as rejected:
             raise BusinessError(
                 CODE_ACCESS_TOKEN_EXPIRE if rejected.expired else CODE_INVALID_ACCESS_TOKEN
             ) from None
 
     # -- endpoints -------------------------------------------------------------------
-    def _business_get(self, request: Request, grant: Grant) -> dict[str, Any]:
+    def _business_get(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         settings = self._settings
-        params.business_id(request, self._open_id)
+        params.business_id(request, account.open_id)
         fields = params.fields(request, GET_FIELD_SCOPES, DEFAULT_PROFILE_FIELDS)
         params.require_scopes(
             grant, {GET_FIELD_SCOPES[f] for f in fields}, settings.business_missing_scope_code
         )
         today = self.today()
         start, end = params.date_range(request, today)
+        followers = account.followers
         lifetime = profile(
-            self._account.user, is_business_account=settings.is_business_account, followers=settings.followers
+            account.user, is_business_account=settings.is_business_account, followers=followers
         )
         data: dict[str, Any] = {f: lifetime[f] for f in fields if f in PROFILE_FIELDS}
         daily = [f for f in fields if f in DAILY_METRIC_FIELDS or f == AUDIENCE_ACTIVITY_FIELD]
@@ -172,22 +201,22 @@ class BusinessApi:
             data["metrics"] = [
                 _project(
                     daily_metrics(
-                        settings.seed,
+                        account.seed,
                         day,
-                        followers=settings.followers,
+                        followers=followers,
                         is_business=settings.is_business_account,
                     ),
                     ["date", *daily],
                 )
                 for day in metric_days(start, end, today, settings.analytics_days)
             ]
-        if settings.followers >= DEMOGRAPHICS_MIN_FOLLOWERS:
-            audience = demographics(settings.seed)
+        if followers >= DEMOGRAPHICS_MIN_FOLLOWERS:
+            audience = demographics(account.seed)
             data.update({f: audience[f] for f in fields if f in DEMOGRAPHIC_FIELDS})
         return data
 
-    def _video_list(self, request: Request, grant: Grant) -> dict[str, Any]:
-        params.business_id(request, self._open_id)
+    def _video_list(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
+        params.business_id(request, account.open_id)
         fields = params.fields(request, VIDEO_FIELD_SCOPES, DEFAULT_VIDEO_FIELDS)
         if "item_id" not in fields:
             raise params.invalid("fields must include item_id.")
@@ -196,15 +225,23 @@ class BusinessApi:
         )
         filters = params.json_param(request, "filters")
         if filters is not None:
-            return {"videos": self._filtered(filters, fields), "cursor": 0, "has_more": False}
+            return {"videos": self._filtered(account, filters, fields), "cursor": 0, "has_more": False}
         cursor = params.integer(request, "cursor", 0, 0, 2**63 - 1)
         max_count = params.integer(request, "max_count", VIDEO_LIST_DEFAULT_COUNT, 1, VIDEO_LIST_MAX_COUNT)
 
-        rule = self._faults.next(request.path, PAGE_FAULTS, data_endpoint=False)
-        page, next_cursor, has_more = self._account.page(cursor, max_count, rule.kind if rule else None)
-        return {"videos": self._items(page, fields), "cursor": next_cursor, "has_more": has_more}
+        rule = self._faults.next(
+            request.path,
+            PAGE_FAULTS,
+            data_endpoint=False,
+            business_id=account.open_id,
+            business_data_endpoint=True,
+        )
+        page, next_cursor, has_more = account.data.page(cursor, max_count, rule.kind if rule else None)
+        return {"videos": self._items(account, page, fields), "cursor": next_cursor, "has_more": has_more}
 
-    def _filtered(self, filters: Any, fields: Sequence[str]) -> list[dict[str, Any]]:
+    def _filtered(
+        self, account: BusinessAccount, filters: Any, fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
         """``filters``: ``video_ids`` (strings), and ``ad_post_only``, valid only with them."""
         if not isinstance(filters, dict) or not set(filters) <= _FILTER_KEYS:
             raise params.invalid(
@@ -218,10 +255,10 @@ class BusinessApi:
             raise params.invalid("filters.ad_post_only is a boolean, valid only with filters.video_ids.")
         if ad_post_only:
             return []  # no video of the emulated account was used as a Spark Ad
-        return self._items(self._account.find(ids or []), fields)
+        return self._items(account, account.data.find(ids or []), fields)
 
-    def _items(self, videos: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
+    def _items(
+        self, account: BusinessAccount, videos: Sequence[Mapping[str, Any]], fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
         business = self._settings.is_business_account
-        return [
-            _project(business_video(v, self._settings.seed, is_business=business), fields) for v in videos
-        ]
+        return [_project(business_video(v, account.seed, is_business=business), fields) for v in videos]

@@ -106,13 +106,16 @@ def repeat_past(items: list[Comment], threshold: int) -> list[Comment]:
 
 
 class CommentEndpoints:
-    """comment/list and reply/list over the generated account's videos."""
+    """comment/list and reply/list over one generated account's videos."""
 
-    def __init__(self, *, settings: CommentSettings, account: Account) -> None:
+    def __init__(self, *, settings: CommentSettings, account: Account, seed: int | None = None) -> None:
+        """``seed``: the account's own (default: the emulator's, that of account 0)."""
         self._settings = settings
         self._account = account
         self._open_id: str = account.user["open_id"]
-        self._threads = Threads(seed=settings.seed, owner=account.user, videos=account.videos)
+        self._threads = Threads(
+            seed=settings.seed if seed is None else seed, owner=account.user, videos=account.videos
+        )
 
     @property
     def crowded_video_id(self) -> str | None:

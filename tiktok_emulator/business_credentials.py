@@ -1,7 +1,10 @@
-"""``TikTokEmulator``'s methods for the Accounts API's credentials: config, tokens, auth codes.
+"""``TikTokEmulator``'s methods for the Accounts API's credentials: config, tokens, auth codes, and
+the business accounts themselves.
 
 Why a mixin: they are the business app's counterpart of the emulator's Display credential methods,
 and keeping them apart keeps ``emulator`` about settings, wiring and the server's lifecycle.
+Every method that concerns one account takes ``account`` (its index; default 0, the account the
+Display API also serves), so a single-account test reads as it always did.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tiktok_emulator.business_oauth import BusinessGrants
+from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
 
 
 class BusinessCredentials:
@@ -18,19 +21,35 @@ class BusinessCredentials:
     app_id: str
     app_secret: str
     business_granted_scopes: tuple[str, ...]
-    _business: BusinessGrants
+    _business_accounts: BusinessAccounts
 
     @property
     def base_url(self) -> str:
         raise NotImplementedError
 
     @property
+    def business_accounts(self) -> BusinessAccounts:
+        """Every business account, by index (``business_accounts[0]`` is the Display API's
+        creator); each has ``index``, ``open_id``, ``user``, ``videos`` and
+        ``current_refresh_token`` (see ``BusinessAccount``)."""
+        return self._business_accounts
+
+    def business_account(self, account: int | str) -> BusinessAccount:
+        """One business account, by index or by ``open_id``."""
+        if isinstance(account, str):
+            found = self._business_accounts.by_open_id(account)
+            if found is None:
+                raise KeyError(f"no business account has open_id {account!r}")
+            return found
+        return self._business_accounts[account]
+
+    @property
     def current_business_refresh_token(self) -> str:
-        """The business refresh token most recently issued (rotation changes it)."""
-        return self._business.tokens.current_refresh_token
+        """Account 0's business refresh token most recently issued (rotation changes it)."""
+        return self._business_accounts[0].current_refresh_token
 
     def business_connector_config(self, **extra: Any) -> dict[str, Any]:
-        """A connector config reading the Accounts API of this emulator."""
+        """A connector config reading the Accounts API of this emulator (account 0)."""
         return {
             "credentials": {
                 "auth_type": "business_oauth2.0",
@@ -42,21 +61,37 @@ class BusinessCredentials:
             **extra,
         }
 
-    def add_business_refresh_token(self, refresh_token: str, scopes: Sequence[str]) -> None:
-        """Register another business authorisation granting only ``scopes`` (see add_refresh_token)."""
-        self._business.add_refresh_token(refresh_token, scopes)
+    def add_business_refresh_token(self, refresh_token: str, scopes: Sequence[str], account: int = 0) -> None:
+        """Register another authorisation of business account ``account`` granting only ``scopes``
+        (see add_refresh_token); it does not become the account's current refresh token."""
+        self._business_accounts[account].grants.add_refresh_token(refresh_token, scopes)
 
-    def issue_business_access_token(self, scopes: Sequence[str] | None = None) -> str:
-        """A valid ``Access-Token`` (default: ``business_granted_scopes``), bypassing OAuth."""
-        return self._business.tokens.issue_access_token(
+    def issue_business_access_token(self, scopes: Sequence[str] | None = None, account: int = 0) -> str:
+        """A valid ``Access-Token`` of business account ``account`` (default scopes:
+        ``business_granted_scopes``), bypassing OAuth."""
+        return self._business_accounts[account].tokens.issue_access_token(
             self.business_granted_scopes if scopes is None else scopes
         )
 
     def invalidate_business_access_tokens(self) -> None:
-        """Expire every business access token issued so far: the next calls answer 40102."""
-        self._business.tokens.invalidate_access_tokens()
+        """Expire every business access token of every account issued so far: the next calls
+        answer 40102."""
+        for business_account in self._business_accounts:
+            business_account.tokens.invalidate_access_tokens()
 
-    def issue_business_auth_code(self, redirect_uri: str, scopes: Sequence[str] | None = None) -> str:
-        """An ``auth_code`` as TikTok's consent page would redirect with, for the token endpoint."""
+    def issue_business_auth_code(
+        self, redirect_uri: str, scopes: Sequence[str] | None = None, account: int = 0
+    ) -> str:
+        """An ``auth_code`` as TikTok's consent page would redirect with after business account
+        ``account`` consented; the token endpoint answers that account's tokens and ``open_id``."""
         granted = self.business_granted_scopes if scopes is None else scopes
-        return self._business.issue_auth_code(self.app_id, redirect_uri, granted)
+        return self._business_accounts[account].grants.issue_auth_code(self.app_id, redirect_uri, granted)
+
+    def revoke_business_account(self, account: int) -> None:
+        """The user of business account ``account`` withdraws the app's access: every refresh and
+        access token of that account issued so far stops working (calls answer 40105, refreshes
+        the invalid-grant error); the other accounts are unaffected.  A later consent
+        (``issue_business_auth_code``) authorises the account again."""
+        target = self._business_accounts[account]
+        target.tokens.revoke_all()
+        target.revoked = True

@@ -1,17 +1,24 @@
 """The API for Business's token endpoints: code exchange, refresh, revoke and token info.
 
 Why apart from ``oauth``: these take JSON bodies (``client_id`` is the app id), answer HTTP 200 with
-the ``{"code", "message", "request_id", "data"}`` envelope, and keep their grants in a token store of
-their own, so a connector that mixes up the two APIs' token endpoints fails here as it would at
-TikTok.  Like the Display API's OAuth endpoints they are faulted only by rules that name them.
+the ``{"code", "message", "request_id", "data"}`` envelope, and keep their grants in token stores of
+their own (one per business account), so a connector that mixes up the two APIs' token endpoints
+fails here as it would at TikTok.  Like the Display API's OAuth endpoints they are faulted only by
+rules that name them.
+
+Every request is routed to the business account that issued what it presents: the refresh token
+(refresh), the auth code (exchange) or the access token (revoke, token info); one that no account
+issued goes to account 0, which refuses it as with a single account.  The answer's ``open_id``
+(``creator_id`` for token info) is that account's.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
 from tiktok_emulator.business_envelope import (
     CODE_BAD_AUTH_CODE,
     CODE_INVALID_CLIENT,
@@ -22,6 +29,7 @@ from tiktok_emulator.business_envelope import (
     error_answer,
     render_fault,
 )
+from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.documented_business import (
     ACCESS_TOKEN_LIFETIME_SECONDS,
     CODE_ACCESS_TOKEN_EXPIRE,
@@ -29,7 +37,6 @@ from tiktok_emulator.documented_business import (
     CODE_INVALID_GRANT_TYPE,
     CODE_OK,
     CODE_PARAM_ERROR,
-    REFRESH_TOKEN_LIFETIME_SECONDS,
     REFRESH_TOKEN_PATH,
     REVOKE_PATH,
     TOKEN_INFO_PATH,
@@ -37,7 +44,7 @@ from tiktok_emulator.documented_business import (
 )
 from tiktok_emulator.faults import RESPONSE_FAULTS, FaultSchedule
 from tiktok_emulator.routing import Handler, Route
-from tiktok_emulator.tokens import AccessTokenRejected, IssuedTokens, TokenLifetimes, TokenStore
+from tiktok_emulator.tokens import AccessTokenRejected, IssuedTokens
 from tiktok_emulator.wire import LogIds, Request, Response
 
 
@@ -47,48 +54,6 @@ class BusinessOAuthSettings(Protocol):
     app_id: str
     app_secret: str
     rotate_refresh_tokens: bool
-
-
-class BusinessTokenLifetimes:
-    """The business store's lifetimes: TikTok's fixed day and year; the per-use limit is shared.
-
-    Why: the Display settings ``access_token_expires_in``/``refresh_expires_in`` describe another
-    API's tokens, but a test that makes access tokens die after N calls means every API's tokens.
-    """
-
-    def __init__(self, settings: TokenLifetimes) -> None:
-        self._settings = settings
-        self.access_token_expires_in = ACCESS_TOKEN_LIFETIME_SECONDS
-        self.refresh_expires_in = REFRESH_TOKEN_LIFETIME_SECONDS
-
-    @property
-    def access_token_lifetime_requests(self) -> int | None:
-        return self._settings.access_token_lifetime_requests
-
-    @access_token_lifetime_requests.setter
-    def access_token_lifetime_requests(self, value: int | None) -> None:
-        self._settings.access_token_lifetime_requests = value
-
-
-class BusinessGrants:
-    """The business app's grants, in a token store of its own.
-
-    Why apart from the Display store: the two APIs are two apps at TikTok; a Display token must
-    not open business endpoints, nor the other way round.  The store dates each refresh token by
-    its grant's consent (rotation keeps the date), so ``refresh_token_expires_in`` counts down a
-    year from the consent, as the refresh page's example suggests, and a yearly re-consent is
-    unavoidable.
-    """
-
-    def __init__(self, settings: TokenLifetimes, refresh_token: str, scopes: Sequence[str]) -> None:
-        self.tokens = TokenStore(BusinessTokenLifetimes(settings), refresh_token, scopes)
-
-    def add_refresh_token(self, refresh_token: str, scopes: Sequence[str]) -> None:
-        self.tokens.add_refresh_token(refresh_token, scopes)
-
-    def issue_auth_code(self, app_id: str, redirect_uri: str, scopes: Sequence[str]) -> str:
-        """What TikTok's consent page would send back to ``redirect_uri`` as ``auth_code``."""
-        return self.tokens.new_auth_code(app_id, redirect_uri, code_challenge="", scopes=tuple(scopes))
 
 
 def _json_body(request: Request) -> dict[str, Any]:
@@ -104,47 +69,94 @@ def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _peek_body(request: Request) -> Mapping[str, Any]:
+    """The JSON body if it is one, else empty: only to tell whose token a request presents."""
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _text(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    return value if isinstance(value, str) else None
+
+
 def _require(body: Mapping[str, Any], *names: str) -> None:
     missing = [name for name in names if not isinstance(body.get(name), str) or not body[name]]
     if missing:
         raise BusinessError(CODE_PARAM_ERROR, f"Missing or invalid parameter(s): {', '.join(missing)}.")
 
 
+Serve = Callable[[dict[str, Any], BusinessAccount], dict[str, Any]]
+#: Finds the account that issued what a request body presents; None if none did.
+Owner = Callable[[Mapping[str, Any]], "BusinessAccount | None"]
+
+
 class BusinessOAuthApi:
-    """The token endpoints of one emulated business app and its account."""
+    """The token endpoints of one emulated business app and the accounts that authorised it."""
 
     def __init__(
         self,
         *,
         settings: BusinessOAuthSettings,
-        open_id: str,
-        grants: BusinessGrants,
+        accounts: BusinessAccounts,
         faults: FaultSchedule,
+        counters: EmulatorCounters,
         log_ids: LogIds,
     ) -> None:
         self._settings = settings
-        self._open_id = open_id
-        self._tokens = grants.tokens
+        self._accounts = accounts
         self._faults = faults
+        self._counters = counters
         self._log_ids = log_ids
 
     def routes(self) -> list[Route]:
+        accounts = self._accounts
         return [
-            Route("POST", TOKEN_PATH, self._endpoint(self._exchange_code)),
-            Route("POST", REFRESH_TOKEN_PATH, self._endpoint(self._refresh)),
-            Route("POST", REVOKE_PATH, self._endpoint(self._revoke)),
-            Route("POST", TOKEN_INFO_PATH, self._endpoint(self._token_info)),
+            Route(
+                "POST",
+                TOKEN_PATH,
+                self._endpoint(self._exchange_code, lambda b: accounts.by_auth_code(_text(b, "auth_code"))),
+            ),
+            Route(
+                "POST",
+                REFRESH_TOKEN_PATH,
+                self._endpoint(self._refresh, lambda b: accounts.by_refresh_token(_text(b, "refresh_token"))),
+            ),
+            Route(
+                "POST",
+                REVOKE_PATH,
+                self._endpoint(self._revoke, lambda b: accounts.by_access_token(_text(b, "access_token"))),
+            ),
+            Route(
+                "POST",
+                TOKEN_INFO_PATH,
+                self._endpoint(
+                    self._token_info, lambda b: accounts.by_access_token(_text(b, "access_token"))
+                ),
+            ),
         ]
 
-    def _endpoint(self, serve: Callable[[dict[str, Any]], dict[str, Any]]) -> Handler:
-        """``serve`` (JSON body -> data) behind the explicitly targeted faults, errors enveloped."""
+    def _endpoint(self, serve: Serve, owner: Owner) -> Handler:
+        """``serve`` (JSON body, account -> data) behind the explicitly targeted faults, errors
+        enveloped; the account is the one that issued what the body presents (else account 0)."""
 
         def handle(request: Request) -> Response | None:
-            rule = self._faults.next(request.path, RESPONSE_FAULTS, data_endpoint=False)
+            account = owner(_peek_body(request))
+            if account is not None:
+                self._counters.business_call(account.open_id, request.path)
+            rule = self._faults.next(
+                request.path,
+                RESPONSE_FAULTS,
+                data_endpoint=False,
+                business_id=account.open_id if account is not None else None,
+            )
             if rule is not None:
                 return render_fault(self._log_ids, rule)
             try:
-                data = serve(_json_body(request))
+                data = serve(_json_body(request), account or self._accounts[0])
             except BusinessError as error:
                 return error_answer(self._log_ids, error)
             return business_envelope(self._log_ids, CODE_OK, "OK", data)
@@ -156,59 +168,64 @@ class BusinessOAuthApi:
         if body[id_name] != self._settings.app_id or body["client_secret"] != self._settings.app_secret:
             raise BusinessError(CODE_INVALID_CLIENT, "The app id or app secret is invalid.")
 
-    def _token_data(self, issued: IssuedTokens) -> dict[str, Any]:
+    @staticmethod
+    def _token_data(issued: IssuedTokens, account: BusinessAccount) -> dict[str, Any]:
         return {
             "access_token": issued.access_token,
             "expires_in": ACCESS_TOKEN_LIFETIME_SECONDS,
             "refresh_token": issued.refresh_token,
             "refresh_token_expires_in": issued.refresh_expires_in,
-            "open_id": self._open_id,
+            "open_id": account.open_id,
             "scope": ",".join(issued.grant.scopes),
             "token_type": "Bearer",
         }
 
-    def _exchange_code(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _exchange_code(self, body: dict[str, Any], account: BusinessAccount) -> dict[str, Any]:
         self._check_client(body)
         _require(body, "grant_type", "auth_code", "redirect_uri")
         if body["grant_type"] != "authorization_code":
             raise BusinessError(CODE_INVALID_GRANT_TYPE, "grant_type must be authorization_code.")
-        code = self._tokens.redeem_auth_code(body["auth_code"])
+        code = account.tokens.redeem_auth_code(body["auth_code"])
         if code is None or code.client_key != body["client_id"]:
             raise BusinessError(CODE_BAD_AUTH_CODE, "The auth_code is invalid, expired or already used.")
         if code.redirect_uri != body["redirect_uri"]:
             raise BusinessError(CODE_BAD_AUTH_CODE, "redirect_uri does not match the authorization's.")
-        return self._token_data(self._tokens.issue(code.scopes))
+        return self._token_data(account.tokens.issue(code.scopes), account)
 
-    def _refresh(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _refresh(self, body: dict[str, Any], account: BusinessAccount) -> dict[str, Any]:
         self._check_client(body)
         _require(body, "grant_type", "refresh_token")
         if body["grant_type"] != "refresh_token":
             raise BusinessError(CODE_INVALID_GRANT_TYPE, "grant_type must be refresh_token.")
         presented = body["refresh_token"]
-        if self._tokens.refresh_lifetime_left(presented) == 0:  # a year after consent: re-consent
+        if account.tokens.refresh_lifetime_left(presented) == 0:  # a year after consent: re-consent
             raise BusinessError(CODE_REFRESH_EXPIRED, "The refresh token has expired; authorize again.")
-        issued = self._tokens.refresh(presented, rotate=self._settings.rotate_refresh_tokens)
+        issued = account.tokens.refresh(presented, rotate=self._settings.rotate_refresh_tokens)
         if issued is None:
             raise BusinessError(
                 CODE_INVALID_GRANT, "The refresh token is invalid, revoked or already rotated."
             )
-        return self._token_data(issued)
+        return self._token_data(issued, account)
 
-    def _revoke(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _revoke(self, body: dict[str, Any], account: BusinessAccount) -> dict[str, Any]:
         self._check_client(body)
         _require(body, "access_token")
-        self._tokens.revoke(body["access_token"])  # unknown tokens: success too
+        account.tokens.revoke(body["access_token"])  # unknown tokens: success too
         return {}
 
-    def _token_info(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _token_info(self, body: dict[str, Any], account: BusinessAccount) -> dict[str, Any]:
         _require(body, "app_id", "access_token")
         if body["app_id"] != self._settings.app_id:
             raise BusinessError(CODE_INVALID_CLIENT, "The app id is invalid.")
         try:
-            grant = self._tokens.authenticate(body["access_token"])  # counts as one use of the token
+            grant = account.tokens.authenticate(body["access_token"])  # counts as one use of the token
         except AccessTokenRejected as rejected:
             raise BusinessError(
                 CODE_ACCESS_TOKEN_EXPIRE if rejected.expired else CODE_INVALID_ACCESS_TOKEN
             ) from None
         # As documented: no expiry, no open_id; creator_id is the business_id.
-        return {"app_id": self._settings.app_id, "creator_id": self._open_id, "scope": ",".join(grant.scopes)}
+        return {
+            "app_id": self._settings.app_id,
+            "creator_id": account.open_id,
+            "scope": ",".join(grant.scopes),
+        }

@@ -71,7 +71,13 @@ def require_scopes(grant: Grant, scopes: set[str], code: int) -> None:
 
 
 def business_id(request: Request, open_id: str) -> None:
-    """``business_id`` must be the open_id of the account the token belongs to."""
+    """``business_id`` must be the open_id of the account the token belongs to.
+
+    Another account's ``business_id`` (even one that authorised the same app) is refused too: a
+    token opens its own account only.  The code, 40002 (invalid parameter), is the emulator's
+    assumption, unverified: no reference page or SDK copy found says what TikTok answers to a
+    ``business_id`` that does not match the token.
+    """
     value = request.param("business_id")
     if not value:
         raise invalid("business_id is required.")

@@ -2,7 +2,14 @@
 
 Every flag sets the ``TikTokEmulator`` constructor argument of the same name (``--no-rotation``:
 ``rotate_refresh_tokens=False``; ``--user-info-omit-ungranted``:
-``user_info_omits_ungranted_fields=True``; ``--fault``: one ``FaultRule`` each).
+``user_info_omits_ungranted_fields=True``; ``--business-rate-limit``:
+``business_app_rate_limit_per_minute``; ``--fault``: one ``FaultRule`` each).
+
+It announces itself on one line, ``TikTok emulator listening on <url>``, then prints one line per
+business account, ``business account <i>: open_id=<open_id> refresh_token=<refresh token>``
+(``--business-accounts N``, default 1); ``--write-business-accounts PATH`` writes the same as a
+JSON list of ``{"index", "open_id", "refresh_token"}`` (``--write-business-config`` writes
+account 0's connector config).  Files are written before the announcement.
 """
 
 from __future__ import annotations
@@ -22,7 +29,12 @@ from tiktok_emulator.documented import (
     REFRESH_TOKEN_LIFETIME_SECONDS,
     REQUESTS_PER_ENDPOINT_MINUTE,
 )
-from tiktok_emulator.documented_business import MISSING_SCOPE_CODES, THROTTLE_CODES
+from tiktok_emulator.documented_business import (
+    MISSING_SCOPE_CODES,
+    REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE,
+    REQUESTS_PER_APP_MINUTE,
+    THROTTLE_CODES,
+)
 from tiktok_emulator.documented_comments import COMMENTS_REPEAT_AFTER
 from tiktok_emulator.emulator import TikTokEmulator
 from tiktok_emulator.faults import FAULT_KINDS, FaultRule
@@ -40,7 +52,7 @@ def _parse_fault(spec: str) -> FaultRule:
             values[key] = int(raw)
         elif key == "retry_after":
             values[key] = float(raw)
-        elif key in ("endpoint", "error_code"):
+        elif key in ("endpoint", "error_code", "business_id"):
             values[key] = raw
         else:
             raise argparse.ArgumentTypeError(f"unknown fault option {key!r}")
@@ -59,8 +71,9 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=f"Fault kinds: {', '.join(sorted(FAULT_KINDS))}. Options: endpoint=PATH (default: the "
         "Display data endpoints; Accounts API and OAuth paths must be named), every=N, times=N, after=N, "
         "retry_after=S, error_code=CODE (error_in_200's code; a number makes a business http_429 answer "
-        "it, e.g. 40132). access_token_invalid kills the token as revoked (business 40105), "
-        "access_token_expired as expired (business 40102).",
+        "it, e.g. 40132), business_id=OPEN_ID (only that business account's requests; without endpoint: "
+        "every Accounts API data endpoint of it). access_token_invalid kills the token as revoked "
+        "(business 40105), access_token_expired as expired (business 40102).",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--videos", type=int, default=200, help="number of videos the account has")
@@ -80,6 +93,22 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="requests per endpoint per sliding minute (default: unlimited; "
         f"TikTok allows {REQUESTS_PER_ENDPOINT_MINUTE})",
+    )
+    parser.add_argument(
+        "--business-rate-limit",
+        type=int,
+        default=None,
+        help="Accounts API requests per sliding minute for the whole app, every account and endpoint "
+        f"together (default: unlimited; TikTok allows {REQUESTS_PER_APP_MINUTE} at the basic level; "
+        "--rate-limit is per account per endpoint there, TikTok allows "
+        f"{REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE})",
+    )
+    parser.add_argument(
+        "--business-accounts",
+        type=int,
+        default=1,
+        help="business accounts authorising the business app (default: %(default)s); account 0 is the "
+        "Display API's creator, account i's refresh token is the first one's plus '-account-i'",
     )
     parser.add_argument(
         "--no-rotation",
@@ -146,12 +175,17 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--write-business-config",
         metavar="PATH",
-        help="write a connector config JSON reading the Accounts API here",
+        help="write a connector config JSON reading the Accounts API (business account 0) here",
+    )
+    parser.add_argument(
+        "--write-business-accounts",
+        metavar="PATH",
+        help='write every business account as JSON here: [{"index", "open_id", "refresh_token"}, ...]',
     )
     return parser
 
 
-def _write_atomically(path: str, config: dict[str, Any]) -> None:
+def _write_atomically(path: str, config: Any) -> None:
     """Write ``config`` as JSON through a temporary file, so a reader never sees half a file."""
     tmp_path = f"{path}.tmp-{os.getpid()}"
     with open(tmp_path, "w", encoding="utf-8") as handle:
@@ -179,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         business_missing_scope_code=args.business_missing_scope_code,
         business_throttle_code=args.business_throttle_code,
         comments_repeat_after=args.comments_repeat_after,
+        business_accounts=args.business_accounts,
+        business_app_rate_limit_per_minute=args.business_rate_limit,
         faults=list(args.fault),
     )
     stop = threading.Event()
@@ -195,7 +231,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_atomically(args.write_config, emulator.connector_config())
         if args.write_business_config:
             _write_atomically(args.write_business_config, emulator.business_connector_config())
-        print(f"TikTok emulator listening on {url}", flush=True)
+        accounts = [
+            {"index": a.index, "open_id": a.open_id, "refresh_token": a.current_refresh_token}
+            for a in emulator.business_accounts
+        ]
+        if args.write_business_accounts:
+            _write_atomically(args.write_business_accounts, accounts)
+        lines = [f"TikTok emulator listening on {url}"]
+        lines += [
+            f"business account {a['index']}: open_id={a['open_id']} refresh_token={a['refresh_token']}"
+            for a in accounts
+        ]
+        print("\n".join(lines), flush=True)
         while not stop.wait(0.5):
             pass
     finally:

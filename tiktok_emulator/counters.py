@@ -1,4 +1,5 @@
-"""Request statistics of a running emulator: per endpoint, per status, faults, concurrency."""
+"""Request statistics of a running emulator: per endpoint, per status, per Accounts API account,
+faults, concurrency."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ class EmulatorCounters:
     fetched, whether it refreshed once, whether it backed off, how parallel it was), which
     the connector's output alone cannot show.  Properties return copies so a reader never
     iterates a dict that a server thread is mutating.
+
+    Accounts API requests are also counted per account: ``business_calls(open_id, path=None)``
+    is how many requests account ``open_id`` made to ``path`` (every Accounts API path when
+    None), and ``business_calls_by_account`` is ``{open_id: {path: count}}``.  A request belongs
+    to the account that issued the token it presents (data endpoints: the ``Access-Token``
+    header; token endpoints: the refresh token, auth code or access token in its body); a
+    request whose token no account issued is counted only per endpoint.
     """
 
     def __init__(self) -> None:
@@ -20,6 +28,7 @@ class EmulatorCounters:
         self._requests_by_endpoint: dict[str, int] = {}
         self._responses_by_status: dict[int, int] = {}
         self._faults_fired: dict[str, int] = {}
+        self._business_calls: dict[str, dict[str, int]] = {}
         self._rate_limited = 0
         self._dropped_connections = 0
         self._in_flight = 0
@@ -50,6 +59,12 @@ class EmulatorCounters:
             if status == 429:
                 self._rate_limited += 1
 
+    def business_call(self, open_id: str, path: str) -> None:
+        """One request of Accounts API account ``open_id`` to ``path``."""
+        with self._lock:
+            paths = self._business_calls.setdefault(open_id, {})
+            paths[path] = paths.get(path, 0) + 1
+
     def fault_fired(self, kind: str) -> None:
         with self._lock:
             self._faults_fired[kind] = self._faults_fired.get(kind, 0) + 1
@@ -64,6 +79,18 @@ class EmulatorCounters:
     def responses_by_status(self) -> dict[int, int]:
         with self._lock:
             return dict(self._responses_by_status)
+
+    def business_calls(self, open_id: str, path: str | None = None) -> int:
+        """Requests of Accounts API account ``open_id`` to ``path`` (None: to every path)."""
+        with self._lock:
+            paths = self._business_calls.get(open_id, {})
+            return sum(paths.values()) if path is None else paths.get(path, 0)
+
+    @property
+    def business_calls_by_account(self) -> dict[str, dict[str, int]]:
+        """``{open_id: {path: requests}}`` for every Accounts API account that made a request."""
+        with self._lock:
+            return {open_id: dict(paths) for open_id, paths in self._business_calls.items()}
 
     @property
     def faults_fired(self) -> dict[str, int]:
@@ -101,6 +128,7 @@ class EmulatorCounters:
             self._requests_by_endpoint.clear()
             self._responses_by_status.clear()
             self._faults_fired.clear()
+            self._business_calls.clear()
             self._rate_limited = 0
             self._dropped_connections = 0
             self._total_requests = 0
@@ -116,6 +144,9 @@ class EmulatorCounters:
                 "rate_limited": self._rate_limited,
                 "dropped_connections": self._dropped_connections,
                 "faults_fired": dict(self._faults_fired),
+                "business_calls_by_account": {
+                    open_id: dict(paths) for open_id, paths in self._business_calls.items()
+                },
                 "in_flight": self._in_flight,
                 "max_concurrent": self._max_concurrent,
             }

@@ -116,3 +116,13 @@ SCOPE_NAMES: Final[frozenset[str]] = frozenset(
         "message.list.read",
     }
 )
+
+# RATE_LIMITS_PAGE: the Accounts API's limits, per sliding minute.  The page is not among the
+# reference copies above; its numbers are as quoted from it in public notes that cite it
+# (documented there as "40 QPM per authorized TikTok account per endpoint" and "600 QPM across all
+# Accounts API endpoints combined" at the Basic app level, 1,000 at higher levels), so read them
+# as documented but not checked against a verbatim copy.  Throttled answers carry a throttle code
+# (THROTTLE_CODES).
+RATE_LIMITS_PAGE: Final = "https://business-api.tiktok.com/portal/docs/accounts-api-rate-limits/v1.3"
+REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE: Final = 40
+REQUESTS_PER_APP_MINUTE: Final = 600

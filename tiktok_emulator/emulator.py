@@ -1,6 +1,6 @@
-"""``TikTokEmulator``: one emulated TikTok creator and the apps reading it, served on 127.0.0.1.
+"""``TikTokEmulator``: emulated TikTok creators and the apps reading them, served on 127.0.0.1.
 
-It owns the settings and the shared state (account data, tokens, faults, counters, rate limiter),
+It owns the settings and the shared state (account data, tokens, faults, counters, rate limiters),
 registers each API module's routes (the Display API with Login Kit, and the API for Business's
 Accounts API), and starts and stops the HTTP server.
 """
@@ -10,12 +10,18 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from tiktok_emulator.business_accounts import (
+    BusinessAccount,
+    BusinessAccounts,
+    account_refresh_token,
+    account_seed,
+)
 from tiktok_emulator.business_api import BusinessApi
 from tiktok_emulator.business_credentials import BusinessCredentials
-from tiktok_emulator.business_oauth import BusinessGrants, BusinessOAuthApi
+from tiktok_emulator.business_oauth import BusinessOAuthApi
 from tiktok_emulator.business_scopes import DEFAULT_GRANTED_SCOPES
 from tiktok_emulator.controls import Controls
 from tiktok_emulator.counters import EmulatorCounters
@@ -70,17 +76,47 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     instead of answering ``scope_not_authorized``/``scope_permission_missed``).
 
     The Accounts API (``business_*`` modules) follows the same order with its own token
-    store and ``Access-Token`` header; its data endpoints are faulted only by rules that
-    name their path, and all its answers are HTTP 200 with a ``code`` (``http_5xx`` aside).
-    Its settings: ``app_id``/``app_secret`` (the business app), ``business_refresh_token``
-    granting ``business_granted_scopes``, ``is_business_account``, ``followers`` (None: the
-    generated account's count; demographics need 100), ``analytics_days`` (how far back daily
-    metrics exist), ``today`` (the UTC day the metrics window ends at; None: the real one
-    at each request), ``business_missing_scope_code`` (40130, or 40001),
-    ``business_throttle_code`` (40100, 40132 or 61000: the rate limiter's and ``http_429``'s
-    code) and ``comments_repeat_after`` (500: past this many comments, comment/list pages
-    repeat earlier ones).  Every setting is read per request, so assigning one on a running
-    emulator takes effect at once.
+    stores and ``Access-Token`` header; its data endpoints are faulted only by rules that
+    name their path (or a ``business_id``), and all its answers are HTTP 200 with a ``code``
+    (``http_5xx`` aside).  Its settings: ``app_id``/``app_secret`` (the business app),
+    ``business_refresh_token`` granting ``business_granted_scopes``, ``is_business_account``,
+    ``followers`` (None: the generated account's count; demographics need 100),
+    ``analytics_days`` (how far back daily metrics exist), ``today`` (the UTC day the metrics
+    window ends at; None: the real one at each request), ``business_missing_scope_code``
+    (40130, or 40001), ``business_throttle_code`` (40100, 40132 or 61000: the rate limiters'
+    and ``http_429``'s code) and ``comments_repeat_after`` (500: past this many comments,
+    comment/list pages repeat earlier ones).  Every setting is read per request, so assigning
+    one on a running emulator takes effect at once.
+
+    Several business accounts (``business_accounts``, default 1) authorise the one business
+    app, each on its own.  Account 0 is the creator the Display API serves (``user``,
+    ``videos``, ``seed``, ``followers``, refresh token ``business_refresh_token``), exactly as
+    with one account.  Account ``i >= 1`` is generated from a seed derived from ``(seed, i)``:
+    its own ``open_id``, profile, videos (``video_count`` of them, or
+    ``business_video_counts[i]``: one count per account, the first equal to ``video_count``),
+    daily metrics, demographics, comments and follower count; its first refresh token is
+    ``f"{business_refresh_token}-account-{i}"``, granting ``business_granted_scopes``, in a token
+    store of its own (its own rotation, expiry and revocation).  ``business_accounts`` (the
+    attribute) lists them: each has ``index``, ``open_id``, ``user``, ``videos``, ``followers``
+    and ``current_refresh_token`` (``business_credentials.BusinessAccount``).  The token
+    endpoints answer the account that issued the presented refresh token, auth code
+    (``issue_business_auth_code(..., account=i)``) or access token; the data endpoints serve the
+    account whose token the ``Access-Token`` header carries, and refuse (40002) a ``business_id``
+    that is not that account's ``open_id``.  ``revoke_business_account(i)`` ends every token of
+    account ``i`` (40105 on calls, the invalid-grant error on refresh) and no other's.
+
+    Rate limits: ``rate_limit_per_minute`` limits the Display API per endpoint, and the
+    Accounts API per account per endpoint (TikTok documents 40 a minute:
+    ``documented_business.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE``); with
+    ``business_app_rate_limit_per_minute`` the Accounts API's data endpoints are also limited
+    app-wide, over every account and endpoint together (TikTok: 600 a minute at the basic
+    level, ``REQUESTS_PER_APP_MINUTE``).  Every limiter answers ``business_throttle_code`` on
+    the Accounts API, measures its window (``rate_limit_window_seconds``) on
+    ``rate_limit_clock``, and a request refused by one uses a slot in none.
+
+    Counting per account: ``counters.business_calls(open_id, path=None)`` (and
+    ``counters.business_calls_by_account``, also in ``snapshot()``) counts each Accounts API
+    request under the account that issued the token it presents (see ``EmulatorCounters``).
 
     Every fault rule counts every request that reaches it and matches its endpoint, so
     each rule's ``every``/``times``/``after`` schedule is independent of the others.
@@ -120,6 +156,9 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         business_missing_scope_code: int = CODE_SCOPE_NOT_AUTHORIZED,
         business_throttle_code: int = CODE_REQUEST_TOO_FREQUENT,
         comments_repeat_after: int = COMMENTS_REPEAT_AFTER,
+        business_accounts: int = 1,
+        business_video_counts: Sequence[int] | None = None,
+        business_app_rate_limit_per_minute: int | None = None,
     ) -> None:
         now = DEFAULT_NOW if now is None else int(now)
         if video_count < 0:
@@ -138,6 +177,23 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
             raise ValueError(f"business_throttle_code must be one of {THROTTLE_CODES}")
         if comments_repeat_after < 1:
             raise ValueError("comments_repeat_after must be >= 1")
+        if business_accounts < 1:
+            raise ValueError("business_accounts must be >= 1")
+        if business_video_counts is None:
+            business_video_counts = [video_count] * business_accounts
+        video_counts = [int(n) for n in business_video_counts]
+        if len(video_counts) != business_accounts:
+            raise ValueError("business_video_counts must give one count per business account")
+        if video_counts[0] != video_count:
+            raise ValueError(
+                "business_video_counts[0] must equal video_count (account 0 is the Display API's)"
+            )
+        if any(not 0 <= n < now - TIKTOK_LAUNCH for n in video_counts):
+            raise ValueError(
+                "every business video count must be >= 0 and fit between TikTok's launch and now"
+            )
+        if business_app_rate_limit_per_minute is not None and business_app_rate_limit_per_minute < 1:
+            raise ValueError("business_app_rate_limit_per_minute must be >= 1")
 
         self.video_count = video_count
         self.posting_pattern = posting_pattern
@@ -163,6 +219,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         self.business_missing_scope_code = business_missing_scope_code
         self.business_throttle_code = business_throttle_code
         self.comments_repeat_after = comments_repeat_after
+        self.business_app_rate_limit_per_minute = business_app_rate_limit_per_minute
 
         account = Account(
             seed=seed,
@@ -178,18 +235,36 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         self.counters = EmulatorCounters()
         self._log_ids = LogIds()
         self._faults = FaultSchedule(faults or [], self.counters)
-        # The token store and the OAuth endpoints read the settings above from ``self`` on every
+        # The token stores and the OAuth endpoints read the settings above from ``self`` on every
         # request, so changing one on a running emulator takes effect at once.
         self._tokens = TokenStore(self, refresh_token, self.granted_scopes)
-        self._business = BusinessGrants(self, business_refresh_token, self.business_granted_scopes)
-        # The window is TikTok's minute; tests shrink it to exercise the limiter in seconds.
-        limiter = (
-            SlidingWindowRateLimiter(
-                rate_limit_per_minute, window=rate_limit_window_seconds, clock=rate_limit_clock
-            )
-            if rate_limit_per_minute
-            else None
+        self._business_accounts = BusinessAccounts(
+            [
+                BusinessAccount(
+                    index=i,
+                    settings=self,
+                    data=account
+                    if i == 0
+                    else Account(
+                        seed=account_seed(seed, i),
+                        video_count=video_counts[i],
+                        posting_pattern=posting_pattern,
+                        now=now,
+                        client_key=client_key,
+                    ),
+                    refresh_token=account_refresh_token(business_refresh_token, i),
+                    scopes=self.business_granted_scopes,
+                )
+                for i in range(business_accounts)
+            ]
         )
+
+        # The window is TikTok's minute; tests shrink it to exercise the limiter in seconds.
+        def limiter(limit: int | None) -> SlidingWindowRateLimiter | None:
+            if not limit:
+                return None
+            return SlidingWindowRateLimiter(limit, window=rate_limit_window_seconds, clock=rate_limit_clock)
+
         # Each API module serves its own paths; another TikTok API is one more entry here.
         apis: tuple[Api, ...] = (
             OAuthApi(
@@ -204,29 +279,32 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
                 account=account,
                 tokens=self._tokens,
                 faults=self._faults,
-                limiter=limiter,
+                limiter=limiter(rate_limit_per_minute),
                 log_ids=self._log_ids,
             ),
             BusinessOAuthApi(
                 settings=self,
-                open_id=self.user["open_id"],
-                grants=self._business,
+                accounts=self._business_accounts,
                 faults=self._faults,
+                counters=self.counters,
                 log_ids=self._log_ids,
             ),
-            business_api := BusinessApi(
+            BusinessApi(
                 settings=self,
-                account=account,
-                tokens=self._business.tokens,
+                accounts=self._business_accounts,
                 faults=self._faults,
-                limiter=limiter,
+                account_limiter=limiter(rate_limit_per_minute),
+                app_limiter=limiter(business_app_rate_limit_per_minute),
+                counters=self.counters,
                 log_ids=self._log_ids,
             ),
         )
-        #: The video whose comments pass ``comments_repeat_after`` (the most commented one).
-        self.crowded_video_id: str | None = business_api.comments.crowded_video_id
-        #: Every comment and reply of a video (a ``Thread``), for tests to compare a read against.
-        self.comment_thread = business_api.comments.thread_of
+        first = self._business_accounts[0]
+        #: Account 0's video whose comments pass ``comments_repeat_after`` (the most commented one).
+        self.crowded_video_id: str | None = first.crowded_video_id
+        #: Every comment and reply of an account 0 video (a ``Thread``), for tests to compare a read
+        #: against (other accounts: ``business_accounts[i].comment_thread``).
+        self.comment_thread = first.comment_thread
         self._routes = RouteTable()
         for api in apis:
             self._routes.register(api.routes())

@@ -75,6 +75,14 @@ class FaultRule:
     ``code`` for everything but ``http_500``/``http_503``; its ``http_429`` answers the
     emulator's ``business_throttle_code`` (40100) unless the rule's ``error_code`` is a
     number (e.g. ``"40132"``); see ``business_envelope.render_fault``.
+
+    ``business_id`` (an Accounts API account's ``open_id``) narrows a rule to that account's
+    requests: it sees, counts and fires on them only.  On the Accounts API's data endpoints a
+    request's account is its ``business_id`` query parameter; on the token endpoints it is the
+    account that issued the presented refresh token (refresh), auth code (exchange) or access
+    token (revoke, token info).  With ``business_id`` and no ``endpoint`` the rule matches every
+    Accounts API data endpoint (never a token endpoint, never the Display API); a rule without
+    ``business_id`` behaves as described above, whichever account a request is for.
     """
 
     kind: str
@@ -84,6 +92,7 @@ class FaultRule:
     after: int = 0
     retry_after: float | None = None
     error_code: str = "internal_error"
+    business_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -102,9 +111,21 @@ class _FaultState:
     seen: int = 0
     fired: int = 0
 
-    def matches(self, path: str, phase: frozenset[str], data_endpoint: bool) -> bool:
+    def matches(
+        self,
+        path: str,
+        phase: frozenset[str],
+        data_endpoint: bool,
+        business_id: str | None,
+        business_data_endpoint: bool,
+    ) -> bool:
         if self.rule.kind not in phase:
             return False
+        if self.rule.business_id is not None:
+            if self.rule.business_id != business_id:
+                return False
+            if self.rule.endpoint is None:
+                return business_data_endpoint
         if self.rule.endpoint is None:
             return data_endpoint
         return self.rule.endpoint == path
@@ -143,17 +164,29 @@ class FaultSchedule:
         with self._lock:
             return [state.rule for state in self._states]
 
-    def next(self, path: str, phase: frozenset[str], *, data_endpoint: bool) -> FaultRule | None:
+    def next(
+        self,
+        path: str,
+        phase: frozenset[str],
+        *,
+        data_endpoint: bool,
+        business_id: str | None = None,
+        business_data_endpoint: bool = False,
+    ) -> FaultRule | None:
         """The rule that answers this request at this ``phase``, if any fires.
 
-        ``data_endpoint`` says whether rules that name no endpoint apply to ``path``.
+        ``data_endpoint`` says whether rules that name no endpoint (and no account) apply to
+        ``path``; ``business_id`` is the Accounts API account the request is for (None: none
+        known), and ``business_data_endpoint`` whether ``path`` is an Accounts API data endpoint
+        (where rules that name an account but no endpoint apply).
         """
         chosen: FaultRule | None = None
         with self._lock:
             for state in self._states:
                 # Every matching rule counts the request, so each rule's schedule is
                 # independent of the others; the first rule that fires answers it.
-                if state.matches(path, phase, data_endpoint) and state.tick() and chosen is None:
+                matches = state.matches(path, phase, data_endpoint, business_id, business_data_endpoint)
+                if matches and state.tick() and chosen is None:
                     chosen = state.rule
             if chosen is not None:
                 self._counters.fault_fired(chosen.kind)

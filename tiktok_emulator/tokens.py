@@ -85,6 +85,10 @@ class TokenStore:
         self._refresh_tokens: dict[str, _RefreshToken] = {}
         self._auth_codes: dict[str, AuthCode] = {}
         self._serial = 0
+        # Every refresh token and auth code ever issued, live or not: who owns a presented one
+        # stays known after rotation, redemption or revocation (for routing, faults, counters).
+        self._issued_refresh_tokens: set[str] = {refresh_token}
+        self._issued_auth_codes: set[str] = set()
         self._current_refresh_token = refresh_token
         self._refresh_tokens[refresh_token] = _RefreshToken(
             Grant(scopes=tuple(scopes)), time.time() + lifetimes.refresh_expires_in
@@ -104,6 +108,7 @@ class TokenStore:
             self._refresh_tokens[refresh_token] = _RefreshToken(
                 grant, time.time() + self._lifetimes.refresh_expires_in
             )
+            self._issued_refresh_tokens.add(refresh_token)
 
     def issue_access_token(self, scopes: Sequence[str]) -> str:
         """A valid access token for a new grant of ``scopes``, with no refresh token."""
@@ -157,6 +162,7 @@ class TokenStore:
         if expires_at is None:
             expires_at = time.time() + self._lifetimes.refresh_expires_in
         self._refresh_tokens[token] = _RefreshToken(grant, expires_at)
+        self._issued_refresh_tokens.add(token)
         self._current_refresh_token = token
         return token
 
@@ -174,6 +180,7 @@ class TokenStore:
                 scopes=scopes,
                 expires_at=time.time() + AUTH_CODE_LIFETIME,
             )
+            self._issued_auth_codes.add(code)
             return code
 
     def redeem_auth_code(self, code: str) -> AuthCode | None:
@@ -186,6 +193,22 @@ class TokenStore:
         if record is None or time.time() >= record.expires_at:
             return None
         return record
+
+    # -- ownership -------------------------------------------------------------------
+    def issued_refresh_token(self, token: str) -> bool:
+        """Whether this store ever issued ``token`` as a refresh token (even if it is dead now)."""
+        with self._lock:
+            return token in self._issued_refresh_tokens
+
+    def issued_access_token(self, token: str) -> bool:
+        """Whether this store ever issued ``token`` as an access token (even if it is dead now)."""
+        with self._lock:
+            return token in self._access_tokens
+
+    def issued_auth_code(self, code: str) -> bool:
+        """Whether this store ever issued ``code`` (even if it is spent or expired now)."""
+        with self._lock:
+            return code in self._issued_auth_codes
 
     # -- using and ending ------------------------------------------------------------
     def authenticate(self, token: str | None) -> Grant:
@@ -245,3 +268,16 @@ class TokenStore:
             grant.revoked = True
             for key in [k for k, v in self._refresh_tokens.items() if v.grant is grant]:
                 del self._refresh_tokens[key]
+
+    def revoke_all(self) -> None:
+        """End every grant issued so far: no access or refresh token (nor pending auth code)
+        issued until now works again.  A later consent (an auth code exchanged afterwards) starts
+        a new, working grant.
+        """
+        with self._lock:
+            grants = [r.grant for r in self._access_tokens.values()]
+            grants += [r.grant for r in self._refresh_tokens.values()]
+            for grant in grants:
+                grant.revoked = True
+            self._refresh_tokens.clear()
+            self._auth_codes.clear()  # a consent under way dies with the authorisation
