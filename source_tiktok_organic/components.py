@@ -29,12 +29,15 @@ from typing import Any
 import backoff
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
 from airbyte_cdk.sources.declarative.auth.oauth import (
     DeclarativeSingleUseRefreshTokenOauth2Authenticator,
 )
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
@@ -43,6 +46,7 @@ from airbyte_cdk.sources.declarative.requesters.request_options.interpolated_req
     InterpolatedRequestOptionsProvider,
 )
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
@@ -63,10 +67,13 @@ REAUTHENTICATE_HINT = (
 # A sync is as patient with the token endpoint as the CDK's own token request.
 SYNC_TOKEN_REFRESH_RETRY_SECONDS = 300.0
 
-# Where the authenticators keep the scopes TikTok last said it granted, next to the tokens they
-# belong to: every component of one source reads the same config, and it is persisted with them.
-GRANTED_SCOPES_PATH = ("credentials", "granted_scopes")
-OPEN_ID_PATH = ("credentials", "open_id")
+# Where an account's tokens, open_id and granted scopes are kept: the first account (the one the
+# Airbyte UI's OAuth button fills) in `credentials` itself, every other one in an element of
+# `credentials.accounts`. Every component of one source reads the same config, and it is persisted
+# with the tokens, so an account's state is kept next to its tokens.
+AccountPath = tuple[str | int, ...]
+FIRST_ACCOUNT: AccountPath = ("credentials",)
+OTHER_ACCOUNTS_PATH: AccountPath = ("credentials", "accounts")
 
 
 class _RetryableTokenAnswer(Exception):
@@ -103,29 +110,143 @@ def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator
 # --------------------------------------------------------------------------------------------------
 
 
-def _config_value(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def _config_value(config: Mapping[str, Any], path: AccountPath) -> Any:
     node: Any = config
     for step in path:
-        node = node.get(step) if isinstance(node, Mapping) else None
+        if isinstance(step, int):
+            node = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
+        else:
+            node = node.get(step) if isinstance(node, Mapping) else None
     return node
 
 
-def _set_config_value(config: Mapping[str, Any], path: tuple[str, ...], value: Any) -> None:
+def _set_config_value(config: Mapping[str, Any], path: AccountPath, value: Any) -> None:
     node: Any = config
     for step in path[:-1]:
-        node = node.setdefault(step, {})
+        node = node[step] if isinstance(step, int) else node.setdefault(step, {})
     node[path[-1]] = value
 
 
-def granted_scopes_in(config: Mapping[str, Any]) -> frozenset[str] | None:
-    """The scopes TikTok last said it granted the config's token; None if it never said."""
-    scope = _config_value(config, GRANTED_SCOPES_PATH)
+def granted_scopes_in(
+    config: Mapping[str, Any], account: AccountPath = FIRST_ACCOUNT
+) -> frozenset[str] | None:
+    """The scopes TikTok last said it granted the account's token; None if it never said."""
+    scope = _config_value(config, (*account, "granted_scopes"))
     return _scope_set(scope) if isinstance(scope, str) else None
 
 
 def _scope_set(scope: str) -> frozenset[str]:
     """The scopes of TikTok's comma-separated ``scope`` field."""
     return frozenset(s.strip() for s in scope.split(",") if s.strip())
+
+
+# --------------------------------------------------------------------------------------------------
+# Several accounts in one connection
+# --------------------------------------------------------------------------------------------------
+
+
+def account_paths(config: Mapping[str, Any]) -> list[AccountPath]:
+    """Where each authorised account of the config is kept: the first account, then the others."""
+    others = _config_value(config, OTHER_ACCOUNTS_PATH)
+    count = len(others) if isinstance(others, list) else 0
+    return [FIRST_ACCOUNT, *((*OTHER_ACCOUNTS_PATH, index) for index in range(count))]
+
+
+def has_several_accounts(config: Mapping[str, Any]) -> bool:
+    return len(account_paths(config)) > 1
+
+
+def stored_open_id(config: Mapping[str, Any], account: AccountPath) -> str | None:
+    open_id = _config_value(config, (*account, "open_id"))
+    return str(open_id) if open_id else None
+
+
+def account_label(config: Mapping[str, Any], account: AccountPath) -> str | None:
+    label = _config_value(config, (*account, "label"))
+    return str(label) if label else None
+
+
+def account_name(config: Mapping[str, Any], account: AccountPath) -> str:
+    """How messages name an account: its label and open_id (never a token)."""
+    open_id = stored_open_id(config, account) or "not known yet"
+    label = account_label(config, account)
+    if label:
+        return f"'{label}' (open_id {open_id})"
+    position = 1 if account == FIRST_ACCOUNT else int(account[-1]) + 2
+    return f"number {position} (open_id {open_id})"
+
+
+# The partition key of an account whose open_id is unknown and could not be learnt (its token was
+# refused): its reads fail with the refusal, naming it, and never reach the state.
+_UNRESOLVED_ACCOUNT = "unresolved account number "
+
+
+def account_partition_key(config: Mapping[str, Any], account: AccountPath) -> str:
+    open_id = stored_open_id(config, account)
+    if open_id:
+        return open_id
+    return _UNRESOLVED_ACCOUNT + str(1 if account == FIRST_ACCOUNT else int(account[-1]) + 2)
+
+
+def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] | None) -> AccountPath:
+    """The account a stream slice reads: the ``business_id`` of its partition (a comment's is in its
+    parent's slice); the first account when the slice names none (one account, or the benchmark)."""
+    key = _business_id_of(stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice)
+    if key is None:
+        return FIRST_ACCOUNT
+    for account in account_paths(config):
+        if account_partition_key(config, account) == key:
+            return account
+    return FIRST_ACCOUNT
+
+
+def _business_id_of(partition: Mapping[str, Any] | None) -> str | None:
+    while isinstance(partition, Mapping):
+        if partition.get("business_id"):
+            return str(partition["business_id"])
+        parent = partition.get("parent_slice")
+        partition = parent.partition if isinstance(parent, StreamSlice) else parent
+    return None
+
+
+_account_in_use: ContextVar[AccountPath | None] = ContextVar("tiktok_account_in_use", default=None)
+
+
+def account_in_use() -> AccountPath:
+    """The account whose request this thread is sending (the first when none is named)."""
+    return _account_in_use.get() or FIRST_ACCOUNT
+
+
+@contextmanager
+def using_account(account: AccountPath) -> Iterator[None]:
+    """Send the ``with`` block's requests as ``account``: its token, its business_id."""
+    reset = _account_in_use.set(account)
+    try:
+        yield
+    finally:
+        _account_in_use.reset(reset)
+
+
+# The name the refusals of a sync hang on its API budget under.
+_REFUSALS = "tiktok_refused_accounts"
+
+
+class TokenRefused(AirbyteTracedException):
+    """TikTok refused an account's refresh token or the app's credentials: no request of that
+    account can succeed until it is re-authorised."""
+
+
+def _named(
+    error: AirbyteTracedException, config: Mapping[str, Any], account: AccountPath
+) -> AirbyteTracedException:
+    """``error``, saying which account it is about."""
+    name = f"TikTok account {account_name(config, account)}: "
+    kind = TokenRefused if isinstance(error, TokenRefused) else AirbyteTracedException
+    return kind(
+        message=name + (error.message or "the request failed."),
+        internal_message=name + (error.internal_message or ""),
+        failure_type=error.failure_type,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,6 +267,8 @@ class CheckRun:
     """
 
     token_retry_seconds: float
+    # The account this check is about, when the config has several (each is checked in turn).
+    account: AccountPath | None = None
     _granted_scopes: frozenset[str] | None = None
     _scopes_asked: bool = False
     _throttled_message: str | None = None
@@ -189,10 +312,11 @@ def current_check() -> CheckRun | None:
 
 
 @contextmanager
-def checking(token_retry_seconds: float) -> Iterator[CheckRun]:
-    """Run the ``with`` block as a check (see ``CheckRun``); run the check's work in a copy of this
-    context (``contextvars.copy_context()``) when it happens on another thread."""
-    run = CheckRun(token_retry_seconds=token_retry_seconds)
+def checking(token_retry_seconds: float, account: AccountPath | None = None) -> Iterator[CheckRun]:
+    """Run the ``with`` block as a check (see ``CheckRun``) of every account, or of ``account``; run
+    the check's work in a copy of this context (``contextvars.copy_context()``) when it happens on
+    another thread."""
+    run = CheckRun(token_retry_seconds=token_retry_seconds, account=account)
     reset = _current_check.set(run)
     try:
         yield run
@@ -242,6 +366,10 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
     ) -> None:
         adopt_authenticator_state(self, oauth)
         self._tiktok_config: Mapping[str, Any] = config if config is not None else {}
+        self._account: AccountPath = FIRST_ACCOUNT
+        # The refusals of this sync, per account (see TikTokAccountsAuthenticator): a refused
+        # refresh token is not presented again.
+        self._refusals: dict[AccountPath, TokenRefused] = {}
 
     def get_access_token(self) -> str:
         token: str = super().get_access_token()
@@ -258,7 +386,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         The Display API tells the scopes only in a token answer, so this refreshes (rotating the
         refresh token, persisted like any other refresh)."""
         self.refresh_and_set_access_token()
-        run.record_grant(granted_scopes_in(self._tiktok_config))
+        run.record_grant(granted_scopes_in(self._tiktok_config, self._account))
         token: str = super().get_access_token()
         return token
 
@@ -266,7 +394,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         """Write TikTok's ``scope`` answer to the config, and tell a running check."""
         if not isinstance(scope, str):
             return
-        _set_config_value(self._tiktok_config, GRANTED_SCOPES_PATH, scope)
+        _set_config_value(self._tiktok_config, (*self._account, "granted_scopes"), scope)
         run = current_check()
         if run is not None:
             run.record_grant(_scope_set(scope))
@@ -274,6 +402,16 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
     def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
         """One token request (retried while the endpoint fails transiently); the new access
         token, its expiry and the rotated refresh token, for the CDK to store and emit."""
+        refused = self._refusals.get(self._account)
+        if refused is not None:
+            raise refused
+        try:
+            return self._refresh_access_token()
+        except TokenRefused as refusal:
+            self._refusals.setdefault(self._account, refusal)
+            raise
+
+    def _refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:
         run = current_check()
         retry_seconds = run.token_retry_seconds if run is not None else SYNC_TOKEN_REFRESH_RETRY_SECONDS
         request_with_retries = backoff.on_exception(
@@ -384,7 +522,8 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         else:
             message = "TikTok's token endpoint refused to refresh the access token."
             failure_type = FailureType.system_error
-        return AirbyteTracedException(
+        kind = TokenRefused if failure_type == FailureType.config_error else AirbyteTracedException
+        return kind(
             message=f"{message} {detail}",
             internal_message=f"Token refresh failed with HTTP {status_code}: {code}",
             failure_type=failure_type,
@@ -443,6 +582,28 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             return token
         return super()._learn_granted_scopes(run)
 
+    def for_account(self, account: AccountPath) -> TikTokBusinessOAuthAuthenticator:
+        """The same authenticator for another account of the config: its tokens are kept at
+        ``account`` (see ``account_paths``). Built with the CDK's public constructor from this one's
+        settings, as the factory built this one from the manifest."""
+        oauth = DeclarativeSingleUseRefreshTokenOauth2Authenticator(  # type: ignore[abstract]
+            connector_config=self._tiktok_config,
+            token_refresh_endpoint=self.get_token_refresh_endpoint(),
+            client_id_name=self.get_client_id_name(),
+            client_id=self.get_client_id(),
+            client_secret_name=self.get_client_secret_name(),
+            client_secret=self.get_client_secret(),
+            refresh_token_name=self.get_refresh_token_name(),
+            refresh_request_headers=self.get_refresh_request_headers(),
+            access_token_config_path=[*account, "access_token"],
+            refresh_token_config_path=[*account, "refresh_token"],
+            token_expiry_date_config_path=[*account, "token_expiry_date"],
+        )
+        sibling = TikTokBusinessOAuthAuthenticator(oauth, self._tiktok_config, self._token_info_url)  # type: ignore[abstract]
+        sibling._account = account
+        sibling._refusals = self._refusals
+        return sibling
+
     def build_refresh_request_body(self) -> Any:
         body = dict(super().build_refresh_request_body())
         # An App ID is all digits, and the CDK's interpolation reads it as a number: TikTok gets the
@@ -467,8 +628,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         return {"business_id": self._open_id()}
 
     def _open_id(self) -> str | None:
-        open_id = _config_value(self._tiktok_config, OPEN_ID_PATH)
-        return str(open_id) if open_id else None
+        return stored_open_id(self._tiktok_config, self._account)
 
     def _accept_token_body(self, body: Any) -> Mapping[str, Any]:
         if not isinstance(body, Mapping) or body.get("code") != 0:
@@ -481,8 +641,15 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
                 failure_type=FailureType.system_error,
             )
         self._keep_grant(data.get("scope"))
-        _set_config_value(self._tiktok_config, OPEN_ID_PATH, str(data["open_id"]))
-        _log_refresh_token_lifetime(data.get("refresh_token_expires_in"), _BUSINESS_REAUTHORISE)
+        _set_config_value(self._tiktok_config, (*self._account, "open_id"), str(data["open_id"]))
+        if has_several_accounts(self._tiktok_config):
+            _log_refresh_token_lifetime(
+                data.get("refresh_token_expires_in"),
+                "re-authorise it (tiktok-organic-auth --business, signed in as that account)",
+                f" of account {account_name(self._tiktok_config, self._account)}",
+            )
+        else:
+            _log_refresh_token_lifetime(data.get("refresh_token_expires_in"), _BUSINESS_REAUTHORISE)
         return data
 
     def _business_token_error(self, body: Mapping[str, Any]) -> AirbyteTracedException:
@@ -495,7 +662,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
                 internal_message=f"Business token refresh throttled: {code}",
                 failure_type=FailureType.transient_error,
             )
-        return AirbyteTracedException(
+        return TokenRefused(
             message=(
                 "TikTok refused to refresh the Business API token. Check that App ID and App Secret "
                 "are those of your app in the TikTok API for Business portal; if they are, the "
@@ -505,6 +672,79 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             internal_message=f"Business token refresh failed: code {code}",
             failure_type=FailureType.config_error,
         )
+
+
+@dataclass
+class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
+    """Every authorised account's authenticator, each request sent with its account's.
+
+    Why not plain YAML: an authenticator has one token, and the CDK asks it for the token without
+    the stream slice (``HttpRequester`` calls ``get_auth_header()`` with no argument), so a manifest
+    cannot pick an account's token by partition. The requester names the account it is sending for
+    (``using_account``, from the partition it reads) and this authenticator hands that account's
+    authenticator every call: the header, ``business_id``, a refresh. The first account's is the
+    one the factory built from the manifest (``first_account``); the others are made from it
+    (``TikTokBusinessOAuthAuthenticator.for_account``), each keeping its rotating tokens at its own
+    place in the config, which every CONNECTOR_CONFIG message carries whole.
+    """
+
+    first_account: TikTokBusinessOAuthAuthenticator
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    # The sync's API budget, passed by the factory: the refusals of the sync hang on it, so that an
+    # account whose refresh token TikTok refused is not asked again by every stream.
+    api_budget: Any = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._others: dict[AccountPath, TikTokBusinessOAuthAuthenticator] = {}
+        self._others_lock = threading.Lock()
+        if self.api_budget is not None:
+            self.first_account._refusals = sync_scoped_attribute(self.api_budget, _REFUSALS, dict)
+
+    def refusal(self, account: AccountPath) -> TokenRefused | None:
+        """Why TikTok refused the account's refresh token in this sync, if it did."""
+        return self.first_account._refusals.get(account)
+
+    def for_account(self, account: AccountPath) -> TikTokBusinessOAuthAuthenticator:
+        if account == FIRST_ACCOUNT:
+            return self.first_account
+        with self._others_lock:
+            if account not in self._others:
+                self._others[account] = self.first_account.for_account(account)
+            return self._others[account]
+
+    def open_id(self, account: AccountPath) -> str | None:
+        """The account's open_id, refreshing its token to learn it when the config lacks it."""
+        authenticator = self.for_account(account)
+        authenticator.get_access_token()
+        return authenticator._open_id()
+
+    def _in_use(self) -> TikTokBusinessOAuthAuthenticator:
+        return self.for_account(account_in_use())
+
+    @property
+    def auth_header(self) -> str:
+        return "Access-Token"
+
+    @property
+    def token(self) -> str:
+        return self._in_use().get_access_token()
+
+    def get_auth_header(self) -> Mapping[str, Any]:
+        return self._in_use().get_auth_header()
+
+    def get_request_params(self) -> Mapping[str, Any]:
+        return self._in_use().get_request_params()
+
+    def get_access_token(self) -> str:
+        return self._in_use().get_access_token()
+
+    def refresh_and_set_access_token(self) -> None:
+        self._in_use().refresh_and_set_access_token()
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        result: requests.PreparedRequest = self._in_use()(request)
+        return result
 
 
 def _json_object(response: requests.Response) -> Mapping[str, Any] | None:
@@ -534,14 +774,15 @@ _DISPLAY_REAUTHORISE = (
 _BUSINESS_REAUTHORISE = "re-authorise the source (tiktok-organic-auth --business)"
 
 
-def _log_refresh_token_lifetime(seconds_left: Any, how_to_reauthorise: str) -> None:
-    """Log the days the refresh token has left (TikTok's refresh_expires_in or
-    refresh_token_expires_in), as a warning in its last two weeks."""
+def _log_refresh_token_lifetime(seconds_left: Any, how_to_reauthorise: str, whose: str = "") -> None:
+    """Log the days the refresh token (``whose``: of which account) has left (TikTok's
+    refresh_expires_in or refresh_token_expires_in), as a warning in its last two weeks."""
     if not isinstance(seconds_left, (int, float)) or isinstance(seconds_left, bool):
         return
     days = int(seconds_left // 86400)
     message = (
-        f"The TikTok refresh token expires in {days} days; {how_to_reauthorise} before then to keep syncing."
+        f"The TikTok refresh token{whose} expires in {days} days; {how_to_reauthorise} before then "
+        "to keep syncing."
     )
     if days < _REFRESH_TOKEN_WARNING_DAYS:
         logger.warning(message)
@@ -596,7 +837,7 @@ class ScopeNamingErrorHandler(ErrorHandler):
             run.record_throttling(resolution.error_message or "rate limited")
         if resolution.failure_type != FailureType.config_error:
             return resolution
-        granted = granted_scopes_in(self.config)
+        granted = granted_scopes_in(self.config, account_in_use())
         if granted is None:
             return resolution
         required = [*self.required_scopes, *self.additional_scopes]
@@ -822,6 +1063,139 @@ class FirstSightings(RecordFilter):
 
 
 # --------------------------------------------------------------------------------------------------
+# Several accounts: their partitions, their state, their records
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TikTokAccountPartitions(PartitionRouter):
+    """One partition per authorised account of the config: ``{"business_id": <its open_id>}``.
+
+    Why not plain YAML: a ``ListPartitionRouter`` over the config's open_ids would miss an account
+    whose open_id is not in the config yet (one the Airbyte UI's OAuth button authorised): only a
+    refresh of its token tells it, so this router asks the account's authenticator. An account whose
+    token TikTok refuses still gets a partition (keyed ``unresolved account number N``): reading it
+    fails with the refusal, naming the account, while the other accounts are read. A check of one
+    account (``CheckRun.account``) reads that account's partition only.
+    """
+
+    authenticator: TikTokAccountsAuthenticator
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def stream_slices(self) -> Iterable[StreamSlice]:
+        run = current_check()
+        for account in account_paths(self.config):
+            if run is not None and run.account is not None and run.account != account:
+                continue
+            if not stored_open_id(self.config, account):
+                try:
+                    with using_account(account):
+                        self.authenticator.open_id(account)
+                except AirbyteTracedException as error:
+                    logger.warning(_named(error, self.config, account).message)
+            yield StreamSlice(
+                partition={"business_id": account_partition_key(self.config, account)}, cursor_slice={}
+            )
+
+    def get_request_params(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_headers(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_data(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_json(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_stream_state(self) -> Mapping[str, StreamState] | None:
+        return None
+
+
+@dataclass
+class PerAccountState(StateMigration):
+    """Makes an incremental stream's state one cursor per account, and no cursor for all of them.
+
+    Why not plain YAML: the CDK's per-partition cursor starts a partition it has no state for from
+    its ``state`` key, the newest cursor over every partition, so an account added to the config
+    would get the last few days instead of its whole history. Dropping that key (and the lookback
+    kept with it) makes a new account start from the stream's start. A state written before the
+    config had several accounts (one cursor, the first account's) becomes the first account's.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        return bool(stream_state) and ("states" not in stream_state or "state" in stream_state)
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        if "states" in stream_state:
+            return {"states": stream_state["states"], "use_global_cursor": False}
+        open_id = stored_open_id(self.config, FIRST_ACCOUNT)
+        if open_id is None:
+            return {}
+        return {
+            "states": [{"partition": {"business_id": open_id}, "cursor": dict(stream_state)}],
+            "use_global_cursor": False,
+        }
+
+
+@dataclass
+class AddAccountFields(RecordTransformation):
+    """Adds the record's account: ``business_id`` (its open_id) and, when the account has a label in
+    the config, ``account_label``.
+
+    Why not plain YAML: an ``AddFields`` value can read the partition, but a comment's account is in
+    its parent's partition (two levels up for a reply), and the label is found by open_id in a list
+    of accounts, which an interpolated value cannot look up in one expression.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+
+    def transform(
+        self,
+        record: dict[str, Any],
+        config: Mapping[str, Any] | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        account = account_of_slice(self.config, stream_slice)
+        record["business_id"] = stored_open_id(self.config, account)
+        label = account_label(self.config, account)
+        if label:
+            record["account_label"] = label
+
+
+class AccountPacing:
+    """Each account's requests per endpoint per minute, for one sync.
+
+    TikTok limits every authorised account on its own (about 40 requests a minute per endpoint),
+    and the app over all of them (the manifest's API budget): an account waits for its own minute,
+    never for another's, so ten accounts are read in about the time of one. Built on the CDK's
+    public rate-limit classes, one moving window per account and endpoint.
+    """
+
+    def __init__(self, calls_per_minute: int) -> None:
+        self._calls_per_minute = calls_per_minute
+        self._budgets: dict[tuple[str, str], APIBudget] = {}
+        self._lock = threading.Lock()
+
+    def wait_for_turn(self, account_key: str, endpoint: str) -> None:
+        with self._lock:
+            budget = self._budgets.get((account_key, endpoint))
+            if budget is None:
+                window = MovingWindowCallRatePolicy(
+                    rates=[Rate(limit=self._calls_per_minute, interval=timedelta(minutes=1))], matchers=[]
+                )
+                budget = self._budgets[(account_key, endpoint)] = APIBudget(policies=[window])
+        budget.acquire_call(f"{account_key} {endpoint}")
+
+
+# --------------------------------------------------------------------------------------------------
 # Pages shared within one sync
 # --------------------------------------------------------------------------------------------------
 
@@ -998,6 +1372,9 @@ class SharedPageRequester(HttpRequester):
     request_parameters: Mapping[str, Any] | None = None
     # Answers kept per endpoint for the streams behind: about 125 KB a page of 20 business videos.
     pages_kept: int = 32
+    # Each account's requests per endpoint per minute (see AccountPacing), a template over the
+    # config; the app's limit over every account is the manifest's API budget.
+    account_calls_per_minute: str | int = 38
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         if self.request_options_provider is None:
@@ -1008,11 +1385,17 @@ class SharedPageRequester(HttpRequester):
         self.use_cache = False
         super().__post_init__(parameters)
         keep = self.pages_kept
-        self._shared_pages: SharedPages = (
-            sync_scoped_attribute(self.api_budget, "tiktok_shared_pages", lambda: SharedPages(keep))
-            if self.api_budget is not None
-            else SharedPages(keep)
+        calls = int(
+            InterpolatedString.create(str(self.account_calls_per_minute), parameters={}).eval(self.config)
         )
+
+        def sync_scoped(name: str, make: Callable[[], Any]) -> Any:
+            return (
+                sync_scoped_attribute(self.api_budget, name, make) if self.api_budget is not None else make()
+            )
+
+        self._shared_pages: SharedPages = sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
+        self._pacing: AccountPacing = sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
 
     def send_request(
         self,
@@ -1026,7 +1409,16 @@ class SharedPageRequester(HttpRequester):
         request_body_json: Mapping[str, Any] | None = None,
         log_formatter: Callable[[requests.Response], Any] | None = None,
     ) -> requests.Response | None:
+        account = account_of_slice(self.config, stream_slice)
+        authenticator = self.get_authenticator()
+        refused = (
+            authenticator.refusal(account) if isinstance(authenticator, TikTokAccountsAuthenticator) else None
+        )
+        if refused is not None:  # the account's other reads fail at once, without asking TikTok
+            raise _named(refused, self.config, account) if has_several_accounts(self.config) else refused
+        endpoint = self.get_path(stream_slice=stream_slice, next_page_token=next_page_token).split("?")[0]
         key = self._page_key(
+            account,
             stream_slice,
             next_page_token,
             path,
@@ -1035,11 +1427,10 @@ class SharedPageRequester(HttpRequester):
             request_body_data,
             request_body_json,
         )
-        return self._shared_pages.get(
-            self.get_path(stream_slice=stream_slice, next_page_token=next_page_token).split("?")[0],
-            key,
-            self,
-            lambda: super(SharedPageRequester, self).send_request(
+
+        def ask() -> requests.Response | None:
+            self._pacing.wait_for_turn(account_partition_key(self.config, account), endpoint)
+            return super(SharedPageRequester, self).send_request(
                 stream_state=stream_state,
                 stream_slice=stream_slice,
                 next_page_token=next_page_token,
@@ -1049,12 +1440,19 @@ class SharedPageRequester(HttpRequester):
                 request_body_data=request_body_data,
                 request_body_json=request_body_json,
                 log_formatter=log_formatter,
-            ),
-            self._is_success,
-        )
+            )
+
+        try:
+            with using_account(account):
+                return self._shared_pages.get(endpoint, key, self, ask, self._is_success)
+        except AirbyteTracedException as error:
+            if not has_several_accounts(self.config):
+                raise
+            raise _named(error, self.config, account) from None
 
     def _page_key(
         self,
+        account: AccountPath,
         stream_slice: StreamSlice | None,
         next_page_token: Mapping[str, Any] | None,
         path: str | None,
@@ -1063,8 +1461,8 @@ class SharedPageRequester(HttpRequester):
         body_data: Mapping[str, Any] | str | None,
         body_json: Mapping[str, Any] | None,
     ) -> str:
-        """What the request asks, as this requester sends it, but for what the authenticator adds
-        (the token, and the account, which is the same for the whole sync)."""
+        """What the request asks, as this requester sends it for ``account``, but for what the
+        authenticator adds (the token, and the account's business_id)."""
         url = path or self.get_url(stream_slice=stream_slice, next_page_token=next_page_token)
         own_params = self.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token)
         own_headers = self.get_request_headers(stream_slice=stream_slice, next_page_token=next_page_token)
@@ -1072,6 +1470,7 @@ class SharedPageRequester(HttpRequester):
         own_data = self.get_request_body_data(stream_slice=stream_slice, next_page_token=next_page_token)
         return json.dumps(
             [
+                list(account),
                 self.get_method().value,
                 url,
                 {**own_params, **(params or {})},

@@ -62,8 +62,42 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         record_queue_of(self).maxsize = RECORD_QUEUE_SIZE
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """The manifest's check, bounded in time, then the granted scopes against every scope the
-        config's streams need.
+        """The check of the config's account, or of each of its accounts in turn, in one answer.
+
+        Every account is checked even when one fails, so the message names each bad account (by
+        label and open_id) with what is wrong with it, and which accounts are fine.
+        """
+        if not (is_business(config) and components.has_several_accounts(config)):
+            return self._check_account(logger, config, None)
+        results = [
+            (account, self._check_account(logger, config, account))
+            for account in components.account_paths(config)
+        ]
+        failed = [(account, status) for account, status in results if status.status == Status.FAILED]
+        passed = [
+            components.account_name(config, account)
+            for account, status in results
+            if status.status != Status.FAILED
+        ]
+        if not failed:
+            return AirbyteConnectionStatus(
+                status=Status.SUCCEEDED,
+                message=f"All {len(results)} TikTok accounts passed the check: {', '.join(passed)}.",
+            )
+        problems = " ".join(
+            _account_problem(config, account, status.message or "") for account, status in failed
+        )
+        fine = f" The others passed: {', '.join(passed)}." if passed else ""
+        return AirbyteConnectionStatus(
+            status=Status.FAILED,
+            message=f"{len(failed)} of {len(results)} TikTok accounts failed the check. {problems}{fine}",
+        )
+
+    def _check_account(
+        self, logger: logging.Logger, config: Mapping[str, Any], account: components.AccountPath | None
+    ) -> AirbyteConnectionStatus:
+        """The manifest's check of ``account`` (None: the config's only account), bounded in time,
+        then the granted scopes against every scope the config's streams need.
 
         Naming every missing scope when a request fails is the manifest's own
         ScopeNamingErrorHandler's job, so it happens under the manifest-only runtime too. This check
@@ -71,7 +105,7 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         scope that no request of the check tripped over: comment.list (comments are not read by a
         check), or a scope whose fields TikTok silently leaves out of a 200 answer.
         """
-        with checking(CHECK_TOKEN_REFRESH_RETRY_SECONDS) as run:
+        with checking(CHECK_TOKEN_REFRESH_RETRY_SECONDS, account) as run:
             # The check's thread runs in this context, so its components find the check.
             context = contextvars.copy_context()
             status = _call_with_deadline(
@@ -119,6 +153,12 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
             handler["where_to_add"],
             handler.get("how_to_reauthenticate", components.REAUTHENTICATE_HINT),
         )
+
+
+def _account_problem(config: Mapping[str, Any], account: components.AccountPath, message: str) -> str:
+    """What a failed check of ``account`` said, led by the account's name, once."""
+    name = components.account_name(config, account)
+    return f"Account {name}: " + message.replace(f"TikTok account {name}: ", "")
 
 
 def required_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
