@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from testkit.tiktok_responses import ACCESS_TOKEN, ROTATED_REFRESH_TOKEN, SECOND_ACCESS_TOKEN
+
+if TYPE_CHECKING:
+    from tiktok_emulator import TikTokEmulator
 
 __all__ = [
     "APP_ID",
@@ -15,6 +19,7 @@ __all__ = [
     "REFRESH_TOKEN",
     "SECRETS",
     "credentials_option",
+    "emulator_accounts_config",
     "make_business_config",
     "make_config",
     "whole_history_config",
@@ -84,3 +89,25 @@ def credentials_option(connection_specification: dict[str, Any], auth_type: str)
     options = connection_specification["properties"]["credentials"]["oneOf"]
     (option,) = [o for o in options if o["properties"]["auth_type"]["const"] == auth_type]
     return dict(option)
+
+
+def emulator_accounts_config(
+    emulator: TikTokEmulator, accounts: int, labels: Sequence[str | None] = (), **extra: Any
+) -> dict[str, Any]:
+    """A connection reading the emulator's first ``accounts`` business accounts: the first one in
+    ``credentials`` (as the Airbyte UI's OAuth button fills it), the others in
+    ``credentials.accounts`` with their open_id, as ``tiktok-organic-auth --add-account`` writes
+    them. ``labels[i]`` labels account i (none when missing or None)."""
+    config = emulator.business_connector_config(**extra)
+    labelled = [*labels, *[None] * accounts]
+    if labelled[0]:
+        config["credentials"]["label"] = labelled[0]
+    others: list[dict[str, str]] = []
+    for account in list(emulator.business_accounts)[1:accounts]:
+        label = labelled[account.index]
+        others.append(
+            {"refresh_token": account.current_refresh_token, "open_id": account.open_id}
+            | ({"label": label} if label else {})
+        )
+    config["credentials"]["accounts"] = others
+    return config
