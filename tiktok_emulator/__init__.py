@@ -26,14 +26,17 @@ Modules, one job each:
 - ``tokens``: grants, access and refresh tokens, authorization codes;
 - ``data``: the generated account (profile and videos) from a seed;
 - ``faults``: ``FaultRule`` and the schedule that decides which request a rule hits;
-- ``rate_limit``: the per-endpoint sliding-window limiter;
-- ``counters``: request statistics;
+- ``rate_limit``: the sliding-window limiter (per endpoint; on the Accounts API per account and
+  endpoint, and app-wide);
+- ``counters``: request statistics (per endpoint, status, and Accounts API account);
 - ``envelope``: TikTok v2's ``{"data", "error"}`` response body and error codes;
 - ``routing``: the (method, path) -> handler table the API modules fill;
 - ``http_server``: the threaded HTTP/1.1 server;
 - ``wire``: the request and response records passed between them;
 - ``cli``: ``python -m tiktok_emulator``;
-- the Accounts API: ``business_oauth`` (JSON token, refresh, revoke and token-info endpoints),
+- the Accounts API: ``business_accounts`` (the business accounts authorising the business app,
+  each with its own data and token store; account 0 is the Display API's creator),
+  ``business_oauth`` (JSON token, refresh, revoke and token-info endpoints),
   ``business_api`` (the gate, business/get and video/list), ``business_comment_api``
   (comment/list, comment/reply/list), ``business_benchmark`` (business/benchmark),
   ``business_params`` (parameter checks), ``business_scopes`` (the inferred field -> scope map),

@@ -95,7 +95,8 @@ class BusinessAccount:
     user/info shape), ``videos`` (newest first, in the Display API's shape), ``seed``,
     ``followers`` (the Accounts API's follower count: account 0's is the emulator's
     ``followers`` setting), ``current_refresh_token`` (the newest one issued; rotation changes
-    it), ``revoked`` (whether ``revoke_business_account`` ended it), ``crowded_video_id`` and
+    it), ``revoked`` (whether ``revoke_business_account`` was called for it; a later consent
+    authorises it again all the same), ``crowded_video_id`` and
     ``comment_thread(video_id)``.
     """
 

@@ -98,7 +98,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     ``f"{business_refresh_token}-account-{i}"``, granting ``business_granted_scopes``, in a token
     store of its own (its own rotation, expiry and revocation).  ``business_accounts`` (the
     attribute) lists them: each has ``index``, ``open_id``, ``user``, ``videos``, ``followers``
-    and ``current_refresh_token`` (``business_credentials.BusinessAccount``).  The token
+    and ``current_refresh_token`` (``business_accounts.BusinessAccount``).  The token
     endpoints answer the account that issued the presented refresh token, auth code
     (``issue_business_auth_code(..., account=i)``) or access token; the data endpoints serve the
     account whose token the ``Access-Token`` header carries, and refuse (40002) a ``business_id``
