@@ -1,0 +1,173 @@
+"""Several TikTok accounts in one business connection, end to end: the installed connector, run as
+Airbyte runs it (a subprocess), against the emulator serving every account on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from airbyte_cdk.models import FailureType, Status
+
+from source_tiktok_organic.business_protocol import (
+    BUSINESS_GET_PATH,
+    BUSINESS_REFRESH_TOKEN_PATH,
+    BUSINESS_VIDEO_LIST_PATH,
+)
+from testkit.catalogs import configure
+from testkit.configs import emulator_accounts_config
+from testkit.connector_output import ConnectorOutput
+from testkit.secrets import assert_run_leaks_no_secret
+from tiktok_emulator import FaultRule, TikTokEmulator
+
+LABELS = ("Bakery", "Florist", None, "Cafe", "Gym", "Bookshop")
+DAILY = "business_profile_daily"
+
+
+def business_catalog(
+    run_connector: Callable[..., ConnectorOutput], config: dict[str, Any], *streams: str
+) -> Any:
+    catalog = configure(run_connector("discover", config).catalog, incremental=True)
+    if streams:
+        catalog.streams = [s for s in catalog.streams if s.stream.name in streams]
+    return catalog
+
+
+def per_account(run: ConnectorOutput, stream: str) -> Counter[str]:
+    return Counter(r["business_id"] for r in run.records(stream))
+
+
+def test_five_accounts_under_faults_arrive_once_each_tagged_and_every_rotated_token_is_kept(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=30, business_accounts=5, business_video_counts=[30, 25, 41, 3, 20])
+    accounts = list(tiktok.business_accounts)
+    for rule in (
+        # Throttled (40100, as TikTok's Accounts API answers it), server errors, a dropped
+        # connection and tokens dying mid-sync, each on one account's requests.
+        FaultRule(
+            "http_429",
+            endpoint=BUSINESS_VIDEO_LIST_PATH,
+            after=1,
+            times=1,
+            retry_after=1,
+            business_id=accounts[1].open_id,
+        ),
+        FaultRule("http_500", endpoint=BUSINESS_GET_PATH, times=1, business_id=accounts[2].open_id),
+        FaultRule(
+            "drop_connection",
+            endpoint=BUSINESS_VIDEO_LIST_PATH,
+            after=1,
+            times=1,
+            business_id=accounts[2].open_id,
+        ),
+        FaultRule(
+            "access_token_invalid",
+            endpoint=BUSINESS_VIDEO_LIST_PATH,
+            after=1,
+            times=1,
+            business_id=accounts[3].open_id,
+        ),
+        FaultRule(
+            "access_token_expired",
+            endpoint=BUSINESS_GET_PATH,
+            after=1,
+            times=1,
+            business_id=accounts[0].open_id,
+        ),
+        FaultRule("http_503", endpoint=BUSINESS_REFRESH_TOKEN_PATH, times=1, business_id=accounts[4].open_id),
+        FaultRule("http_503", endpoint=BUSINESS_VIDEO_LIST_PATH, after=2, times=1),
+    ):
+        tiktok.add_fault(rule)
+    config = emulator_accounts_config(tiktok, 5, LABELS)
+
+    run = run_connector("read", config, business_catalog(run_connector, config))
+
+    assert run.returncode == 0 and not run.errors, run.transcript()
+    videos = run.records("business_videos")
+    for account in accounts:
+        own = [r for r in videos if r["business_id"] == account.open_id]
+        assert sorted(r["item_id"] for r in own) == sorted(v["id"] for v in account.videos), account.index
+        assert {r.get("account_label") for r in own} == {LABELS[account.index]}
+    assert len(videos) == 30 + 25 + 41 + 3 + 20, "every video once, none from another account"
+    assert per_account(run, DAILY) == {a.open_id: 59 for a in accounts}
+    assert per_account(run, "business_profile") == {a.open_id: 1 for a in accounts}
+    snapshots = Counter((r["business_id"], r["item_id"]) for r in run.records("video_snapshots"))
+    assert max(snapshots.values()) == 1
+    # Every account's newest refresh token is in the config the platform keeps last.
+    assert run.latest_config is not None
+    saved = run.latest_config["credentials"]
+    assert saved["refresh_token"] == accounts[0].current_refresh_token
+    assert [a["refresh_token"] for a in saved["accounts"]] == [a.current_refresh_token for a in accounts[1:]]
+    assert [a["open_id"] for a in saved["accounts"]] == [a.open_id for a in accounts[1:]]
+    assert_run_leaks_no_secret(run, {tiktok.app_secret, *(a.current_refresh_token for a in accounts)})
+
+
+def test_state_is_per_account_and_a_sixth_account_reads_its_whole_history(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=4, business_accounts=6)
+    accounts = list(tiktok.business_accounts)
+    five = emulator_accounts_config(tiktok, 5, LABELS, business_lookback_days=3)
+    catalog = business_catalog(run_connector, five, DAILY, "business_audience_activity")
+    first = run_connector("read", five, catalog)
+    assert first.returncode == 0 and not first.errors, first.transcript()
+    assert per_account(first, DAILY) == {a.open_id: 59 for a in accounts[:5]}
+
+    # The sixth account is added to the config the first sync left (its tokens rotated).
+    six = first.latest_config
+    assert six is not None
+    sixth = accounts[5]
+    six["credentials"]["accounts"].append(
+        {"refresh_token": sixth.current_refresh_token, "open_id": sixth.open_id, "label": LABELS[5]}
+    )
+    second = run_connector("read", six, catalog, state=first.final_state)
+
+    assert second.returncode == 0 and not second.errors, second.transcript()
+    # The five go on from their newest day, a few days back; the sixth reads its 59 days.
+    assert per_account(second, DAILY) == {**{a.open_id: 4 for a in accounts[:5]}, sixth.open_id: 59}
+    assert per_account(second, "business_audience_activity")[sixth.open_id] == 59 * 24
+    labelled = {r["account_label"] for r in second.records(DAILY) if r["business_id"] == sixth.open_id}
+    assert labelled == {"Bookshop"}
+
+
+def test_a_revoked_account_fails_alone_and_the_sync_names_only_it(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=10, business_accounts=5)
+    accounts = list(tiktok.business_accounts)
+    config = emulator_accounts_config(tiktok, 5, LABELS)
+    catalog = business_catalog(run_connector, config)
+    tiktok.revoke_business_account(2)
+
+    run = run_connector("read", config, catalog)
+
+    assert run.returncode != 0
+    landed = per_account(run, "business_videos")
+    assert landed == {a.open_id: 10 for a in accounts if a.index != 2}, "the other four all land"
+    assert per_account(run, DAILY) == {a.open_id: 59 for a in accounts if a.index != 2}
+    revoked = f"number 3 (open_id {accounts[2].open_id})"  # the unlabelled one
+    assert run.errors and all(revoked in e.message for e in run.errors), run.transcript()
+    for other in (a for a in accounts if a.index != 2):
+        assert not any(other.open_id in e.message for e in run.errors)
+    assert FailureType.config_error in {e.failure_type for e in run.errors}
+    assert_run_leaks_no_secret(run, {tiktok.app_secret, *(a.current_refresh_token for a in accounts)})
+
+
+def test_check_names_each_bad_account_in_one_message(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=3, business_accounts=5)
+    accounts = list(tiktok.business_accounts)
+    config = emulator_accounts_config(tiktok, 5, LABELS)
+    tiktok.revoke_business_account(1)
+    tiktok.revoke_business_account(4)
+
+    status = run_connector("check", config).connection_status
+
+    assert status.status == Status.FAILED
+    message = status.message or ""
+    assert message.startswith("2 of 5 TikTok accounts failed the check."), message
+    assert f"Account 'Florist' (open_id {accounts[1].open_id}): " in message
+    assert f"Account 'Gym' (open_id {accounts[4].open_id}): " in message
+    assert "The others passed: 'Bakery'" in message and accounts[3].open_id in message
