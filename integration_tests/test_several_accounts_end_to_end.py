@@ -64,7 +64,6 @@ def test_five_accounts_under_faults_arrive_once_each_tagged_and_every_rotated_to
         FaultRule(
             "access_token_invalid",
             endpoint=BUSINESS_VIDEO_LIST_PATH,
-            after=1,
             times=1,
             business_id=accounts[3].open_id,
         ),
@@ -84,6 +83,15 @@ def test_five_accounts_under_faults_arrive_once_each_tagged_and_every_rotated_to
     run = run_connector("read", config, business_catalog(run_connector, config))
 
     assert run.returncode == 0 and not run.errors, run.transcript()
+    fired = tiktok.counters.faults_fired
+    assert set(fired) == {
+        "http_429",
+        "http_500",
+        "http_503",
+        "drop_connection",
+        "access_token_invalid",
+        "access_token_expired",
+    }, fired
     videos = run.records("business_videos")
     for account in accounts:
         own = [r for r in videos if r["business_id"] == account.open_id]
