@@ -221,6 +221,13 @@ BUSINESS_FACTS: tuple[SharedFact, ...] = (
     # The connector's one list covers comments and replies: parent_comment_id only on replies.
     SharedFact(business, "COMMENT_FIELDS", _C.REPLY_FIELDS, _B.REPLIES_PAGE, as_set=True),
     SharedFact(business, "COMMENT_STATUSES", _C.COMMENT_STATUSES, _B.COMMENTS_PAGE, as_set=True),
+    SharedFact(
+        business,
+        "REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE",
+        _B.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE,
+        _B.RATE_LIMITS_PAGE,
+    ),
+    SharedFact(business, "REQUESTS_PER_APP_MINUTE", _B.REQUESTS_PER_APP_MINUTE, _B.RATE_LIMITS_PAGE),
 )
 
 
@@ -274,3 +281,17 @@ def test_the_connectors_scope_names_are_documented() -> None:
         f"business_protocol names scopes no page shows: {unknown} "
         f"({documented_business.TOKEN_PAGE}, {documented_business.TOKEN_INFO_PAGE})"
     )
+
+
+def test_the_app_wide_business_pace_stays_under_tiktoks_limit_for_an_app(manifest: dict[str, Any]) -> None:
+    rate = manifest["spec"]["connection_specification"]["properties"]["business_app_requests_per_minute"]
+    assert rate["maximum"] == business.REQUESTS_PER_APP_MINUTE
+    assert rate["default"] < business.REQUESTS_PER_APP_MINUTE
+    [app_policy] = [
+        policy
+        for policy in manifest["api_budget"]["policies"]
+        if policy["matchers"][0]["url_path_pattern"].startswith("^/open_api/")
+    ]
+    assert app_policy["rates"] == [{"$ref": "#/definitions/business_requests_per_app_minute"}]
+    limit = manifest["definitions"]["business_requests_per_app_minute"]["limit"]
+    assert f"config.get('business_app_requests_per_minute') or {rate['default']}" in limit
