@@ -179,3 +179,28 @@ def test_check_names_each_bad_account_in_one_message(
     assert f"Account 'Florist' (open_id {accounts[1].open_id}): " in message
     assert f"Account 'Gym' (open_id {accounts[4].open_id}): " in message
     assert "The others passed: 'Bakery'" in message and accounts[3].open_id in message
+
+
+def test_every_accounts_comments_and_replies_arrive_once_tagged_with_it(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    tiktok = emulator(video_count=6, business_accounts=2)
+    config = emulator_accounts_config(
+        tiktok, 2, LABELS, include_comments=True, comment_days=36500, business_requests_per_minute=600
+    )
+    catalog = business_catalog(run_connector, config, "business_comments", "business_comment_replies")
+
+    run = run_connector("read", config, catalog)
+
+    assert run.returncode == 0 and not run.errors, run.transcript()
+    for account in tiktok.business_accounts:
+        threads = [account.comment_thread(v["id"]) for v in account.videos if v["comment_count"]]
+        comments = [r for r in run.records("business_comments") if r["business_id"] == account.open_id]
+        replies = [r for r in run.records("business_comment_replies") if r["business_id"] == account.open_id]
+        expected_replies = [r["comment_id"] for t in threads for rs in t.replies.values() for r in rs]
+        assert comments and replies, account.index
+        assert Counter(c["comment_id"] for c in comments) == Counter(
+            c["comment_id"] for t in threads for c in t.comments
+        )
+        assert Counter(r["comment_id"] for r in replies) == Counter(expected_replies)
+        assert {r.get("account_label") for r in comments + replies} == {LABELS[account.index]}
