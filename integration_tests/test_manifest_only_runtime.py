@@ -24,6 +24,7 @@ from source_tiktok_organic.business_protocol import BUSINESS_GET_PATH, BUSINESS_
 from source_tiktok_organic.cdk_internals import check_failure_reason
 from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.catalogs import catalog_json, configure, configured_catalog
+from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
 from testkit.secrets import assert_no_secrets, config_secrets
@@ -220,3 +221,33 @@ def test_business_mode_checks_names_missing_scopes_and_reads_with_rotation(
     assert not second.errors, second.transcript()
     assert len(second.records("business_profile_daily")) < len(first.records("business_profile_daily"))
     assert second.latest_config["credentials"]["refresh_token"] == tiktok.current_business_refresh_token
+
+
+def test_several_accounts_sync_in_the_manifest_only_runtime_each_with_its_own_token(
+    run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """The accounts' authenticators, partitions, state and pacing are the manifest's and
+    components.py's alone, so Airbyte's manifest-only runtime serves several accounts too."""
+    tiktok = emulator(video_count=6, business_accounts=3)
+    config = emulator_accounts_config(tiktok, 3, ("Bakery", "Florist", "Cafe"))
+    discovered = run_manifest_only("discover", config).catalog
+    discovered.streams = [
+        s for s in discovered.streams if s.name in ("business_videos", "business_profile_daily")
+    ]
+
+    read = run_manifest_only("read", config, catalog=catalog_json(configure(discovered, incremental=True)))
+
+    assert read.returncode == 0 and not read.errors, read.transcript()
+    for account in tiktok.business_accounts:
+        videos = [r for r in read.records("business_videos") if r["business_id"] == account.open_id]
+        assert sorted(r["item_id"] for r in videos) == sorted(v["id"] for v in account.videos)
+    assert read.latest_config is not None
+    saved = read.latest_config["credentials"]
+    assert [saved["refresh_token"], *(a["refresh_token"] for a in saved["accounts"])] == [
+        a.current_refresh_token for a in tiktok.business_accounts
+    ]
+    [state] = [
+        s for s in read.final_state if s["stream"]["stream_descriptor"]["name"] == "business_profile_daily"
+    ]
+    partitions = {s["partition"]["business_id"] for s in state["stream"]["stream_state"]["states"]}
+    assert partitions == {a.open_id for a in tiktok.business_accounts}
