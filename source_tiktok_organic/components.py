@@ -172,8 +172,7 @@ def account_name(config: Mapping[str, Any], account: AccountPath) -> str:
     label = account_label(config, account)
     if label:
         return f"'{label}' (open_id {open_id})"
-    position = 1 if account == FIRST_ACCOUNT else int(account[-1]) + 2
-    return f"number {position} (open_id {open_id})"
+    return f"number {_position(account)} (open_id {open_id})"
 
 
 # The partition key of an account whose open_id is unknown and could not be learnt (its token was
@@ -185,7 +184,12 @@ def account_partition_key(config: Mapping[str, Any], account: AccountPath) -> st
     open_id = stored_open_id(config, account)
     if open_id:
         return open_id
-    return _UNRESOLVED_ACCOUNT + str(1 if account == FIRST_ACCOUNT else int(account[-1]) + 2)
+    return _UNRESOLVED_ACCOUNT + str(_position(account))
+
+
+def _position(account: AccountPath) -> int:
+    """The account's place in the config, from 1 (the first account)."""
+    return 1 if account == FIRST_ACCOUNT else int(account[-1]) + 2
 
 
 def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] | None) -> AccountPath:
@@ -194,10 +198,19 @@ def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] 
     key = _business_id_of(stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice)
     if key is None:
         return FIRST_ACCOUNT
-    for account in account_paths(config):
-        if account_partition_key(config, account) == key:
+    accounts = account_paths(config)
+    if key.startswith(_UNRESOLVED_ACCOUNT):
+        # Its open_id may have been learnt since the partition was made: the place still finds it.
+        position = int(key.removeprefix(_UNRESOLVED_ACCOUNT))
+        if 1 <= position <= len(accounts):
+            return accounts[position - 1]
+    for account in accounts:
+        if stored_open_id(config, account) == key:
             return account
-    return FIRST_ACCOUNT
+    raise AirbyteTracedException(
+        message=f"The partition of TikTok account {key} names no account of the config.",
+        failure_type=FailureType.system_error,
+    )
 
 
 def _business_id_of(partition: Mapping[str, Any] | None) -> str | None:

@@ -260,3 +260,23 @@ def test_check_names_each_bad_account_and_the_good_ones(run_connector: Any, requ
     passed = run_connector("check", first.latest_config).connection_status
     assert passed.status == Status.SUCCEEDED, passed.message
     assert "All 3 TikTok accounts passed the check" in (passed.message or "")
+
+
+def test_an_account_without_open_id_is_read_once_its_token_tells_it_and_a_refused_one_fails_alone(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    tiktok = TikTokForSeveralAccounts(requests_mock, count=3)
+    config = tiktok.config()
+    for entry in config["credentials"]["accounts"]:
+        del entry["open_id"]  # as a hand-written config might be
+    tiktok.accounts[2].revoked = True
+
+    run = run_connector("read", config, catalog(run_connector, config, DAILY))
+
+    assert per_account_rows(run) == {"open-id-0": 59, "open-id-1": 59}
+    assert run.latest_config["credentials"]["accounts"][0]["open_id"] == "open-id-1", "learnt and kept"
+    assert run.errors and all("'Brand 2' (open_id not known yet)" in e.message for e in run.errors)
+
+
+def per_account_rows(run: Any) -> Counter[str]:
+    return Counter(r["business_id"] for r in run.records(DAILY))
