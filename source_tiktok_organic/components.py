@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple, Self
 
 import backoff
 import requests
@@ -195,7 +195,7 @@ def _position(account: AccountPath) -> int:
 def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] | None) -> AccountPath:
     """The account a stream slice reads: the ``business_id`` of its partition (a comment's is in its
     parent's slice); the first account when the slice names none (one account, or the benchmark)."""
-    key = _business_id_of(stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice)
+    key = _account_key_of(stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice)
     if key is None:
         return FIRST_ACCOUNT
     accounts = account_paths(config)
@@ -213,10 +213,15 @@ def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] 
     )
 
 
-def _business_id_of(partition: Mapping[str, Any] | None) -> str | None:
+# The partition field naming an account: its open_id, called business_id by the Accounts API.
+ACCOUNT_KEY_FIELDS = ("business_id", "open_id")
+
+
+def _account_key_of(partition: Mapping[str, Any] | None) -> str | None:
     while isinstance(partition, Mapping):
-        if partition.get("business_id"):
-            return str(partition["business_id"])
+        for key_field in ACCOUNT_KEY_FIELDS:
+            if partition.get(key_field):
+                return str(partition[key_field])
         parent = partition.get("parent_slice")
         partition = parent.partition if isinstance(parent, StreamSlice) else parent
     return None
@@ -384,6 +389,41 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         # refresh token is not presented again.
         self._refusals: dict[AccountPath, TokenRefused] = {}
 
+    def for_account(self, account: AccountPath) -> Self:
+        """The same authenticator for another account of the config: its tokens are kept at
+        ``account`` (see ``account_paths``). Built with the CDK's public constructor from this one's
+        settings, as the factory built this one from the manifest."""
+        oauth = DeclarativeSingleUseRefreshTokenOauth2Authenticator(  # type: ignore[abstract]
+            connector_config=self._tiktok_config,
+            token_refresh_endpoint=self.get_token_refresh_endpoint(),
+            client_id_name=self.get_client_id_name(),
+            client_id=self.get_client_id(),
+            client_secret_name=self.get_client_secret_name(),
+            client_secret=self.get_client_secret(),
+            refresh_token_name=self.get_refresh_token_name(),
+            refresh_request_headers=self.get_refresh_request_headers(),
+            access_token_config_path=[*account, "access_token"],
+            refresh_token_config_path=[*account, "refresh_token"],
+            token_expiry_date_config_path=[*account, "token_expiry_date"],
+        )
+        sibling = self._sibling(oauth)
+        sibling._account = account
+        sibling._refusals = self._refusals
+        return sibling
+
+    def _sibling(self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator) -> Self:
+        """An authenticator of this class over ``oauth`` (another account's tokens)."""
+        return type(self)(oauth, self._tiktok_config)
+
+    def _open_id(self) -> str | None:
+        return stored_open_id(self._tiktok_config, self._account)
+
+    def _keep_open_id(self, open_id: Any) -> None:
+        """Write the account's open_id that TikTok's token answer names (every request of the
+        Accounts API needs it; an account of several is told apart by it)."""
+        if open_id:
+            _set_config_value(self._tiktok_config, (*self._account, "open_id"), str(open_id))
+
     def get_access_token(self) -> str:
         token: str = super().get_access_token()
         run = current_check()
@@ -493,8 +533,21 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         if not isinstance(body, Mapping) or body.get("error") or not body.get("access_token"):
             raise self._token_endpoint_error(200, body if isinstance(body, Mapping) else None)
         self._keep_grant(body.get("scope"))
-        _log_refresh_token_lifetime(body.get("refresh_expires_in"), _DISPLAY_REAUTHORISE)
+        if has_several_accounts(self._tiktok_config):
+            self._keep_open_id(body.get("open_id"))
+        self._log_lifetime(body.get("refresh_expires_in"), _DISPLAY_REAUTHORISE)
         return body
+
+    def _log_lifetime(self, seconds_left: Any, how_to_reauthorise: str) -> None:
+        """The days the refresh token has left, naming the account when the config has several."""
+        if has_several_accounts(self._tiktok_config):
+            _log_refresh_token_lifetime(
+                seconds_left,
+                "re-authorise it (tiktok-organic-auth, signed in as that account)",
+                f" of account {account_name(self._tiktok_config, self._account)}",
+            )
+        else:
+            _log_refresh_token_lifetime(seconds_left, how_to_reauthorise)
 
     def _redacted(self, text: str) -> str:
         """``text`` without the app's secret and the tokens, whatever TikTok echoed."""
@@ -595,27 +648,10 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             return token
         return super()._learn_granted_scopes(run)
 
-    def for_account(self, account: AccountPath) -> TikTokBusinessOAuthAuthenticator:
-        """The same authenticator for another account of the config: its tokens are kept at
-        ``account`` (see ``account_paths``). Built with the CDK's public constructor from this one's
-        settings, as the factory built this one from the manifest."""
-        oauth = DeclarativeSingleUseRefreshTokenOauth2Authenticator(  # type: ignore[abstract]
-            connector_config=self._tiktok_config,
-            token_refresh_endpoint=self.get_token_refresh_endpoint(),
-            client_id_name=self.get_client_id_name(),
-            client_id=self.get_client_id(),
-            client_secret_name=self.get_client_secret_name(),
-            client_secret=self.get_client_secret(),
-            refresh_token_name=self.get_refresh_token_name(),
-            refresh_request_headers=self.get_refresh_request_headers(),
-            access_token_config_path=[*account, "access_token"],
-            refresh_token_config_path=[*account, "refresh_token"],
-            token_expiry_date_config_path=[*account, "token_expiry_date"],
-        )
-        sibling = TikTokBusinessOAuthAuthenticator(oauth, self._tiktok_config, self._token_info_url)  # type: ignore[abstract]
-        sibling._account = account
-        sibling._refusals = self._refusals
-        return sibling
+    def _sibling(
+        self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator
+    ) -> TikTokBusinessOAuthAuthenticator:
+        return TikTokBusinessOAuthAuthenticator(oauth, self._tiktok_config, self._token_info_url)  # type: ignore[abstract]
 
     def build_refresh_request_body(self) -> Any:
         body = dict(super().build_refresh_request_body())
@@ -640,9 +676,6 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         self.get_access_token()
         return {"business_id": self._open_id()}
 
-    def _open_id(self) -> str | None:
-        return stored_open_id(self._tiktok_config, self._account)
-
     def _accept_token_body(self, body: Any) -> Mapping[str, Any]:
         if not isinstance(body, Mapping) or body.get("code") != 0:
             raise self._business_token_error(body if isinstance(body, Mapping) else {})
@@ -654,15 +687,8 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
                 failure_type=FailureType.system_error,
             )
         self._keep_grant(data.get("scope"))
-        _set_config_value(self._tiktok_config, (*self._account, "open_id"), str(data["open_id"]))
-        if has_several_accounts(self._tiktok_config):
-            _log_refresh_token_lifetime(
-                data.get("refresh_token_expires_in"),
-                "re-authorise it (tiktok-organic-auth --business, signed in as that account)",
-                f" of account {account_name(self._tiktok_config, self._account)}",
-            )
-        else:
-            _log_refresh_token_lifetime(data.get("refresh_token_expires_in"), _BUSINESS_REAUTHORISE)
+        self._keep_open_id(data["open_id"])
+        self._log_lifetime(data.get("refresh_token_expires_in"), _BUSINESS_REAUTHORISE)
         return data
 
     def _business_token_error(self, body: Mapping[str, Any]) -> AirbyteTracedException:
@@ -701,7 +727,7 @@ class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
     place in the config, which every CONNECTOR_CONFIG message carries whole.
     """
 
-    first_account: TikTokBusinessOAuthAuthenticator
+    first_account: TikTokOAuthAuthenticator
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     # The sync's API budget, passed by the factory: the refusals of the sync hang on it, so that an
@@ -709,7 +735,7 @@ class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
     api_budget: Any = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._others: dict[AccountPath, TikTokBusinessOAuthAuthenticator] = {}
+        self._others: dict[AccountPath, TikTokOAuthAuthenticator] = {}
         self._others_lock = threading.Lock()
         if self.api_budget is not None:
             self.first_account._refusals = sync_scoped_attribute(self.api_budget, _REFUSALS, dict)
@@ -718,7 +744,7 @@ class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
         """Why TikTok refused the account's refresh token in this sync, if it did."""
         return self.first_account._refusals.get(account)
 
-    def for_account(self, account: AccountPath) -> TikTokBusinessOAuthAuthenticator:
+    def for_account(self, account: AccountPath) -> TikTokOAuthAuthenticator:
         if account == FIRST_ACCOUNT:
             return self.first_account
         with self._others_lock:
@@ -730,9 +756,11 @@ class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
         """The account's open_id, refreshing its token to learn it when the config lacks it."""
         authenticator = self.for_account(account)
         authenticator.get_access_token()
+        if not authenticator._open_id():  # a live access token stored without its open_id
+            authenticator.refresh_and_set_access_token()
         return authenticator._open_id()
 
-    def _in_use(self) -> TikTokBusinessOAuthAuthenticator:
+    def _in_use(self) -> TikTokOAuthAuthenticator:
         return self.for_account(account_in_use())
 
     @property
@@ -1095,6 +1123,8 @@ class TikTokAccountPartitions(PartitionRouter):
     authenticator: TikTokAccountsAuthenticator
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
+    # The partition field: business_id for the Accounts API, open_id for the Display API.
+    key_field: str = "business_id"
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         run = current_check()
@@ -1108,7 +1138,7 @@ class TikTokAccountPartitions(PartitionRouter):
                 except AirbyteTracedException as error:
                     logger.warning(_named(error, self.config, account).message)
             yield StreamSlice(
-                partition={"business_id": account_partition_key(self.config, account)}, cursor_slice={}
+                partition={self.key_field: account_partition_key(self.config, account)}, cursor_slice={}
             )
 
     def get_request_params(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
@@ -1140,6 +1170,7 @@ class PerAccountState(StateMigration):
 
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
+    key_field: str = "business_id"
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
         return bool(stream_state) and ("states" not in stream_state or "state" in stream_state)
@@ -1151,15 +1182,15 @@ class PerAccountState(StateMigration):
         if open_id is None:
             return {}
         return {
-            "states": [{"partition": {"business_id": open_id}, "cursor": dict(stream_state)}],
+            "states": [{"partition": {self.key_field: open_id}, "cursor": dict(stream_state)}],
             "use_global_cursor": False,
         }
 
 
 @dataclass
 class AddAccountFields(RecordTransformation):
-    """Adds the record's account: ``business_id`` (its open_id) and, when the account has a label in
-    the config, ``account_label``.
+    """Adds the record's account: ``id_field`` (its open_id: ``business_id`` in the Accounts API's
+    records, ``open_id`` in the Display API's) and, when the config labels it, ``account_label``.
 
     Why not plain YAML: an ``AddFields`` value can read the partition, but a comment's account is in
     its parent's partition (two levels up for a reply), and the label is found by open_id in a list
@@ -1168,6 +1199,7 @@ class AddAccountFields(RecordTransformation):
 
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
+    id_field: str = "business_id"
 
     def transform(
         self,
@@ -1177,7 +1209,7 @@ class AddAccountFields(RecordTransformation):
         stream_slice: StreamSlice | None = None,
     ) -> None:
         account = account_of_slice(self.config, stream_slice)
-        record["business_id"] = stored_open_id(self.config, account)
+        record[self.id_field] = stored_open_id(self.config, account)
         label = account_label(self.config, account)
         if label:
             record["account_label"] = label
@@ -1356,59 +1388,31 @@ class SharedPages:
 
 
 @dataclass
-class SharedPageRequester(HttpRequester):
-    """The CDK's ``HttpRequester``, whose pages are shared by every stream of the sync that sends
-    the same request (method, URL, parameters, headers and body, the authentication aside).
+class AccountRequester(HttpRequester):
+    """The CDK's ``HttpRequester``, sending each request as the account its stream slice reads.
 
-    Why not plain YAML: several streams read the same pages (``business_videos``, its breakdowns
-    and ``video_snapshots`` all page ``business/video/list``; four streams read ``business/get``)
-    and the Accounts API allows an account about 40 requests a minute per endpoint, so every page
-    asked twice is time. The CDK's own sharing, its HTTP cache (``use_cache``), does not fit:
+    Why not plain YAML: the CDK asks the authenticator for the token without the slice, so this
+    requester names the slice's account (``using_account``) for the authenticator
+    (``TikTokAccountsAuthenticator``) to send that account's token. An error it meets says which
+    account it is about when the config has several, and an account whose refresh token TikTok
+    refused in this sync fails its other reads at once, without asking TikTok again.
 
-    * it keeps every HTTP 200, and this API answers throttling and dead tokens with HTTP 200, so a
-      retried request would be answered the cached error;
-    * streams read concurrently ask for the same page at the same moment, and a cache only serves
-      a page already answered, so all of them ask;
-    * without ``REQUEST_CACHE_PATH`` it is one in-memory database for the whole process, shared by
-      every sync in it (PyAirbyte, tests); with it, a file holding each request's headers, the
-      access token among them.
-
-    Here the pages live in a ``SharedPages`` hung on the sync's API budget (see
-    ``sync_scoped_attribute``): never written anywhere, never seen by another sync. Each request
-    still goes through this requester's authenticator, error handler, retries and budget, so a
-    refreshed token serves the pages that follow.
-
-    ``request_parameters`` are the manifest's, as for an ``HttpRequester`` (the factory hands a
-    custom requester its fields as written).
+    ``request_parameters`` and ``request_body_json`` are the manifest's, as for an
+    ``HttpRequester`` (the factory hands a custom requester its fields as written).
     """
 
     request_parameters: Mapping[str, Any] | None = None
-    # Answers kept per endpoint for the streams behind: about 125 KB a page of 20 business videos.
-    pages_kept: int = 32
-    # Each account's requests per endpoint per minute (see AccountPacing), a template over the
-    # config; the app's limit over every account is the manifest's API budget.
-    account_calls_per_minute: str | int = 38
+    request_body_json: dict[str, Any] | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         if self.request_options_provider is None:
             self.request_options_provider = InterpolatedRequestOptionsProvider(
-                config=self.config, parameters=parameters, request_parameters=self.request_parameters
+                config=self.config,
+                parameters=parameters,
+                request_parameters=self.request_parameters,
+                request_body_json=self.request_body_json,
             )
-        # The CDK turns its HTTP cache on for parent streams; the pages are shared here instead.
-        self.use_cache = False
         super().__post_init__(parameters)
-        keep = self.pages_kept
-        calls = int(
-            InterpolatedString.create(str(self.account_calls_per_minute), parameters={}).eval(self.config)
-        )
-
-        def sync_scoped(name: str, make: Callable[[], Any]) -> Any:
-            return (
-                sync_scoped_attribute(self.api_budget, name, make) if self.api_budget is not None else make()
-            )
-
-        self._shared_pages: SharedPages = sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
-        self._pacing: AccountPacing = sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
 
     def send_request(
         self,
@@ -1427,11 +1431,10 @@ class SharedPageRequester(HttpRequester):
         refused = (
             authenticator.refusal(account) if isinstance(authenticator, TikTokAccountsAuthenticator) else None
         )
-        if refused is not None:  # the account's other reads fail at once, without asking TikTok
+        if refused is not None:
             raise _named(refused, self.config, account) if has_several_accounts(self.config) else refused
-        endpoint = self.get_path(stream_slice=stream_slice, next_page_token=next_page_token).split("?")[0]
-        key = self._page_key(
-            account,
+        request = _Request(
+            stream_state,
             stream_slice,
             next_page_token,
             path,
@@ -1439,29 +1442,102 @@ class SharedPageRequester(HttpRequester):
             request_params,
             request_body_data,
             request_body_json,
+            log_formatter,
         )
-
-        def ask() -> requests.Response | None:
-            self._pacing.wait_for_turn(account_partition_key(self.config, account), endpoint)
-            return super(SharedPageRequester, self).send_request(
-                stream_state=stream_state,
-                stream_slice=stream_slice,
-                next_page_token=next_page_token,
-                path=path,
-                request_headers=request_headers,
-                request_params=request_params,
-                request_body_data=request_body_data,
-                request_body_json=request_body_json,
-                log_formatter=log_formatter,
-            )
-
         try:
             with using_account(account):
-                return self._shared_pages.get(endpoint, key, self, ask, self._is_success)
+                return self._send_as(account, request)
         except AirbyteTracedException as error:
             if not has_several_accounts(self.config):
                 raise
             raise _named(error, self.config, account) from None
+
+    def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
+        """Send ``request`` (the account's token is the one in use)."""
+        return super().send_request(**request._asdict())
+
+
+class _Request(NamedTuple):
+    """What ``HttpRequester.send_request`` is asked to send."""
+
+    stream_state: StreamState | None
+    stream_slice: StreamSlice | None
+    next_page_token: Mapping[str, Any] | None
+    path: str | None
+    request_headers: Mapping[str, Any] | None
+    request_params: Mapping[str, Any] | None
+    request_body_data: Mapping[str, Any] | str | None
+    request_body_json: Mapping[str, Any] | None
+    log_formatter: Callable[[requests.Response], Any] | None
+
+
+@dataclass
+class SharedPageRequester(AccountRequester):
+    """An ``AccountRequester`` whose pages are shared by every stream of the sync that sends the
+    same request (account, method, URL, parameters, headers and body, the token aside), and which
+    paces each account on its own (``AccountPacing``).
+
+    Why not plain YAML: several streams read the same pages (``business_videos``, its breakdowns
+    and ``video_snapshots`` all page ``business/video/list``; four streams read ``business/get``)
+    and the Accounts API allows an account about 40 requests a minute per endpoint, so every page
+    asked twice is time. The CDK's own sharing, its HTTP cache (``use_cache``), does not fit:
+
+    * it keeps every HTTP 200, and this API answers throttling and dead tokens with HTTP 200, so a
+      retried request would be answered the cached error;
+    * streams read concurrently ask for the same page at the same moment, and a cache only serves
+      a page already answered, so all of them ask;
+    * without ``REQUEST_CACHE_PATH`` it is one in-memory database for the whole process, shared by
+      every sync in it (PyAirbyte, tests); with it, a file holding each request's headers, the
+      access token among them.
+
+    Here the pages live in a ``SharedPages`` hung on the sync's API budget (see
+    ``sync_scoped_attribute``): never written anywhere, never seen by another sync. Each request
+    still goes through this requester's authenticator, error handler, retries and budget, so a
+    refreshed token serves the pages that follow.
+    """
+
+    # Answers kept per endpoint for the streams behind: about 125 KB a page of 20 business videos.
+    pages_kept: int = 32
+    # Each account's requests per endpoint per minute (see AccountPacing), a template over the
+    # config; the app's limit over every account is the manifest's API budget.
+    account_calls_per_minute: str | int = 38
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        # The CDK turns its HTTP cache on for parent streams; the pages are shared here instead.
+        self.use_cache = False
+        super().__post_init__(parameters)
+        keep = self.pages_kept
+        calls = int(
+            InterpolatedString.create(str(self.account_calls_per_minute), parameters={}).eval(self.config)
+        )
+
+        def sync_scoped(name: str, make: Callable[[], Any]) -> Any:
+            return (
+                sync_scoped_attribute(self.api_budget, name, make) if self.api_budget is not None else make()
+            )
+
+        self._shared_pages: SharedPages = sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
+        self._pacing: AccountPacing = sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
+
+    def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
+        endpoint = self.get_path(stream_slice=request.stream_slice, next_page_token=request.next_page_token)
+        endpoint = endpoint.split("?")[0]
+
+        def ask() -> requests.Response | None:
+            self._pacing.wait_for_turn(account_partition_key(self.config, account), endpoint)
+            return super(SharedPageRequester, self)._send_as(account, request)
+
+        key = self._page_key(
+            account,
+            request.stream_slice,
+            request.next_page_token,
+            request.path,
+            request.request_headers,
+            request.request_params,
+            request.request_body_data,
+            request.request_body_json,
+        )
+        return self._shared_pages.get(endpoint, key, self, ask, self._is_success)
 
     def _page_key(
         self,
