@@ -1,4 +1,4 @@
-"""The Accounts API's business accounts: several TikTok accounts authorising one business app.
+"""The emulated TikTok accounts: several accounts authorising one business app, and the Display app.
 
 Why several: a connector (or an agency) reads many accounts through one app, each authorised on its
 own (its own refresh token, rotating on its own, revocable on its own) while every one of them
@@ -6,9 +6,15 @@ shares the app's rate limit.  Account 0 is the emulator's one creator, the same 
 Display API serves; every further account is generated from a seed of its own, so it has its own
 ``open_id``, profile, videos, daily metrics, comments and benchmark numbers.
 
-Each ``BusinessAccount`` owns its token store; ``BusinessAccounts`` finds the account behind a
-presented token (an access token, refresh token or auth code it ever issued, alive or not) or a
-``business_id``, which is how the endpoints route one request to one account.
+Every account also authorised the Display app (``client_key``), in a second token store of its own
+(``display_tokens``): one emulated creator, one ``open_id``, two grants, as at TikTok where the two
+apps are authorised apart.  Account 0's Display store is the emulator's original one (refresh token
+``refresh_token``); account ``i``'s first Display refresh token is ``f"{refresh_token}-account-{i}"``.
+
+Each ``BusinessAccount`` owns its token stores; ``BusinessAccounts`` finds the account behind a
+presented token (an access token, refresh token or auth code it ever issued, alive or not; the
+``by_display_*`` lookups search the Display stores) or a ``business_id``, which is how the
+endpoints of both APIs route one request to one account.
 """
 
 from __future__ import annotations
@@ -84,12 +90,15 @@ def account_seed(seed: int, index: int) -> int:
 
 
 def account_refresh_token(base: str, index: int) -> str:
-    """Account ``index``'s first refresh token: ``base`` itself for account 0."""
+    """Account ``index``'s first refresh token: ``base`` itself for account 0.  The same rule names
+    both APIs' first refresh tokens (``business_refresh_token`` and the Display ``refresh_token``)."""
     return base if index == 0 else f"{base}-account-{index}"
 
 
 class BusinessAccount:
-    """One TikTok account that authorised the business app: its data, token store and endpoints.
+    """One TikTok account that authorised the business app and the Display app: its data, its two
+    token stores (``tokens``: the business app's; ``display_tokens``: the Display app's) and its
+    Accounts API endpoints.
 
     Public: ``index``, ``open_id``, ``user`` (the generated profile, in the Display API's
     user/info shape), ``videos`` (newest first, in the Display API's shape), ``seed``,
@@ -97,7 +106,9 @@ class BusinessAccount:
     ``followers`` setting), ``current_refresh_token`` (the newest one issued; rotation changes
     it), ``revoked`` (whether ``revoke_business_account`` was called for it; a later consent
     authorises it again all the same), ``crowded_video_id`` and
-    ``comment_thread(video_id)``.
+    ``comment_thread(video_id)``; for the Display app: ``current_display_refresh_token`` (the newest
+    Display refresh token issued for it) and ``display_revoked`` (whether
+    ``revoke_display_account`` was called for it).
     """
 
     def __init__(
@@ -108,6 +119,7 @@ class BusinessAccount:
         data: Account,
         refresh_token: str,
         scopes: Sequence[str],
+        display_tokens: TokenStore,
     ) -> None:
         self.index = index
         self._settings = settings
@@ -119,6 +131,9 @@ class BusinessAccount:
         self._followers: int = data.user["follower_count"]
         self.grants = BusinessGrants(settings, refresh_token, scopes)
         self.revoked = False
+        #: The account's grants to the Display app (``client_key``); account 0's is the emulator's.
+        self.display_tokens = display_tokens
+        self.display_revoked = False
         self.comments = CommentEndpoints(settings=settings, account=data, seed=self._seed)
         self.benchmark = BenchmarkEndpoint(seed=self._seed, open_id=self.open_id)
 
@@ -150,6 +165,11 @@ class BusinessAccount:
     def current_refresh_token(self) -> str:
         """The newest refresh token issued for this account (rotation changes it)."""
         return self.grants.tokens.current_refresh_token
+
+    @property
+    def current_display_refresh_token(self) -> str:
+        """The newest Display refresh token issued for this account (rotation changes it)."""
+        return self.display_tokens.current_refresh_token
 
     @property
     def crowded_video_id(self) -> str | None:
@@ -210,3 +230,22 @@ class BusinessAccounts(Sequence[BusinessAccount]):
         if not code:
             return None
         return next((a for a in self._accounts if a.tokens.issued_auth_code(code)), None)
+
+    # -- the Display app's grants ------------------------------------------------------
+    def by_display_access_token(self, token: str | None) -> BusinessAccount | None:
+        """The account whose Display grant issued this access token (alive or not); None if none."""
+        if not token:
+            return None
+        return next((a for a in self._accounts if a.display_tokens.issued_access_token(token)), None)
+
+    def by_display_refresh_token(self, token: str | None) -> BusinessAccount | None:
+        """The account whose Display grant issued this refresh token (alive, rotated or revoked)."""
+        if not token:
+            return None
+        return next((a for a in self._accounts if a.display_tokens.issued_refresh_token(token)), None)
+
+    def by_display_auth_code(self, code: str | None) -> BusinessAccount | None:
+        """The account whose Display consent issued this auth code (even spent); None if none did."""
+        if not code:
+            return None
+        return next((a for a in self._accounts if a.display_tokens.issued_auth_code(code)), None)

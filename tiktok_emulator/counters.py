@@ -1,5 +1,5 @@
-"""Request statistics of a running emulator: per endpoint, per status, per Accounts API account,
-faults, concurrency."""
+"""Request statistics of a running emulator: per endpoint, per status, per account (Accounts API
+and Display API apart), faults, concurrency."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ class EmulatorCounters:
     to the account that issued the token it presents (data endpoints: the ``Access-Token``
     header; token endpoints: the refresh token, auth code or access token in its body); a
     request whose token no account issued is counted only per endpoint.
+
+    Display API requests are counted per account apart, so the Accounts API's counts (and what
+    was asserted on them) stay what they were: ``display_calls(open_id, path=None)`` and
+    ``display_calls_by_account`` (also in ``snapshot()``).  A Display request belongs to the
+    account whose Display grant issued the token it presents (data endpoints: the Bearer token;
+    /v2/oauth/token/: the refresh token or auth code; /v2/oauth/revoke/: the access token); the
+    authorize page is nobody's.  ``account_calls(open_id, path=None)`` adds both APIs up (their
+    paths never overlap).
     """
 
     def __init__(self) -> None:
@@ -29,6 +37,7 @@ class EmulatorCounters:
         self._responses_by_status: dict[int, int] = {}
         self._faults_fired: dict[str, int] = {}
         self._business_calls: dict[str, dict[str, int]] = {}
+        self._display_calls: dict[str, dict[str, int]] = {}
         self._rate_limited = 0
         self._dropped_connections = 0
         self._in_flight = 0
@@ -65,6 +74,12 @@ class EmulatorCounters:
             paths = self._business_calls.setdefault(open_id, {})
             paths[path] = paths.get(path, 0) + 1
 
+    def display_call(self, open_id: str, path: str) -> None:
+        """One Display API request of account ``open_id`` to ``path``."""
+        with self._lock:
+            paths = self._display_calls.setdefault(open_id, {})
+            paths[path] = paths.get(path, 0) + 1
+
     def fault_fired(self, kind: str) -> None:
         with self._lock:
             self._faults_fired[kind] = self._faults_fired.get(kind, 0) + 1
@@ -91,6 +106,22 @@ class EmulatorCounters:
         """``{open_id: {path: requests}}`` for every Accounts API account that made a request."""
         with self._lock:
             return {open_id: dict(paths) for open_id, paths in self._business_calls.items()}
+
+    def display_calls(self, open_id: str, path: str | None = None) -> int:
+        """Display API requests of account ``open_id`` to ``path`` (None: to every Display path)."""
+        with self._lock:
+            paths = self._display_calls.get(open_id, {})
+            return sum(paths.values()) if path is None else paths.get(path, 0)
+
+    @property
+    def display_calls_by_account(self) -> dict[str, dict[str, int]]:
+        """``{open_id: {path: requests}}`` for every account that made a Display API request."""
+        with self._lock:
+            return {open_id: dict(paths) for open_id, paths in self._display_calls.items()}
+
+    def account_calls(self, open_id: str, path: str | None = None) -> int:
+        """Requests of account ``open_id`` to ``path`` on either API (None: every path of both)."""
+        return self.business_calls(open_id, path) + self.display_calls(open_id, path)
 
     @property
     def faults_fired(self) -> dict[str, int]:
@@ -129,6 +160,7 @@ class EmulatorCounters:
             self._responses_by_status.clear()
             self._faults_fired.clear()
             self._business_calls.clear()
+            self._display_calls.clear()
             self._rate_limited = 0
             self._dropped_connections = 0
             self._total_requests = 0
@@ -146,6 +178,9 @@ class EmulatorCounters:
                 "faults_fired": dict(self._faults_fired),
                 "business_calls_by_account": {
                     open_id: dict(paths) for open_id, paths in self._business_calls.items()
+                },
+                "display_calls_by_account": {
+                    open_id: dict(paths) for open_id, paths in self._display_calls.items()
                 },
                 "in_flight": self._in_flight,
                 "max_concurrent": self._max_concurrent,

@@ -4,6 +4,12 @@ Every request goes through the same gate, in this order: the rate limiter (a rej
 no further), the response-replacing faults, bearer authentication, then the endpoint's own scope
 and parameter checks; video/list finally consults the page faults. Answers, good or bad, use the
 ``{"data", "error"}`` envelope.
+
+Every account of ``business_accounts`` authorised the Display app too: a request is served from
+the account whose Display grant issued its Bearer token (alive or not; a token no account issued is
+account 0's to refuse, as with one account), with that account's user and videos, projected and
+paged as for account 0.  That account's ``open_id`` is what fault rules with a ``business_id`` are
+matched against, and what ``counters.display_calls`` counts the request under.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from tiktok_emulator.data import Account
+from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.documented import (
     BASIC_SCOPE,
     USER_FIELD_SCOPES,
@@ -29,14 +36,14 @@ from tiktok_emulator.envelope import ERROR_MESSAGES, ApiError, envelope, error_e
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter
 from tiktok_emulator.routing import Handler, Route
-from tiktok_emulator.tokens import AccessTokenRejected, Grant, TokenStore
+from tiktok_emulator.tokens import AccessTokenRejected, Grant
 from tiktok_emulator.wire import LogIds, Request, Response
 
 #: The data endpoints: they use the ``{"data", "error"}`` envelope, bearer auth, the
 #: per-endpoint rate limit, and are what a ``FaultRule`` with ``endpoint=None`` targets.
 API_PATHS: frozenset[str] = frozenset({USER_INFO_PATH, VIDEO_LIST_PATH, VIDEO_QUERY_PATH})
 
-Endpoint = Callable[[Request, Grant], dict[str, Any]]
+Endpoint = Callable[[Request, Grant, BusinessAccount], dict[str, Any]]
 
 
 class DisplaySettings(Protocol):
@@ -96,23 +103,29 @@ def _is_int(value: Any) -> bool:
 
 
 class DisplayApi:
-    """The data endpoints over one generated account."""
+    """The data endpoints over every generated account, each reached with its own Display grant.
+
+    The rate limiter counts per endpoint, every account's requests together: TikTok documents the
+    Display API's limit per endpoint (``documented.REQUESTS_PER_ENDPOINT_MINUTE``) without saying
+    whether it is counted per app or per user token; per app is the stricter reading, so a
+    connector that keeps under it here keeps under it either way (unverified against TikTok).
+    """
 
     def __init__(
         self,
         *,
         settings: DisplaySettings,
-        account: Account,
-        tokens: TokenStore,
+        accounts: BusinessAccounts,
         faults: FaultSchedule,
         limiter: SlidingWindowRateLimiter | None,
+        counters: EmulatorCounters,
         log_ids: LogIds,
     ) -> None:
         self._settings = settings
-        self._account = account
-        self._tokens = tokens
+        self._accounts = accounts
         self._faults = faults
         self._limiter = limiter
+        self._counters = counters
         self._log_ids = log_ids
 
     def routes(self) -> list[Route]:
@@ -126,30 +139,42 @@ class DisplayApi:
         """``serve`` behind the rate limiter, the response faults and authentication."""
 
         def handle(request: Request) -> Response | None:
+            token = _bearer(request)
+            owner = self._accounts.by_display_access_token(token)
+            if owner is not None:
+                self._counters.display_call(owner.open_id, request.path)
+            # A token no account issued is account 0's to refuse, as with one account.
+            account = owner or self._accounts[0]
             try:
                 if self._limiter is not None:
                     wait = self._limiter.acquire(request.path)
                     if wait is not None:
                         raise ApiError("rate_limit_exceeded", headers=(("Retry-After", str(wait)),))
-                rule = self._faults.next(request.path, RESPONSE_FAULTS, data_endpoint=True)
+                rule = self._faults.next(
+                    request.path,
+                    RESPONSE_FAULTS,
+                    data_endpoint=True,
+                    business_id=owner.open_id if owner is not None else None,
+                )
                 if rule is not None:
-                    return self._fault(rule, request)
-                data = serve(request, self._authenticate(request))
+                    return self._fault(rule, token, account)
+                data = serve(request, self._authenticate(token, account), account)
             except ApiError as error:
                 return error_envelope(self._log_ids, error.code, error.message, error.headers)
             return envelope(self._log_ids, 200, "ok", "", data)
 
         return handle
 
-    def _authenticate(self, request: Request) -> Grant:
+    @staticmethod
+    def _authenticate(token: str | None, account: BusinessAccount) -> Grant:
         """The grant behind the request's bearer token, or 401 access_token_invalid."""
         try:
-            return self._tokens.authenticate(_bearer(request))
+            return account.display_tokens.authenticate(token)
         except AccessTokenRejected as rejected:
             message = "The access token has expired." if rejected.expired else None
             raise ApiError("access_token_invalid", message) from None
 
-    def _fault(self, rule: FaultRule, request: Request) -> Response | None:
+    def _fault(self, rule: FaultRule, token: str | None, account: BusinessAccount) -> Response | None:
         if rule.kind == "drop_connection":
             return None
         if rule.kind == "http_429":
@@ -159,7 +184,7 @@ class DisplayApi:
             return envelope(self._log_ids, status, "internal_error", ERROR_MESSAGES["internal_error"])
         if rule.kind in ("access_token_invalid", "access_token_expired"):
             expired = rule.kind == "access_token_expired"
-            self._tokens.kill_access_token(_bearer(request), expired)  # really dead: only a refresh helps
+            account.display_tokens.kill_access_token(token, expired)  # really dead: only a refresh helps
             message = "The access token has expired." if expired else None
             return error_envelope(self._log_ids, "access_token_invalid", message)
         # error_in_200
@@ -167,9 +192,9 @@ class DisplayApi:
         return envelope(self._log_ids, 200, rule.error_code, message)
 
     # -- endpoints -------------------------------------------------------------------
-    def _user_info(self, request: Request, grant: Grant) -> dict[str, Any]:
+    def _user_info(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         fields = _fields(request, USER_FIELD_SCOPES)
-        user = self._account.user
+        user = account.data.user
         if self._settings.user_info_omits_ungranted_fields:
             return {"user": {f: user[f] for f in fields if USER_FIELD_SCOPES[f] in grant.scopes}}
         if BASIC_SCOPE not in grant.scopes:
@@ -182,7 +207,7 @@ class DisplayApi:
             )
         return {"user": {f: user[f] for f in fields}}
 
-    def _video_list(self, request: Request, grant: Grant) -> dict[str, Any]:
+    def _video_list(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         _require_video_scope(grant)
         fields = _fields(request, VIDEO_FIELDS)
         body = _json_body(request)
@@ -199,15 +224,15 @@ class DisplayApi:
                 "invalid_params", f"max_count must be an integer between 1 and {VIDEO_LIST_MAX_COUNT}."
             )
 
-        rule = self._faults.next(request.path, PAGE_FAULTS, data_endpoint=True)
-        page, next_cursor, has_more = self._account.page(cursor, max_count, rule.kind if rule else None)
+        rule = self._faults.next(request.path, PAGE_FAULTS, data_endpoint=True, business_id=account.open_id)
+        page, next_cursor, has_more = account.data.page(cursor, max_count, rule.kind if rule else None)
         return {
             "videos": [_project(v, fields) for v in page],
             "cursor": next_cursor,
             "has_more": has_more,
         }
 
-    def _video_query(self, request: Request, grant: Grant) -> dict[str, Any]:
+    def _video_query(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         _require_video_scope(grant)
         fields = _fields(request, VIDEO_FIELDS)
         body = _json_body(request)
@@ -219,5 +244,5 @@ class DisplayApi:
             raise ApiError("invalid_params", f"filters.video_ids accepts at most {VIDEO_QUERY_MAX_IDS} ids.")
         if not all(isinstance(i, str) for i in ids):
             raise ApiError("invalid_params", "Video ids must be strings.")
-        found = self._account.find(ids)
+        found = account.data.find(ids)
         return {"videos": [_project(v, fields) for v in found], "cursor": 0, "has_more": False}

@@ -105,7 +105,24 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     that is not that account's ``open_id``.  ``revoke_business_account(i)`` ends every token of
     account ``i`` (40105 on calls, the invalid-grant error on refresh) and no other's.
 
-    Rate limits: ``rate_limit_per_minute`` limits the Display API per endpoint, and the
+    Every business account also authorised the Display app (``client_key``/``client_secret``),
+    each in a Display token store of its own (rotation per ``rotate_refresh_tokens``, expiry per
+    ``access_token_expires_in``/``refresh_expires_in``, revocation on its own).  Account 0's is
+    the one a single-account emulator has (refresh token ``refresh_token``,
+    ``current_refresh_token``); account ``i >= 1``'s first Display refresh token is
+    ``f"{refresh_token}-account-{i}"``, granting ``granted_scopes``, and
+    ``business_accounts[i].current_display_refresh_token`` is its newest.  One creator, one id: the
+    Display answers' ``open_id`` is the account's business ``open_id``.  /v2/oauth/token/ answers
+    the account that issued the presented refresh token or auth code
+    (``issue_auth_code(redirect_uri, code_challenge, account=i)``; the authorize page consents as
+    account 0), /v2/oauth/revoke/ the access token's; the data endpoints serve the user and videos
+    of the account whose Display grant issued the Bearer token.  ``revoke_display_account(i)``
+    ends account ``i``'s Display grants only; ``invalidate_access_tokens()`` expires every
+    account's Display access tokens.
+
+    Rate limits: ``rate_limit_per_minute`` limits the Display API per endpoint (every account's
+    requests together: whether TikTok counts the Display limit per app or per user token is
+    unverified), and the
     Accounts API per account per endpoint (TikTok documents 40 a minute:
     ``documented_business.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE``); with
     ``business_app_rate_limit_per_minute`` the Accounts API's data endpoints are also limited
@@ -116,7 +133,9 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
 
     Counting per account: ``counters.business_calls(open_id, path=None)`` (and
     ``counters.business_calls_by_account``, also in ``snapshot()``) counts each Accounts API
-    request under the account that issued the token it presents (see ``EmulatorCounters``).
+    request under the account that issued the token it presents (see ``EmulatorCounters``);
+    ``counters.display_calls(open_id, path=None)`` (``display_calls_by_account``) does the same
+    for the Display API, and ``counters.account_calls(open_id, path=None)`` adds both up.
 
     Every fault rule counts every request that reaches it and matches its endpoint, so
     each rule's ``every``/``times``/``after`` schedule is independent of the others.
@@ -237,7 +256,13 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         self._faults = FaultSchedule(faults or [], self.counters)
         # The token stores and the OAuth endpoints read the settings above from ``self`` on every
         # request, so changing one on a running emulator takes effect at once.
-        self._tokens = TokenStore(self, refresh_token, self.granted_scopes)
+        # Every account authorised the Display app too, each in a store of its own; account 0's is
+        # the one the emulator always had (``current_refresh_token`` and friends read it).
+        display_stores = [
+            TokenStore(self, account_refresh_token(refresh_token, i), self.granted_scopes)
+            for i in range(business_accounts)
+        ]
+        self._tokens = display_stores[0]
         self._business_accounts = BusinessAccounts(
             [
                 BusinessAccount(
@@ -254,6 +279,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
                     ),
                     refresh_token=account_refresh_token(business_refresh_token, i),
                     scopes=self.business_granted_scopes,
+                    display_tokens=display_stores[i],
                 )
                 for i in range(business_accounts)
             ]
@@ -269,17 +295,17 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         apis: tuple[Api, ...] = (
             OAuthApi(
                 settings=self,
-                open_id=self.user["open_id"],
-                tokens=self._tokens,
+                accounts=self._business_accounts,
                 faults=self._faults,
+                counters=self.counters,
                 log_ids=self._log_ids,
             ),
             DisplayApi(
                 settings=self,
-                account=account,
-                tokens=self._tokens,
+                accounts=self._business_accounts,
                 faults=self._faults,
                 limiter=limiter(rate_limit_per_minute),
+                counters=self.counters,
                 log_ids=self._log_ids,
             ),
             BusinessOAuthApi(

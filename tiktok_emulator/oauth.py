@@ -3,6 +3,14 @@
 They answer with TikTok's flat OAuth body (``{"error", "error_description", "log_id"}`` on failure)
 rather than the data envelope, take form-encoded bodies only, and are faulted only by rules that
 name them explicitly.
+
+Every account of ``business_accounts`` authorised the Display app, each in a token store of its own:
+a refresh is answered from the account whose Display grant issued the presented refresh token, a
+code exchange from the account the code was issued for (``issue_auth_code(..., account=i)``), a
+revocation from the account that issued the access token; what no account issued goes to account 0,
+which refuses it as with one account.  The answer's ``open_id`` is that account's.  The authorize
+page consents as account 0.  That account's ``open_id`` is what fault rules with a ``business_id``
+are matched against, and what ``counters.display_calls`` counts the request under.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.documented import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
 from tiktok_emulator.envelope import ERROR_MESSAGES
 from tiktok_emulator.faults import RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
 from tiktok_emulator.routing import Handler, Route
-from tiktok_emulator.tokens import IssuedTokens, TokenStore
+from tiktok_emulator.tokens import IssuedTokens
 from tiktok_emulator.wire import LogIds, Request, Response, ResponseHeaders, to_json
 
 
@@ -57,6 +67,20 @@ def _form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in parsed.items()}
 
 
+def _peek_form(request: Request) -> dict[str, str]:
+    """The form fields if the body parses as one, else empty: only to tell whose token it presents."""
+    try:
+        parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {key: values[0] for key, values in parsed.items()}
+
+
+Serve = Callable[[Request, BusinessAccount], Response]
+#: Finds the account whose Display grant issued what a form presents; None if none did.
+Owner = Callable[[Mapping[str, str]], "BusinessAccount | None"]
+
+
 def _require(form: Mapping[str, str], *names: str) -> None:
     missing = [name for name in names if not form.get(name)]
     if missing:
@@ -64,39 +88,59 @@ def _require(form: Mapping[str, str], *names: str) -> None:
 
 
 class OAuthApi:
-    """The OAuth endpoints of one emulated TikTok app and its user."""
+    """The OAuth endpoints of one emulated TikTok app and the accounts that authorised it."""
 
     def __init__(
         self,
         *,
         settings: OAuthSettings,
-        open_id: str,
-        tokens: TokenStore,
+        accounts: BusinessAccounts,
         faults: FaultSchedule,
+        counters: EmulatorCounters,
         log_ids: LogIds,
     ) -> None:
         self._settings = settings
-        self._open_id = open_id
-        self._tokens = tokens
+        self._accounts = accounts
         self._faults = faults
+        self._counters = counters
         self._log_ids = log_ids
 
     def routes(self) -> list[Route]:
+        accounts = self._accounts
+
+        def token_owner(form: Mapping[str, str]) -> BusinessAccount | None:
+            if form.get("grant_type") == "authorization_code":
+                return accounts.by_display_auth_code(form.get("code"))
+            return accounts.by_display_refresh_token(form.get("refresh_token"))
+
         return [
-            Route("POST", TOKEN_PATH, self._endpoint(self._token)),
-            Route("POST", REVOKE_PATH, self._endpoint(self._revoke)),
-            Route("GET", AUTHORIZE_PATH, self._endpoint(self._authorize)),
+            Route("POST", TOKEN_PATH, self._endpoint(self._token, token_owner)),
+            Route(
+                "POST",
+                REVOKE_PATH,
+                self._endpoint(self._revoke, lambda f: accounts.by_display_access_token(f.get("token"))),
+            ),
+            Route("GET", AUTHORIZE_PATH, self._endpoint(self._authorize, lambda f: None)),
         ]
 
-    def _endpoint(self, serve: Callable[[Request], Response]) -> Handler:
-        """``serve`` behind the explicitly targeted faults, with OAuth errors rendered."""
+    def _endpoint(self, serve: Serve, owner: Owner) -> Handler:
+        """``serve`` behind the explicitly targeted faults, with OAuth errors rendered; the account
+        is the one whose Display grant issued what the form presents (else account 0)."""
 
         def handle(request: Request) -> Response | None:
-            rule = self._faults.next(request.path, RESPONSE_FAULTS, data_endpoint=False)
+            account = owner(_peek_form(request)) if request.method == "POST" else None
+            if account is not None:
+                self._counters.display_call(account.open_id, request.path)
+            rule = self._faults.next(
+                request.path,
+                RESPONSE_FAULTS,
+                data_endpoint=False,
+                business_id=account.open_id if account is not None else None,
+            )
             if rule is not None:
                 return self._fault(rule)
             try:
-                return serve(request)
+                return serve(request, account or self._accounts[0])
             except OAuthError as error:
                 return self._error(error.status, error.error, error.description)
 
@@ -139,7 +183,7 @@ class OAuthApi:
             raise OAuthError(401, "invalid_client", "Client key or client secret is invalid.")
         return form
 
-    def _token(self, request: Request) -> Response:
+    def _token(self, request: Request, account: BusinessAccount) -> Response:
         if self._settings.token_endpoint_error_in_200:
             raise OAuthError(200, "invalid_grant", "Refresh token is invalid or expired.")
         form = self._client_form(request)
@@ -147,17 +191,17 @@ class OAuthApi:
         if not grant_type:
             raise OAuthError(400, "invalid_request", "Missing required parameter(s): grant_type.")
         if grant_type == "refresh_token":
-            return self._refresh(form)
+            return self._refresh(form, account)
         if grant_type == "authorization_code":
-            return self._exchange_code(form)
+            return self._exchange_code(form, account)
         raise OAuthError(400, "unsupported_grant_type", f"Grant type {grant_type} is not supported.")
 
-    def _token_body(self, issued: IssuedTokens) -> Response:
+    def _token_body(self, issued: IssuedTokens, account: BusinessAccount) -> Response:
         return self._ok(
             {
                 "access_token": issued.access_token,
                 "expires_in": self._settings.access_token_expires_in,
-                "open_id": self._open_id,
+                "open_id": account.open_id,
                 "refresh_token": issued.refresh_token,
                 "refresh_expires_in": issued.refresh_expires_in,
                 "scope": ",".join(issued.grant.scopes),
@@ -165,16 +209,17 @@ class OAuthApi:
             }
         )
 
-    def _refresh(self, form: Mapping[str, str]) -> Response:
+    def _refresh(self, form: Mapping[str, str], account: BusinessAccount) -> Response:
         _require(form, "refresh_token")
-        issued = self._tokens.refresh(form["refresh_token"], rotate=self._settings.rotate_refresh_tokens)
+        tokens = account.display_tokens
+        issued = tokens.refresh(form["refresh_token"], rotate=self._settings.rotate_refresh_tokens)
         if issued is None:
             raise OAuthError(400, "invalid_grant", "Refresh token is invalid or expired.")
-        return self._token_body(issued)
+        return self._token_body(issued, account)
 
-    def _exchange_code(self, form: Mapping[str, str]) -> Response:
+    def _exchange_code(self, form: Mapping[str, str], account: BusinessAccount) -> Response:
         _require(form, "code", "redirect_uri", "code_verifier")
-        code = self._tokens.redeem_auth_code(form["code"])
+        code = account.display_tokens.redeem_auth_code(form["code"])
         if code is None:
             raise OAuthError(400, "invalid_grant", "Authorization code is invalid, expired or already used.")
         if code.client_key != form["client_key"]:
@@ -184,9 +229,9 @@ class OAuthApi:
         # TikTok's PKCE challenge is the HEX digest of SHA-256(verifier), not base64url.
         if hashlib.sha256(form["code_verifier"].encode("utf-8")).hexdigest() != code.code_challenge:
             raise OAuthError(400, "invalid_grant", "Code verifier or code challenge is invalid.")
-        return self._token_body(self._tokens.issue(code.scopes))
+        return self._token_body(account.display_tokens.issue(code.scopes), account)
 
-    def _revoke(self, request: Request) -> Response:
+    def _revoke(self, request: Request, account: BusinessAccount) -> Response:
         """TikTok's documented revocation: an access token ends its whole authorisation (every
         access and refresh token of it), and the answer is an empty HTTP 200.
 
@@ -195,12 +240,13 @@ class OAuthApi:
         """
         form = self._client_form(request)
         _require(form, "token")
-        self._tokens.revoke(form["token"], by_refresh_token=False)
+        account.display_tokens.revoke(form["token"], by_refresh_token=False)
         return Response(200, b"", self._log_ids.next())
 
     # -- authorize -------------------------------------------------------------------
-    def _authorize(self, request: Request) -> Response:
-        """An auto-consenting stand-in for TikTok's consent page."""
+    def _authorize(self, request: Request, account: BusinessAccount) -> Response:
+        """An auto-consenting stand-in for TikTok's consent page, signed in as account 0 (another
+        account's consent: ``TikTokEmulator.issue_auth_code(..., account=i)``)."""
         redirect_uri = request.param("redirect_uri") or ""
         target = urlsplit(redirect_uri)
         if target.scheme not in ("http", "https") or not target.netloc:
@@ -231,7 +277,7 @@ class OAuthApi:
         scopes = tuple(s for s in self._settings.granted_scopes if s in requested)
         if not scopes:
             return refuse("invalid_scope", "No requested scope can be granted.")
-        code = self._tokens.new_auth_code(
+        code = account.display_tokens.new_auth_code(
             client_key=self._settings.client_key,
             redirect_uri=redirect_uri,
             code_challenge=request.param("code_challenge") or "",
