@@ -11,6 +11,7 @@ Run ``python -m integration_tests.test_docs`` to print the derived lists.
 from __future__ import annotations
 
 import ast
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -29,16 +30,18 @@ CHANGELOG = REPO_ROOT / "CHANGELOG.md"
 ICON = REPO_ROOT / "icon.svg"
 
 # Modules whose user-facing messages the connector (components, source, run) or the auth command
-# (the auth package; its cli module raises none of its own) can emit. Paths relative to the package.
+# (the auth package) can emit. Paths relative to the package.
 MESSAGE_MODULES = (
     "components.py",
     "source.py",
     "run.py",
+    "auth/cli.py",
     "auth/common.py",
     "auth/config_file.py",
     "auth/consent.py",
     "auth/display.py",
     "auth/business.py",
+    "auth/accounts.py",
     "auth/revoke.py",
 )
 # Exceptions and results whose text reaches the user.
@@ -87,7 +90,8 @@ def manifest() -> dict[str, Any]:
 
 
 def config_options(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Every option of a connection_specification, nested objects included (credentials.*)."""
+    """Every option of a connection_specification, nested objects included (credentials.*), and the
+    fields of a list's objects as ``list[].field`` (credentials.accounts[].refresh_token)."""
     for name, option in (schema.get("properties") or {}).items():
         dotted = f"{prefix}{name}"
         yield dotted, option
@@ -95,6 +99,9 @@ def config_options(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tupl
             yield from config_options(option, dotted + ".")
         for variant in option.get("oneOf", []) or []:
             yield from config_options(variant, dotted + ".")
+        items = option.get("items")
+        if isinstance(items, Mapping) and "properties" in items:
+            yield from config_options(items, dotted + "[].")
 
 
 def walk(node: Any) -> Iterator[Mapping[str, Any]]:
@@ -292,6 +299,124 @@ def test_changelog_icon_and_readme_link() -> None:
 def test_readme_sends_errors_to_the_one_troubleshooting_table() -> None:
     assert "(docs/tiktok-organic.md#troubleshooting)" in README.read_text()
     assert "\n## Troubleshooting\n" in DOCS.read_text(), "README links to a heading that no longer exists"
+
+
+# ------------------------------------------------------------------------------------------
+# several accounts: the section's options are the spec's and the commands'
+# ------------------------------------------------------------------------------------------
+
+SEVERAL_ACCOUNTS = "Several accounts in one connection"
+
+
+def auth_command_options() -> set[str]:
+    from source_tiktok_organic.auth.cli import build_parser
+
+    return {o for action in build_parser()._actions for o in action.option_strings}
+
+
+def sync_command_options() -> set[str]:
+    from tools.sync import build_parser
+
+    return {o for action in build_parser()._actions for o in action.option_strings}
+
+
+# The connector's own command-line options (the Airbyte protocol's, parsed by the CDK's entrypoint).
+CONNECTOR_OPTIONS = {"--config", "--catalog", "--state"}
+
+
+def command_options(text: str) -> set[str]:
+    """The ``--options`` a text names (``--account=-000…`` names ``--account``)."""
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", text))
+
+
+def schema_names() -> set[str]:
+    """Every stream (schema) name and record field of the manifest."""
+    schemas = manifest()["schemas"]
+    return set(schemas) | {field for schema in schemas.values() for field in schema["properties"]}
+
+
+def test_several_accounts_section_names_the_real_config_options_and_fields(docs: str) -> None:
+    """Every config key, stream, field and dbt variable the section names in code marks exists."""
+    section = markdown_section(docs, SEVERAL_ACCOUNTS)
+    options = dict(config_options(manifest()["spec"]["connection_specification"]))
+    dbt_package = " ".join(p.read_text() for p in (REPO_ROOT / "dbt_tiktok_organic").rglob("*.sql"))
+    known = set(options) | {name.rsplit(".", 1)[-1] for name in options} | schema_names()
+    # Dotted names (credentials.label) and snake_case ones (business_app_requests_per_minute); plain
+    # words in code marks (`states`, `label`) are checked only when they are keys of the spec.
+    named = {n for n in re.findall(r"`([a-z][a-z_.\[\]]*)`", section) if "_" in n or "." in n}
+    unknown = sorted(n for n in named if n not in known and not ("." not in n and n in dbt_package))
+    assert not unknown, f"in the {SEVERAL_ACCOUNTS} section, not an option, field or dbt variable: {unknown}"
+    for name in ("credentials.label", "credentials.accounts", "business_requests_per_minute"):
+        assert normalise(options[name]["title"]) in normalise(section), f"the UI title of {name}"
+    assert normalise(options["business_app_requests_per_minute"]["title"]) in normalise(section)
+    assert "`account_label`" in section and "account_label" in schema_names()
+
+
+def test_several_accounts_section_names_only_real_command_options(docs: str) -> None:
+    section = markdown_section(docs, SEVERAL_ACCOUNTS)
+    used = command_options(section)
+    assert {"--business", "--add-account", "--label", "--account", "--revoke"} <= used
+    assert not used - auth_command_options() - CONNECTOR_OPTIONS, (
+        f"not options of tiktok-organic-auth: {used - auth_command_options() - CONNECTOR_OPTIONS}"
+    )
+
+
+def test_readme_several_accounts_and_sync_options_are_real() -> None:
+    readme = README.read_text()
+    paragraph = readme[readme.index("### Several accounts") : readme.index("## Getting a refresh token")]
+    assert "(docs/tiktok-organic.md#several-accounts-in-one-connection-agencies)" in paragraph
+    assert not command_options(paragraph) - auth_command_options()
+    anchor = "several-accounts-in-one-connection-agencies"
+    headings = [
+        re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+        for h in re.findall(r"^## (.+)$", DOCS.read_text(), flags=re.M)
+    ]
+    assert anchor in headings, "README links to a heading that no longer exists"
+    # `bash scripts/sync.sh ...` without --report runs tools.sync: its options must be tools.sync's.
+    for command in re.findall(r"bash scripts/sync\.sh([^`\n#]*)", readme):
+        if "--report" not in command:
+            assert not command_options(command) - sync_command_options(), command
+    assert "bash scripts/sync.sh --accounts" in readme
+
+
+class _Lines(logging.Handler):
+    """The messages a logger emits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_documented_days_left_log_line_is_the_connectors() -> None:
+    """The log line the re-consent section quotes, rendered by the connector's own functions."""
+    from source_tiktok_organic import components
+
+    section = markdown_section(DOCS.read_text(), SEVERAL_ACCOUNTS)
+    quoted = re.search(r"^(The TikTok refresh token of account .+)$", section, flags=re.M)
+    assert quoted, "the section quotes the days-left log line"
+    parsed = re.fullmatch(
+        r"The TikTok refresh token of account '(?P<label>[^']+)' \(open_id (?P<open_id>[^)]+)\) "
+        r"expires in (?P<days>\d+) days; (?P<how>.+) before then to keep syncing\.",
+        quoted.group(1),
+    )
+    assert parsed, quoted.group(1)
+    assert f'"{parsed["how"]}"' in (PACKAGE / "components.py").read_text(), "the advice is the connector's"
+    config = {"credentials": {"accounts": [{"label": parsed["label"], "open_id": parsed["open_id"]}]}}
+    account = ("credentials", "accounts", 0)
+    handler = _Lines()
+    components.logger.addHandler(handler)
+    try:
+        components._log_refresh_token_lifetime(
+            int(parsed["days"]) * 86400 + 1,
+            parsed["how"],
+            f" of account {components.account_name(config, account)}",
+        )
+    finally:
+        components.logger.removeHandler(handler)
+    assert handler.lines == [quoted.group(1)]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Runs by hand: ``source-tiktok-organic check|read --config FILE``, the same file from run to run.
+"""Runs by hand: ``source-tiktok-organic check|read --config FILE``, the same file from run to run,
+and ``bash scripts/sync.sh --accounts N``, the README's sync of several accounts in one connection.
 
 TikTok's access tokens live about two hours and each refresh retires the refresh token it used, so
 nearly every run by hand refreshes. With nobody to save the CONNECTOR_CONFIG message, the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
 from testkit.secrets import assert_run_leaks_no_secret
 from tiktok_emulator import FaultRule, TikTokEmulator
+from tools.sync import REPO_ROOT, account_labels
 
 BUSINESS_CATALOG = Path(__file__).resolve().parent / "configured_catalog_business.json"
 CONFIG_MODE = 0o640  # not the 0600 tiktok-organic-auth writes: the connector must keep whichever it finds
@@ -107,3 +110,41 @@ def test_three_hand_runs_in_a_row_on_one_config_file(
     final = json.loads(config_path.read_text())["credentials"]["refresh_token"]
     assert api.refresh_works(tiktok, final), "the file ends with a refresh token TikTok accepts"
     assert not api.refresh_works(tiktok, first_refresh_token), "the first one was retired on the way"
+
+
+def test_sync_sh_accounts_reads_every_account_into_the_same_streams(tmp_path: Path) -> None:
+    """``bash scripts/sync.sh --accounts 3``: the emulator's three business accounts in one
+    connection, each stream with the records of each, labelled, and the count per account printed."""
+    accounts = 3
+    done = subprocess.run(
+        ["bash", "scripts/sync.sh", "--accounts", str(accounts), "--videos", "3", "--output", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    read = ConnectorOutput((tmp_path / "read.jsonl").read_text())
+    assert not read.errors, read.errors
+    credentials = json.loads((tmp_path / "config.json").read_text())["credentials"]
+    entries = [credentials, *credentials["accounts"]]
+    labels = account_labels(accounts)
+    assert [entry.get("label") for entry in entries] == labels
+    label_of = {entry["open_id"]: entry["label"] for entry in entries}
+    assert len(label_of) == accounts, "each account has its own open_id"
+    streams = {message.record.stream for message in read.of_type("RECORD") if message.record}
+    assert {"business_profile", "business_videos", "business_profile_daily", "video_snapshots"} <= streams
+    for stream in streams:
+        records = read.records(stream)
+        assert {r["business_id"] for r in records} == set(label_of), f"{stream}: every account's records"
+        assert all(r["account_label"] == label_of[r["business_id"]] for r in records), stream
+    assert len(read.records("business_videos")) == accounts * 3
+    printed = done.stdout[done.stdout.index("Records per account:") :].splitlines()
+    assert printed[1].split() == ["stream", *" ".join(labels).split()]
+    assert printed[2 + len(streams)].split() == [
+        "total",
+        *(str(sum(1 for r in read.records() if r["business_id"] == open_id)) for open_id in label_of),
+    ]
+    assert ["business_videos", *["3"] * accounts] in [line.split() for line in printed]
+    for open_id, label in label_of.items():
+        assert f"{label}: open_id {open_id}" in done.stdout

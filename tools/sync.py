@@ -4,6 +4,10 @@ With secrets/config.json the connector talks to the real TikTok API and the rota
 is written back to that file (TikTok retires the old one). Without it, a loopback TikTok emulator
 is started so the whole job runs with no credentials at all.
 
+--accounts N syncs N of the emulator's business accounts in one connection (always the emulator,
+never secrets/config.json): the first account in the credentials, the others in
+credentials.accounts, each labelled, and ends with each account's records per stream.
+
 Run it from the repository root: ``python -m tools.sync`` (``bash scripts/sync.sh`` prepares .venv
 first).
 """
@@ -20,8 +24,10 @@ from typing import Any
 
 from airbyte_cdk.models import Status, Type
 
+from source_tiktok_organic.credential_fields import ACCOUNT_LABEL_FIELD, OTHER_ACCOUNTS_FIELD
 from source_tiktok_organic.source import required_scopes
 from testkit.catalogs import catalog_json, configure
+from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
 
@@ -31,6 +37,20 @@ PREVIEW_COLUMNS = {
     "user_info": ["username", "display_name", "follower_count", "likes_count", "video_count"],
     "videos": ["id", "created_at", "title", "view_count", "like_count", "comment_count"],
 }
+# The labels --accounts gives the emulator's accounts, in order (then "Account 7", "Account 8", ...).
+ACCOUNT_LABELS = ("Brand A", "Brand B", "Brand C", "Brand D", "Brand E", "Brand F")
+
+
+def account_labels(count: int) -> list[str]:
+    """The labels of ``count`` accounts: ACCOUNT_LABELS, then "Account <n>"."""
+    return [ACCOUNT_LABELS[i] if i < len(ACCOUNT_LABELS) else f"Account {i + 1}" for i in range(count)]
+
+
+def configured_accounts(config: dict[str, Any]) -> list[tuple[str | None, str | None]]:
+    """(label, open_id) of each account of business credentials, the first account first."""
+    credentials = config.get("credentials") or {}
+    entries = [credentials, *(credentials.get(OTHER_ACCOUNTS_FIELD) or [])]
+    return [(entry.get(ACCOUNT_LABEL_FIELD), entry.get("open_id")) for entry in entries]
 
 
 def run_connector(command: str, args: list[str], output: Path) -> ConnectorOutput:
@@ -77,7 +97,36 @@ def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
         print("    " + "  ".join(cell(row.get(c)).ljust(w) for c, w in zip(columns, widths, strict=True)))
 
 
-def sync(config: dict[str, Any], output: Path, persist: Path | None, source_label: str) -> int:
+def print_records_per_account(records: dict[str, list[dict[str, Any]]], config: dict[str, Any]) -> None:
+    """Each stream's records per account (by the records' business_id), with a total per account."""
+    accounts = configured_accounts(config)
+    names = [label or open_id or f"account {n + 1}" for n, (label, open_id) in enumerate(accounts)]
+    open_ids = [open_id for _, open_id in accounts]
+
+    def count(rows: list[dict[str, Any]], open_id: str | None) -> int:
+        return sum(1 for row in rows if row.get("business_id") == open_id)
+
+    table = [
+        [stream, *(str(count(rows, open_id)) for open_id in open_ids)] for stream, rows in records.items()
+    ]
+    every = [row for rows in records.values() for row in rows]
+    table.append(["total", *(str(count(every, open_id)) for open_id in open_ids)])
+    header = ["stream", *names]
+    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    print("Records per account:")
+    for line in [header, *table]:
+        print("    " + "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)))
+    for name, open_id in zip(names, open_ids, strict=True):
+        print(f"    {name}: open_id {open_id}")
+    unattributed = len(every) - sum(count(every, open_id) for open_id in open_ids)
+    if unattributed:
+        print(f"    {unattributed} records name no account of the config")
+    print()
+
+
+def sync(
+    config: dict[str, Any], output: Path, persist: Path | None, source_label: str, per_account: bool = False
+) -> int:
     output.mkdir(parents=True, exist_ok=True)
     config_path = output / "config.json"
     write_config(config, config_path)
@@ -95,6 +144,8 @@ def sync(config: dict[str, Any], output: Path, persist: Path | None, source_labe
     # (nine with include_comments).
     scopes = required_scopes(config)
     print(f"check      succeeded: credentials and all {len(scopes)} scopes work ({', '.join(scopes)})")
+    if per_account:
+        print(f"           {statuses[-1].message}")
 
     discover = run_connector("discover", ["--config", str(config_path)], output)
     catalogs = [m.catalog for m in discover.of_type(Type.CATALOG) if m.catalog]
@@ -127,6 +178,9 @@ def sync(config: dict[str, Any], output: Path, persist: Path | None, source_labe
             newest_first = sorted(rows, key=lambda row: row.get("create_time") or 0, reverse=True)
             print_table(newest_first[:3], PREVIEW_COLUMNS.get(name, list(rows[0])[:6]))
         print()
+    if per_account:
+        # The newest config: the connector learnt every account's open_id on its way.
+        print_records_per_account(records, read.latest_config or config)
     if failures:
         print("Errors:")
         for failure in failures:
@@ -135,12 +189,13 @@ def sync(config: dict[str, Any], output: Path, persist: Path | None, source_labe
     return 1 if failures else 0
 
 
-def main() -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments (the docs test checks the README's options against them)."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.sync", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--config", type=Path, default=SECRETS_CONFIG, help="connector config (default: secrets/config.json)"
+        "--config", type=Path, default=None, help="connector config (default: secrets/config.json)"
     )
     parser.add_argument(
         "--videos", type=int, default=120, help="videos the emulator generates when no config exists"
@@ -153,7 +208,28 @@ def main() -> int:
         action="store_true",
         help="against the emulator, read with API for Business credentials (the Accounts API streams)",
     )
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        metavar="N",
+        help="sync N (2 or more) of the emulator's business accounts in one connection, labelled "
+        f"{', '.join(account_labels(3))}, ..., and print each account's records (implies --business; "
+        "always the emulator, never a config file)",
+    )
+    return parser
+
+
+def main() -> int:
+    parser = build_parser()
     args = parser.parse_args()
+    if args.accounts is not None:
+        if args.accounts < 2:
+            parser.error("--accounts needs 2 or more accounts (a single account is plain --business)")
+        if args.config is not None:
+            parser.error("--accounts syncs the emulator's accounts; it takes no --config")
+        return sync_emulator_accounts(args.accounts, args.videos, args.output)
+    if args.config is None:
+        args.config = SECRETS_CONFIG
 
     if args.config.exists():
         config = json.loads(args.config.read_text())
@@ -171,6 +247,19 @@ def main() -> int:
         )
         config = emulator.business_connector_config() if args.business else emulator.connector_config()
         return sync(config, args.output, persist=None, source_label=label)
+
+
+def sync_emulator_accounts(count: int, videos: int, output: Path) -> int:
+    """A connection reading ``count`` of the emulator's business accounts, as an agency's would."""
+    from tiktok_emulator import TikTokEmulator
+
+    with TikTokEmulator(video_count=videos, business_accounts=count) as emulator:
+        config = emulator_accounts_config(emulator, count, account_labels(count))
+        label = (
+            f"the loopback TikTok emulator's API for Business at {emulator.base_url}: {count} accounts "
+            f"in one connection ({videos} videos each; credentials.label and credentials.accounts)"
+        )
+        return sync(config, output, persist=None, source_label=label, per_account=True)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from source_tiktok_organic.auth.common import AuthError
+from source_tiktok_organic.credential_fields import ACCOUNT_LABEL_FIELD, OTHER_ACCOUNTS_FIELD
 
-ACCOUNTS_KEY = "accounts"
-LABEL_KEY = "label"
 # The fields of one account: the first account's in the credentials, the others' in their entry.
 ACCOUNT_FIELDS: tuple[str, ...] = (
-    LABEL_KEY,
+    ACCOUNT_LABEL_FIELD,
     "open_id",
     "refresh_token",
     "access_token",
@@ -53,7 +52,7 @@ def _text(value: Any) -> str | None:
 
 def other_accounts(credentials: Mapping[str, Any], output: Path) -> list[dict[str, Any]]:
     """Copies of the entries of ``credentials.accounts`` (none when the key is absent)."""
-    entries = credentials.get(ACCOUNTS_KEY)
+    entries = credentials.get(OTHER_ACCOUNTS_FIELD)
     if entries is None:
         return []
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
@@ -67,7 +66,7 @@ def accounts_of(credentials: Mapping[str, Any], output: Path) -> list[Account]:
     """Every account of business credentials, the first account first."""
     fields = [credentials, *other_accounts(credentials, output)]
     return [
-        Account(position, _text(entry.get(LABEL_KEY)), _text(entry.get("open_id")))
+        Account(position, _text(entry.get(ACCOUNT_LABEL_FIELD)), _text(entry.get("open_id")))
         for position, entry in enumerate(fields)
     ]
 
@@ -141,15 +140,15 @@ def without_account(credentials: Mapping[str, Any], position: int, output: Path)
     A single account cannot be removed this way (the credentials would hold no account).
     """
     entries = other_accounts(credentials, output)
-    merged = {name: value for name, value in credentials.items() if name != ACCOUNTS_KEY}
+    merged = {name: value for name, value in credentials.items() if name != OTHER_ACCOUNTS_FIELD}
     if position == 0:
         if not entries:
             raise AuthError(f"{output} holds a single account; it cannot be removed from its credentials.")
         promoted = entries.pop(0)
         merged = {name: value for name, value in merged.items() if name not in ACCOUNT_FIELDS}
-        merged.update({name: value for name, value in promoted.items() if name != ACCOUNTS_KEY})
+        merged.update({name: value for name, value in promoted.items() if name != OTHER_ACCOUNTS_FIELD})
     else:
         del entries[position - 1]
     if entries:
-        merged[ACCOUNTS_KEY] = entries
+        merged[OTHER_ACCOUNTS_FIELD] = entries
     return merged

@@ -65,7 +65,11 @@ from source_tiktok_organic.business_protocol import (
     BUSINESS_TOKEN_PATH,
     CODE_OK,
 )
-from source_tiktok_organic.credential_fields import BUSINESS_AUTH_TYPE
+from source_tiktok_organic.credential_fields import (
+    ACCOUNT_LABEL_FIELD,
+    BUSINESS_AUTH_TYPE,
+    OTHER_ACCOUNTS_FIELD,
+)
 
 BUSINESS_APP = AppNames(
     "App ID of your TikTok API for Business app",
@@ -199,20 +203,20 @@ def build_account_config(
     if position == 0:
         config = build_business_config(existing, app[0], app[1], data, base_url, now)
         if label:
-            config["credentials"][accounts.LABEL_KEY] = label
+            config["credentials"][ACCOUNT_LABEL_FIELD] = label
         return config
     config = dict(existing)
     credentials = credentials_of(existing)
     credentials.update(app_id=app[0], app_secret=app[1])
     entries = accounts.other_accounts(credentials, output)
     if position > len(entries):
-        entries.append({accounts.LABEL_KEY: label} if label else {})
+        entries.append({ACCOUNT_LABEL_FIELD: label} if label else {})
     entry = entries[position - 1]
     if label:
-        entry[accounts.LABEL_KEY] = label
+        entry[ACCOUNT_LABEL_FIELD] = label
     entry.update(_account_identity(data))
     merge_tokens(entry, data, now)
-    credentials[accounts.ACCOUNTS_KEY] = entries
+    credentials[OTHER_ACCOUNTS_FIELD] = entries
     config["credentials"] = credentials
     set_base_url(config, _base_url_key(base_url))
     return config
@@ -263,7 +267,7 @@ def _place(
     else:
         # Another account replaces the first: the old one's label does not describe it.
         credentials = credentials_of(existing)
-        if credentials.pop(accounts.LABEL_KEY, None) is not None:
+        if credentials.pop(ACCOUNT_LABEL_FIELD, None) is not None:
             existing = {**existing, "credentials": credentials}
         target = Target(0, False, existing, held[0] if held else None)
     accounts.check_label_free(held, args.label, target.position, output)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TextIO
 from urllib.parse import urlsplit
 
 from source_tiktok_organic import tiktok_protocol as tiktok
-from source_tiktok_organic.credential_fields import SECRET_CREDENTIAL_FIELDS
+from source_tiktok_organic.credential_fields import OTHER_ACCOUNTS_FIELD, SECRET_CREDENTIAL_FIELDS
 
 # (connect, read) seconds for every request to TikTok.
 HTTP_TIMEOUT = (10.0, 30.0)
@@ -56,7 +56,7 @@ class Redactor:
     def add_credentials(self, credentials: Mapping[str, Any]) -> None:
         """Every secret field (``SECRET_CREDENTIAL_FIELDS``) of a config's credentials, those of
         each of its further business accounts (``credentials.accounts``) included."""
-        entries = credentials.get("accounts")
+        entries = credentials.get(OTHER_ACCOUNTS_FIELD)
         others = (
             [entry for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, list) else []
         )
