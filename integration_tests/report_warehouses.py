@@ -1,8 +1,9 @@
 """The warehouses test_dbt_package.py and test_report.py share: built once per test session.
 
 Each is two PyAirbyte syncs of the loopback emulator a day apart (``tools.report.warehouse``), in
-Display API or API for Business mode, then ``dbt build`` of dbt_tiktok_organic over it. The
-emulator is kept (stopped) with what it served, the truth the tests compare the marts with.
+Display API or API for Business mode, or ("accounts") one API for Business connection reading
+``ACCOUNTS`` accounts labelled by ``ACCOUNT_LABELS``, then ``dbt build`` of dbt_tiktok_organic over
+it. The emulator is kept (stopped) with what it served, the truth the tests compare the marts with.
 
 The report's environments (.venv-report, .venv-pyairbyte, scripts/report_env.sh) missing: the tests
 skip on a developer machine, and fail where the ``CI`` variable is set.
@@ -27,6 +28,12 @@ from tools.report.warehouse import LAST_DAY, PYAIRBYTE_PYTHON, Served, play_days
 
 VIDEOS = 8
 DAYS = 2
+#: The "accounts" warehouse: one connection of three business accounts, account 0 labelled through
+#: ``credentials.label``, account 2 through ``credentials.accounts``, account 1 not at all.
+ACCOUNTS = 3
+ACCOUNT_LABELS = ("Main brand", None, "Side project")
+ACCOUNT_VIDEOS = 3
+MODES = ("display", "business", "accounts")
 YESTERDAY = LAST_DAY - timedelta(days=1)
 
 
@@ -41,7 +48,8 @@ class Warehouse:
 
     def query(self, *sql: str) -> list[list[list[Any]]]:
         """Each query's rows, read with .venv-report's duckdb."""
-        return run_report_module("query", "--db-path", str(self.db_path), *sql)
+        results: list[list[list[Any]]] = run_report_module("query", "--db-path", str(self.db_path), *sql)
+        return results
 
 
 _BUILT: dict[str, Warehouse] = {}
@@ -71,15 +79,27 @@ def run_report_module(module: str, *args: str) -> Any:
 
 
 def built_warehouse(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The ``mode`` ("display" or "business") warehouse, synced and built on first use."""
+    """The ``mode`` (one of ``MODES``) warehouse, synced and built on first use."""
+    assert mode in MODES, mode
     require_report_environments()
     if mode not in _BUILT:
         workdir = tmp_path_factory.mktemp(f"warehouse-{mode}")
         db_path = workdir / "warehouse.duckdb"
-        emulator = TikTokEmulator(video_count=VIDEOS)
+        several = mode == "accounts"
+        emulator = (
+            TikTokEmulator(video_count=ACCOUNT_VIDEOS, business_accounts=ACCOUNTS)
+            if several
+            else TikTokEmulator(video_count=VIDEOS)
+        )
         with emulator:
             served = play_days(
-                emulator, business=mode == "business", days=DAYS, db_path=db_path, workdir=workdir
+                emulator,
+                business=mode != "display",
+                days=DAYS,
+                db_path=db_path,
+                workdir=workdir,
+                accounts=ACCOUNTS if several else 1,
+                labels=ACCOUNT_LABELS if several else (),
             )
         _BUILT[mode] = Warehouse(mode, db_path, workdir, emulator, served, dbt_build(db_path, workdir))
     return _BUILT[mode]

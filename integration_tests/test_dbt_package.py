@@ -1,8 +1,9 @@
 """dbt_tiktok_organic over what PyAirbyte synced from the loopback emulator, two syncs a day apart.
 
 ``dbt build`` (models, the package's tests and its data tests) passes over a Display-only and a
-business-only warehouse, and over both unioned by the ``tiktok_organic_sources`` variable; one
-figure of each mart equals what the emulator served, read through the emulator's own Python API
+business-only warehouse, over both unioned by the ``tiktok_organic_sources`` variable, and over one
+business connection reading several accounts (issue 23); one figure of each mart equals what the
+emulator served (for each account), read through the emulator's own Python API
 (``tiktok_emulator``), never through the connector. The warehouses are built once per session
 (``report_warehouses``).
 """
@@ -17,12 +18,16 @@ import tomllib
 from packaging.requirements import Requirement
 
 from integration_tests.report_warehouses import (
+    ACCOUNT_LABELS,
+    ACCOUNT_VIDEOS,
+    ACCOUNTS,
     VIDEOS,
     YESTERDAY,
     Warehouse,
     built_warehouse,
     run_report_module,
 )
+from tiktok_emulator.business_accounts import BusinessAccount
 from tiktok_emulator.business_data import audience_activity, daily_metrics, demographics
 from tiktok_emulator.business_media import business_video
 from tools.report import REPO_ROOT
@@ -52,6 +57,12 @@ def display(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 @pytest.fixture(scope="module")
 def business(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     return built_warehouse("business", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """One business connection of ``ACCOUNTS`` accounts, labelled by ``ACCOUNT_LABELS``."""
+    return built_warehouse("accounts", tmp_path_factory)
 
 
 def one_query(warehouse: Warehouse, sql: str) -> list[list[Any]]:
@@ -240,6 +251,106 @@ def test_connections_are_unioned_by_variable_each_row_keeping_its_own(
         ["brand", business_days[0][0], "business_profile_daily"],
         ["creator", 2, "profile_snapshots"],
     ]
+
+
+def synced_accounts(warehouse: Warehouse) -> list[BusinessAccount]:
+    return list(warehouse.emulator.business_accounts)[:ACCOUNTS]
+
+
+def test_several_accounts_in_one_connection_build_with_every_data_test(accounts: Warehouse) -> None:
+    assert "Completed successfully" in accounts.dbt_output
+    for data_test in DATA_TESTS:
+        assert f"PASS {data_test} " in accounts.dbt_output
+    listed = one_query(
+        accounts,
+        f"select source_relation, account_id, account_label, username, api "
+        f"from {MARTS}.int_tiktok_organic__accounts order by account_id",
+    )
+    assert listed == sorted(
+        (
+            ["tiktok_organic", account.open_id, label, account.user["username"], "business"]
+            for account, label in zip(synced_accounts(accounts), ACCOUNT_LABELS, strict=True)
+        ),
+        key=lambda row: str(row[1]),
+    )
+    # Business connections are keyed by their rows' accounts, never by the connection alone.
+    assert one_query(accounts, f"select count(*) from {MARTS}.int_tiktok_organic__connection_accounts") == [
+        [0]
+    ]
+
+
+def test_account_daily_has_each_accounts_own_daily_metrics_and_label(accounts: Warehouse) -> None:
+    emulator = accounts.emulator
+    days = {
+        account_id: row
+        for account_id, *row in one_query(
+            accounts,
+            f"select account_id, account_label, followers, followers_net_change, views, computed_from "
+            f"from {MARTS}.tiktok_organic__account_daily where date_day = '{YESTERDAY}'",
+        )
+    }
+    expected = {}
+    for account, label in zip(synced_accounts(accounts), ACCOUNT_LABELS, strict=True):
+        metrics = daily_metrics(
+            account.seed, YESTERDAY, followers=account.followers, is_business=emulator.is_business_account
+        )
+        expected[account.open_id] = [
+            label,
+            metrics["followers_count"],
+            metrics["daily_total_followers"],
+            metrics["video_views"],
+            "business_profile_daily",
+        ]
+    assert days == expected
+    assert len({row[1] for row in days.values()}) == ACCOUNTS  # three accounts, three follower counts
+
+
+def test_video_marts_have_each_accounts_videos_and_gains(accounts: Warehouse) -> None:
+    served = accounts.served
+    daily, report, posts = accounts.query(
+        f"select account_id, account_label, video_id, views_gained from {MARTS}.tiktok_organic__video_daily "
+        f"where date_day = '{LAST_DAY}'",
+        f"select account_id, account_label, video_id, views, recent_views_gained "
+        f"from {MARTS}.tiktok_organic__video_report",
+        f"select page_id, post_id, impressions from {MARTS}.tiktok_organic__posts",
+    )
+    labels = {
+        account.open_id: label
+        for account, label in zip(synced_accounts(accounts), ACCOUNT_LABELS, strict=True)
+    }
+    gained = {
+        video: served.videos[LAST_DAY][video]["view_count"] - served.videos[YESTERDAY][video]["view_count"]
+        for video in served.videos[LAST_DAY]
+    }
+    owners = served.video_accounts
+    assert len(owners) == len(gained) == ACCOUNTS * ACCOUNT_VIDEOS
+    assert {(a, label, v): g for a, label, v, g in daily} == {
+        (owners[v], labels[owners[v]], v): g for v, g in gained.items()
+    }
+    assert {(a, label, v): (views, recent) for a, label, v, views, recent in report} == {
+        (owners[v], labels[owners[v]], v): (served.videos[LAST_DAY][v]["view_count"], g)
+        for v, g in gained.items()
+    }
+    assert {(a, v): views for a, v, views in posts} == {
+        (owners[v], v): served.videos[LAST_DAY][v]["view_count"] for v in gained
+    }
+
+
+def test_audience_has_each_accounts_own_demographics(accounts: Warehouse) -> None:
+    countries = one_query(
+        accounts,
+        f"select account_id, account_label, dimension_value, share from {MARTS}.tiktok_organic__audience "
+        f"where dimension = 'country'",
+    )
+    by_account: dict[tuple[str, str | None], dict[str, float]] = {}
+    for account_id, label, country, share in countries:
+        by_account.setdefault((account_id, label), {})[country] = share
+    assert by_account == {
+        (account.open_id, label): {
+            row["country"]: row["percentage"] for row in demographics(account.seed)["audience_countries"]
+        }
+        for account, label in zip(synced_accounts(accounts), ACCOUNT_LABELS, strict=True)
+    }
 
 
 def test_dbt_and_the_charts_stay_out_of_the_connectors_dependencies() -> None:

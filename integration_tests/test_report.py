@@ -1,8 +1,10 @@
 """The report: one HTML page drawn from the marts, opened in headless Chromium with no network.
 
 The page is rendered from the session's warehouses (``report_warehouses``: two emulator syncs a day
-apart, dbt build) and opened by ``tools.report.browser_check`` under .venv-report, which routes
-every request (anything but file:// is aborted and listed) and counts the marks each chart drew.
+apart, dbt build; Display API, API for Business, and one business connection of several accounts)
+and opened by ``tools.report.browser_check`` under .venv-report, which routes every request
+(anything but file:// is aborted and listed) and counts the marks each chart, and each series of
+it, drew.
 The last test runs the command users run, ``bash scripts/sync.sh --report``, end to end.
 """
 
@@ -15,7 +17,13 @@ from typing import Any
 
 import pytest
 
-from integration_tests.report_warehouses import Warehouse, built_warehouse, run_report_module
+from integration_tests.report_warehouses import (
+    ACCOUNT_LABELS,
+    ACCOUNTS,
+    Warehouse,
+    built_warehouse,
+    run_report_module,
+)
 from tools.report import REPO_ROOT
 from tools.report.dbt_build import REPORT_VENV
 
@@ -34,7 +42,34 @@ CHARTS = {
 }
 
 
-@pytest.fixture(scope="module", params=["display", "business"])
+#: The charts of each account of a business connection, after the connection-wide ones.
+ACCOUNT_CHARTS = (
+    "retention of the most viewed video",
+    "followers by country",
+    "followers by age",
+    "followers online by hour",
+)
+
+
+def account_names(warehouse: Warehouse) -> list[str]:
+    """What the page calls the accounts of the several-accounts warehouse, in the page's order: the
+    config's label, else @username."""
+    accounts = list(warehouse.emulator.business_accounts)[:ACCOUNTS]
+    return sorted(
+        label or f"@{account.user['username']}"
+        for account, label in zip(accounts, ACCOUNT_LABELS, strict=True)
+    )
+
+
+def expected_charts(warehouse: Warehouse) -> list[str]:
+    if warehouse.mode != "accounts":
+        return CHARTS[warehouse.mode]
+    return CHARTS["display"] + [
+        f"{name}: {chart}" for name in account_names(warehouse) for chart in ACCOUNT_CHARTS
+    ]
+
+
+@pytest.fixture(scope="module", params=["display", "business", "accounts"])
 def rendered(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Warehouse, Path, dict[str, Any]]:
@@ -54,7 +89,7 @@ def rendered(
 def test_every_chart_renders_with_marks_in_chromium(rendered: tuple[Warehouse, Path, dict[str, Any]]) -> None:
     warehouse, _, seen = rendered
     titles = [chart["title"] for chart in seen["charts"]]
-    expected = CHARTS[warehouse.mode]
+    expected = expected_charts(warehouse)
     assert len(titles) == len(expected)
     for title, start in zip(titles, expected, strict=True):
         assert title.startswith(start)
@@ -62,6 +97,23 @@ def test_every_chart_renders_with_marks_in_chromium(rendered: tuple[Warehouse, P
         assert chart["width"] > 0 and chart["height"] > 0, chart
         assert chart["marks"] > 0, f"nothing drawn in {chart['title']}"
     assert seen["page_errors"] == []
+
+
+def test_each_account_draws_a_series_named_by_label_or_username(
+    rendered: tuple[Warehouse, Path, dict[str, Any]],
+) -> None:
+    warehouse, _, seen = rendered
+    charts = {chart["title"]: chart for chart in seen["charts"]}
+    several = warehouse.mode == "accounts"
+    names = account_names(warehouse) if several else [ACCOUNT]
+    if several:
+        assert "Main brand" in names and "Side project" in names  # labelled in credentials and in accounts
+        assert len(names) == ACCOUNTS
+    # Followers and views per day draw a series per account; with several, so do the top videos.
+    for title in CHARTS["display"] if several else CHARTS["display"][:2]:
+        series = charts[title]["series"]
+        assert [one["name"] for one in series] == names, title
+        assert all(one["marks"] > 0 for one in series), f"an account drew nothing in {title}: {series}"
 
 
 def test_the_page_asks_nothing_of_any_server(rendered: tuple[Warehouse, Path, dict[str, Any]]) -> None:

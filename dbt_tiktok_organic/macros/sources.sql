@@ -144,6 +144,7 @@ where newest_first = 1
     ['video_id', ['video_id'], 'string'],
     ['parent_comment_id', ['parent_comment_id'], 'string'],
     ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['created_at', ['create_time'], 'epoch'],
     ['comment_text', ['text'], 'string'],
     ['likes', ['likes'], 'bigint'],

@@ -56,11 +56,20 @@ def main() -> int:
     parser.add_argument("--business", action="store_true", help="emulator: the API for Business")
     parser.add_argument("--days", type=int, default=8, help="emulator: days synced, one sync a day")
     parser.add_argument("--videos", type=int, default=24, help="emulator: the account's videos")
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=1,
+        help="emulator: N business accounts in one connection (implies --business), charted each apart",
+    )
     parser.add_argument("--output", type=Path, default=REPO_ROOT / ".report-output")
     parser.add_argument("--screenshot", type=Path, help="also save a picture of the page (PNG)")
     args = parser.parse_args()
     if args.days < 1:
         parser.error("--days must be at least 1")
+    if args.accounts < 1:
+        parser.error("--accounts must be at least 1")
+    args.business = args.business or args.accounts > 1
 
     if args.config.exists():
         workdir = args.output
@@ -78,15 +87,21 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)  # the played days start afresh
         db_path = workdir / WAREHOUSE
         api = "API for Business" if args.business else "Display API"
-        label = f"the loopback TikTok emulator's {api}, {args.videos} videos, {args.days} daily syncs"
+        videos = (
+            f"{args.accounts} accounts of {args.videos} videos"
+            if args.accounts > 1
+            else f"{args.videos} videos"
+        )
+        label = f"the loopback TikTok emulator's {api}, {videos}, {args.days} daily syncs"
         print(f"Syncing {label} into {db_path} with PyAirbyte ...", flush=True)
-        with TikTokEmulator(video_count=args.videos) as emulator:
+        with TikTokEmulator(video_count=args.videos, business_accounts=args.accounts) as emulator:
             play_days(
                 emulator,
                 business=args.business,
                 days=args.days,
                 db_path=db_path,
                 workdir=workdir,
+                accounts=args.accounts,
                 progress=lambda line: print(line, flush=True),
             )
         report = args.output / f"report-{mode}.html"

@@ -27,15 +27,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Per chart section: its title, the SVG's size, and the marks plotly drew in its plot area
-# (line paths, markers and bars, heat-map images).
+# Per chart section: its title, the SVG's size, the marks plotly drew in its plot area (line paths,
+# markers and bars, heat-map images), and per series (trace) its name and the marks it drew: plotly
+# binds each trace's group to its calculated data, whose first point carries the trace.
 CHARTS_JS = """
 () => [...document.querySelectorAll('section.chart')].map(section => {
   const svg = section.querySelector('svg.main-svg');
   const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
   const marks = section.querySelectorAll(
     '.cartesianlayer path.js-line, .cartesianlayer .point, .cartesianlayer .hm image');
-  return {title: section.dataset.title, width: box.width, height: box.height, marks: marks.length};
+  const series = [...section.querySelectorAll('.cartesianlayer g.trace, .cartesianlayer g.hm')].map(group => {
+    const data = group.__data__;
+    const trace = Array.isArray(data) && data[0] ? data[0].trace : null;
+    return {
+      name: trace ? trace.name : null,
+      marks: group.querySelectorAll('path.js-line, .point, image').length,
+    };
+  });
+  return {title: section.dataset.title, width: box.width, height: box.height, marks: marks.length, series};
 })
 """
 

@@ -67,12 +67,19 @@ def short(text: str | None, width: int = 40) -> str:
 
 
 def account_names(db: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """Each account's name on the page: the label its connection's config gives it, else @username
+    (else its open_id). A business connection may read several accounts: each is charted apart."""
     names = rows(
         db,
-        f"select source_relation, account_id, coalesce(max(username), max(display_name), account_id) "
+        f"select source_relation, account_id, max(account_label), "
+        f"coalesce('@' || max(username), max(display_name), account_id) "
         f"from {MARTS}.int_tiktok_organic__accounts group by source_relation, account_id",
     )
-    return {(source, account): f"@{name}" for source, account, name in names}
+    return {(source, account): label or name for source, account, label, name in names}
+
+
+def account_name(names: dict[tuple[str, str], str], key: tuple[str, str]) -> str:
+    return names.get(key) or key[1] or key[0]
 
 
 def growth(db: duckdb.DuckDBPyConnection, charts: Charts, names: dict[tuple[str, str], str]) -> None:
@@ -87,8 +94,8 @@ def growth(db: duckdb.DuckDBPyConnection, charts: Charts, names: dict[tuple[str,
         charts.note("No daily account data yet: sync at least once (twice, a day apart, for snapshots).")
         return
     followers, views = go.Figure(), go.Figure()
-    for key, points in series.items():
-        label = names.get(key, key[1])
+    for key, points in sorted(series.items(), key=lambda item: account_name(names, item[0])):
+        label = account_name(names, key)
         days = [p[0] for p in points]
         followers.add_trace(go.Scatter(x=days, y=[p[1] for p in points], mode="lines+markers", name=label))
         views.add_trace(go.Bar(x=days, y=[p[2] for p in points], name=label))
@@ -96,27 +103,39 @@ def growth(db: duckdb.DuckDBPyConnection, charts: Charts, names: dict[tuple[str,
     charts.add("Views per day", views)
 
 
-def top_videos(db: duckdb.DuckDBPyConnection, charts: Charts) -> None:
+def top_videos(db: duckdb.DuckDBPyConnection, charts: Charts, names: dict[tuple[str, str], str]) -> None:
     top = rows(
         db,
-        f"select title, recent_views_gained from {MARTS}.tiktok_organic__video_report "
+        f"select title, recent_views_gained, source_relation, account_id "
+        f"from {MARTS}.tiktok_organic__video_report "
         f"where recent_views_gained is not null order by recent_views_gained desc limit {TOP_VIDEOS}",
     )
     if not top:
         charts.note("No views gained yet: the daily video snapshots need two syncs a day apart.")
         return
     top.reverse()  # plotly draws horizontal bars bottom-up: the best goes on top
-    figure = go.Figure(
-        go.Bar(
-            x=[gained for _, gained in top],
-            y=[
-                f"{rank}. {short(title)}"
-                for rank, (title, _) in zip(range(len(top), 0, -1), top, strict=True)
-            ],
-            orientation="h",
-            marker_color="#fe2c55",
-        )
+    labels = [
+        f"{rank}. {short(title)}" for rank, (title, *_) in zip(range(len(top), 0, -1), top, strict=True)
+    ]
+    accounts = sorted(
+        {(source, account) for _, _, source, account in top}, key=lambda k: account_name(names, k)
     )
+    figure = go.Figure()
+    if len(accounts) == 1:
+        figure.add_trace(go.Bar(x=[row[1] for row in top], y=labels, orientation="h", marker_color="#fe2c55"))
+    else:
+        # Several accounts: a series each, named in the legend; every video keeps its rank's row.
+        for key in accounts:
+            mine = [(label, row[1]) for label, row in zip(labels, top, strict=True) if tuple(row[2:]) == key]
+            figure.add_trace(
+                go.Bar(
+                    x=[gained for _, gained in mine],
+                    y=[label for label, _ in mine],
+                    orientation="h",
+                    name=account_name(names, key),
+                )
+            )
+        figure.update_layout(barmode="stack", yaxis={"categoryorder": "array", "categoryarray": labels})
     figure.update_layout(height=max(300, 40 * len(top) + 100), margin={"l": 300})
     charts.add(f"Top {TOP_VIDEOS} videos by views gained in the last 7 days", figure)
 
@@ -237,7 +256,7 @@ def render(db_path: Path, label: str) -> str:
         charts.heading("Growth")
         growth(db, charts, names)
         charts.heading("What works")
-        top_videos(db, charts)
+        top_videos(db, charts, names)
         business = rows(
             db,
             f"select distinct source_relation, account_id from {MARTS}.tiktok_organic__video_report "
@@ -248,8 +267,9 @@ def render(db_path: Path, label: str) -> str:
                 "Watch time, retention, audience and online hours come from the API for Business: "
                 "sync with business credentials (bash scripts/sync.sh --report --business) to see them."
             )
-        for source, account in business:
-            name = names.get((source, account), account)
+        # Each account of each connection apart (a business connection may read several).
+        for source, account in sorted(business, key=lambda key: account_name(names, key)):
+            name = account_name(names, (source, account))
             retention(db, charts, (source, account), name)
             charts.heading(f"Who watches {name}")
             audience(db, charts, (source, account), name)

@@ -15,12 +15,13 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from testkit.configs import emulator_accounts_config
 from testkit.console_script import console_script
 from tiktok_emulator import TikTokEmulator
 from tools.report import REPO_ROOT
@@ -39,10 +40,12 @@ LAST_DAY = date(2025, 11, 21)
 @dataclass
 class Served:
     """What the emulator served on each played day: the followers (Display API's user/info) and each
-    video's views, likes, comments and shares."""
+    video's views, likes, comments and shares (every synced account's videos), and the open_id of
+    each video's account."""
 
     followers: dict[date, int] = field(default_factory=dict)
     videos: dict[date, dict[str, dict[str, int]]] = field(default_factory=dict)
+    video_accounts: dict[str, str] = field(default_factory=dict)
 
 
 def pyairbyte_env(workdir: Path) -> dict[str, str]:
@@ -114,21 +117,39 @@ def clocked_executable(workdir: Path, now: datetime) -> Path:
     return script
 
 
-def grow(emulator: TikTokEmulator, day_index: int, *, business: bool) -> None:
-    """A day of the account's life: every video gains views and engagement, differently each day."""
-    for rank, video in enumerate(emulator.videos):
-        views = 40 * (1 + (rank * 7 + day_index * 3) % 13) * (3 if rank < 3 else 1)
-        video["view_count"] += views
-        video["like_count"] += views // 9
-        video["comment_count"] += views // 150
-        video["share_count"] += views // 220
+def synced_videos(
+    emulator: TikTokEmulator, *, business: bool, accounts: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The videos a connection reads, by their account's open_id: the Display API's one account, or
+    the first ``accounts`` business accounts (account 0's videos are the Display API's)."""
+    if not business:
+        return {emulator.user["open_id"]: emulator.videos}
+    return {account.open_id: account.videos for account in list(emulator.business_accounts)[:accounts]}
+
+
+def grow(emulator: TikTokEmulator, day_index: int, *, business: bool, accounts: int = 1) -> None:
+    """A day of the accounts' lives: every video gains views and engagement, differently each day
+    (and each account: account 0 grows as the one account of a single-account connection does)."""
+    for index, videos in enumerate(synced_videos(emulator, business=business, accounts=accounts).values()):
+        for rank, video in enumerate(videos):
+            views = 40 * (1 + (rank * 7 + day_index * 3 + index * 5) % 13) * (3 if rank < 3 else 1)
+            video["view_count"] += views
+            video["like_count"] += views // 9
+            video["comment_count"] += views // 150
+            video["share_count"] += views // 220
     if not business:
         emulator.user["follower_count"] += 30 + 11 * (day_index % 5)
 
 
-def served_videos(emulator: TikTokEmulator) -> dict[str, dict[str, int]]:
+def served_videos(
+    emulator: TikTokEmulator, *, business: bool = False, accounts: int = 1
+) -> dict[str, dict[str, int]]:
     fields = ("view_count", "like_count", "comment_count", "share_count")
-    return {video["id"]: {name: int(video[name]) for name in fields} for video in emulator.videos}
+    return {
+        video["id"]: {name: int(video[name]) for name in fields}
+        for videos in synced_videos(emulator, business=business, accounts=accounts).values()
+        for video in videos
+    }
 
 
 def play_days(
@@ -138,23 +159,35 @@ def play_days(
     days: int,
     db_path: Path,
     workdir: Path,
+    accounts: int = 1,
+    labels: Sequence[str | None] = (),
     progress: Callable[[str], None] = lambda _: None,
 ) -> Served:
-    """Sync the running emulator once a day for ``days`` days ending on ``LAST_DAY``, at noon UTC."""
+    """Sync the running emulator once a day for ``days`` days ending on ``LAST_DAY``, at noon UTC.
+
+    With ``accounts`` > 1 (API for Business only) one connection reads the emulator's first
+    ``accounts`` business accounts, ``labels[i]`` labelling account i (``emulator_accounts_config``)."""
+    if accounts > 1 and not business:
+        raise ValueError("several accounts in one connection: the API for Business only")
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "config.json"
-    config = emulator.business_connector_config() if business else emulator.connector_config()
+    if accounts > 1:
+        config = emulator_accounts_config(emulator, accounts, labels)
+    else:
+        config = emulator.business_connector_config() if business else emulator.connector_config()
     config_path.write_text(json.dumps(config, indent=2))
     served = Served()
+    for open_id, videos in synced_videos(emulator, business=business, accounts=accounts).items():
+        served.video_accounts.update({video["id"]: open_id for video in videos})
     with PyAirbyteSyncs(config_path, db_path, workdir) as syncs:
         for day_index in range(days):
             day = LAST_DAY - timedelta(days=days - 1 - day_index)
-            grow(emulator, day_index, business=business)
+            grow(emulator, day_index, business=business, accounts=accounts)
             emulator.today = day
             executable = clocked_executable(workdir, datetime.combine(day, time(12), timezone.utc))
             result = syncs.sync(executable)
             served.followers[day] = int(emulator.user["follower_count"])
-            served.videos[day] = served_videos(emulator)
+            served.videos[day] = served_videos(emulator, business=business, accounts=accounts)
             progress(f"  synced {day}: {result['records']} records")
     return served
 

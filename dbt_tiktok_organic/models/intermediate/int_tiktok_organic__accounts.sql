@@ -1,11 +1,16 @@
-{#- One row per account and connection, whichever mode read it: its names and latest counters. -#}
+{#- One row per account and connection, whichever mode read it: its names, its label and its latest
+    counters. A business connection may read several accounts (each business row names its own);
+    account_label is the name the connection's config gives the account (null when it gives none,
+    and always in Display mode). -#}
 with profiles as (
     select
-        source_relation, account_id, username, display_name, profile_deep_link, followers, 'display' as api
+        source_relation, account_id, account_label, username, display_name, profile_deep_link, followers,
+        'display' as api
     from {{ ref('stg_tiktok_organic__user_info') }}
     union all
     select
-        source_relation, account_id, username, display_name, profile_deep_link, followers, 'business' as api
+        source_relation, account_id, account_label, username, display_name, profile_deep_link, followers,
+        'business' as api
     from {{ ref('stg_tiktok_organic__business_profile') }}
 )
 

@@ -1,7 +1,9 @@
 {#- Account x day, the same columns from either mode. From business_profile_daily where the account
     has it (TikTok's daily metrics; the net change is TikTok's daily_total_followers when given);
     otherwise from the differences between consecutive profile_snapshots, with views, comments and
-    shares summed over the videos' gains of that day (profile views: only the API for Business). -#}
+    shares summed over the videos' gains of that day (profile views: only the API for Business).
+    Every step is keyed by (source_relation, account_id): a business connection may read several
+    accounts. account_label is the name the connection's config gives the account, if any. -#}
 with business_days as (
     select
         source_relation,
@@ -76,8 +78,30 @@ from_snapshots as (
         where business_days.source_relation = snapshot_days.source_relation
             and business_days.account_id = snapshot_days.account_id
     )
+),
+
+days as (
+    select * from business_days
+    union all
+    select * from from_snapshots
 )
 
-select * from business_days
-union all
-select * from from_snapshots
+select
+    days.source_relation,
+    days.account_id,
+    account_labels.account_label,
+    days.date_day,
+    days.followers,
+    days.followers_net_change,
+    days.followers_gained,
+    days.followers_lost,
+    days.views,
+    days.likes,
+    days.comments,
+    days.shares,
+    days.profile_views,
+    days.computed_from
+from days
+left join {{ ref('int_tiktok_organic__account_labels') }} as account_labels
+    on days.source_relation = account_labels.source_relation
+    and days.account_id = account_labels.account_id

@@ -1,28 +1,43 @@
 {#- Video x day: each video's counters on the days it was snapshotted, and what it gained since the
     previous snapshot (null on a video's first snapshot; spanning days_since_previous days when a
-    day's sync was missed). -#}
-with snapshots as (
-    select * from {{ ref('stg_tiktok_organic__video_snapshots') }}
+    day's sync was missed). Keyed by connection, account and video: a business connection may read
+    several accounts; a Display connection's rows name no account and take the connection's one. -#}
+with connection_accounts as (
+    select * from {{ ref('int_tiktok_organic__connection_accounts') }}
 ),
 
-connection_accounts as (
-    select * from {{ ref('int_tiktok_organic__connection_accounts') }}
+snapshots as (
+    select
+        snapshots.source_relation,
+        coalesce(snapshots.account_id, connection_accounts.account_id) as account_id,
+        snapshots.video_id,
+        snapshots.date_day,
+        snapshots.created_at,
+        snapshots.views,
+        snapshots.likes,
+        snapshots.comments,
+        snapshots.shares
+    from {{ ref('stg_tiktok_organic__video_snapshots') }} as snapshots
+    left join connection_accounts
+        on snapshots.source_relation = connection_accounts.source_relation
+        and snapshots.account_id is null
 ),
 
 with_previous as (
     select
         snapshots.*,
-        lag(date_day) over (partition by source_relation, video_id order by date_day) as previous_date_day,
-        lag(views) over (partition by source_relation, video_id order by date_day) as previous_views,
-        lag(likes) over (partition by source_relation, video_id order by date_day) as previous_likes,
-        lag(comments) over (partition by source_relation, video_id order by date_day) as previous_comments,
-        lag(shares) over (partition by source_relation, video_id order by date_day) as previous_shares
+        lag(date_day) over (partition by source_relation, account_id, video_id order by date_day) as previous_date_day,
+        lag(views) over (partition by source_relation, account_id, video_id order by date_day) as previous_views,
+        lag(likes) over (partition by source_relation, account_id, video_id order by date_day) as previous_likes,
+        lag(comments) over (partition by source_relation, account_id, video_id order by date_day) as previous_comments,
+        lag(shares) over (partition by source_relation, account_id, video_id order by date_day) as previous_shares
     from snapshots
 )
 
 select
     with_previous.source_relation,
-    coalesce(with_previous.account_id, connection_accounts.account_id) as account_id,
+    with_previous.account_id,
+    account_labels.account_label,
     with_previous.video_id,
     with_previous.date_day,
     with_previous.created_at,
@@ -37,5 +52,6 @@ select
     with_previous.previous_date_day,
     {{ dbt.datediff('with_previous.previous_date_day', 'with_previous.date_day', 'day') }} as days_since_previous
 from with_previous
-left join connection_accounts
-    on with_previous.source_relation = connection_accounts.source_relation
+left join {{ ref('int_tiktok_organic__account_labels') }} as account_labels
+    on with_previous.source_relation = account_labels.source_relation
+    and with_previous.account_id = account_labels.account_id

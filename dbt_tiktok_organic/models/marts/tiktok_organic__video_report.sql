@@ -1,6 +1,8 @@
 {#- One row per video: lifetime metrics from either mode, the engagement rate, watch time and
     completion where the API for Business gives them, days since posting, and the views gained over
-    the last tiktok_organic_recent_days days of snapshots. -#}
+    the last tiktok_organic_recent_days days of the account's snapshots. Keyed by connection,
+    account and video: a business connection may read several accounts (each row names its own); a
+    Display connection's videos are its one account's. -#}
 {%- set recent_days = var('tiktok_organic_recent_days', 7) %}
 with connection_accounts as (
     select * from {{ ref('int_tiktok_organic__connection_accounts') }}
@@ -55,26 +57,29 @@ videos as (
 ),
 
 latest_snapshot as (
-    select source_relation, max(date_day) as date_day
+    select source_relation, account_id, max(date_day) as date_day
     from {{ ref('tiktok_organic__video_daily') }}
-    group by source_relation
+    group by source_relation, account_id
 ),
 
 recent_gains as (
     select
         video_daily.source_relation,
+        video_daily.account_id,
         video_daily.video_id,
         cast(sum(video_daily.views_gained) as {{ dbt.type_bigint() }}) as views_gained_recently
     from {{ ref('tiktok_organic__video_daily') }} as video_daily
     inner join latest_snapshot
         on video_daily.source_relation = latest_snapshot.source_relation
+        and video_daily.account_id = latest_snapshot.account_id
     where video_daily.date_day > cast({{ dbt.dateadd('day', -recent_days, 'latest_snapshot.date_day') }} as date)
-    group by video_daily.source_relation, video_daily.video_id
+    group by video_daily.source_relation, video_daily.account_id, video_daily.video_id
 )
 
 select
     videos.source_relation,
     videos.account_id,
+    account_labels.account_label,
     videos.video_id,
     videos.created_at,
     videos.title,
@@ -101,4 +106,8 @@ select
 from videos
 left join recent_gains
     on videos.source_relation = recent_gains.source_relation
+    and videos.account_id = recent_gains.account_id
     and videos.video_id = recent_gains.video_id
+left join {{ ref('int_tiktok_organic__account_labels') }} as account_labels
+    on videos.source_relation = account_labels.source_relation
+    and videos.account_id = account_labels.account_id

@@ -4,6 +4,7 @@
     ['date_day', ['date'], 'date'],
     ['business_category', ['business_category'], 'string'],
     ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['average_likes', ['average_likes'], 'float'],
     ['average_comments', ['average_comments'], 'float'],
     ['average_shares', ['average_shares'], 'float'],
@@ -12,4 +13,4 @@
     ['average_follower_growth', ['average_follower_growth'], 'float'],
     ['average_engagement_rate', ['average_engagement_rate'], 'float'],
     ['average_video_views', ['average_video_views'], 'float'],
-], ['benchmark_category', 'date_day']) }}
+], ['account_id', 'benchmark_category', 'date_day']) }}

@@ -1,2 +1,2 @@
 {#- API for Business (with include_comments): replies, with the comment they answer. -#}
-{{ tiktok_organic_stage('business_comment_replies', tiktok_organic_comment_columns(), ['comment_id']) }}
+{{ tiktok_organic_stage('business_comment_replies', tiktok_organic_comment_columns(), ['account_id', 'comment_id']) }}

@@ -1,6 +1,7 @@
 {#- API for Business: the account's lifetime profile. -#}
 {{ tiktok_organic_stage('business_profile', [
     ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['username', ['username'], 'string'],
     ['display_name', ['display_name'], 'string'],
     ['bio_description', ['bio_description'], 'string'],

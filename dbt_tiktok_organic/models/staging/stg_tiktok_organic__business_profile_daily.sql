@@ -2,6 +2,7 @@
     not a total, despite its name. -#}
 {{ tiktok_organic_stage('business_profile_daily', [
     ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['date_day', ['date'], 'date'],
     ['views', ['video_views'], 'bigint'],
     ['unique_video_views', ['unique_video_views'], 'bigint'],

@@ -3,6 +3,7 @@
 {{ tiktok_organic_stage('business_videos', [
     ['video_id', ['item_id'], 'string'],
     ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['created_at', ['create_time'], 'epoch'],
     ['caption', ['caption'], 'string'],
     ['share_url', ['share_url'], 'string'],
@@ -26,4 +27,4 @@
     ['address_clicks', ['address_clicks'], 'bigint'],
     ['app_download_clicks', ['app_download_clicks'], 'bigint'],
     ['lead_submissions', ['lead_submissions'], 'bigint'],
-], ['video_id']) }}
+], ['account_id', 'video_id']) }}

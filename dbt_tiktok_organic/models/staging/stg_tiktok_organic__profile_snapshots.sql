@@ -2,6 +2,7 @@
     them differently; the first name the table has is taken. -#}
 {{ tiktok_organic_stage('profile_snapshots', [
     ['account_id', ['open_id', 'business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['date_day', ['date'], 'date'],
     ['read_at', ['read_at'], 'timestamp'],
     ['followers', ['follower_count', 'followers_count'], 'bigint'],

@@ -1,6 +1,7 @@
 {#- Display API: the authorising account. -#}
 {{ tiktok_organic_stage('user_info', [
     ['account_id', ['open_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['username', ['username'], 'string'],
     ['display_name', ['display_name'], 'string'],
     ['bio_description', ['bio_description'], 'string'],

@@ -3,6 +3,7 @@
 {{ tiktok_organic_stage('video_snapshots', [
     ['video_id', ['id', 'item_id'], 'string'],
     ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
     ['date_day', ['date'], 'date'],
     ['read_at', ['read_at'], 'timestamp'],
     ['created_at', ['create_time'], 'epoch'],
@@ -16,4 +17,4 @@
     ['average_time_watched', ['average_time_watched'], 'float'],
     ['full_video_watched_rate', ['full_video_watched_rate'], 'float'],
     ['new_followers', ['new_followers'], 'bigint'],
-], ['video_id', 'date_day']) }}
+], ['account_id', 'video_id', 'date_day']) }}
