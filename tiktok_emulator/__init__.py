@@ -22,20 +22,22 @@ Modules, one job each:
   ``controls``: its methods for credentials, fault rules and counters;
 - ``documented``, ``documented_business``: TikTok's documented facts, each group citing its page;
 - ``oauth``: Login Kit's authorize, token and revoke endpoints;
-- ``display_api``: the user/info, video/list and video/query endpoints;
+- ``display_api``: the user/info, video/list and video/query endpoints (every account's, each
+  reached with its own Display grant, kept in ``business_accounts``);
 - ``tokens``: grants, access and refresh tokens, authorization codes;
 - ``data``: the generated account (profile and videos) from a seed;
 - ``faults``: ``FaultRule`` and the schedule that decides which request a rule hits;
 - ``rate_limit``: the sliding-window limiter (per endpoint; on the Accounts API per account and
   endpoint, and app-wide);
-- ``counters``: request statistics (per endpoint, status, and Accounts API account);
+- ``counters``: request statistics (per endpoint, status, and per account on each API);
 - ``envelope``: TikTok v2's ``{"data", "error"}`` response body and error codes;
 - ``routing``: the (method, path) -> handler table the API modules fill;
 - ``http_server``: the threaded HTTP/1.1 server;
 - ``wire``: the request and response records passed between them;
 - ``cli``: ``python -m tiktok_emulator``;
-- the Accounts API: ``business_accounts`` (the business accounts authorising the business app,
-  each with its own data and token store; account 0 is the Display API's creator),
+- the Accounts API: ``business_accounts`` (the accounts authorising the business app and the
+  Display app, each with its own data and a token store per app; account 0 is the creator a
+  single-account emulator serves),
   ``business_oauth`` (JSON token, refresh, revoke and token-info endpoints),
   ``business_api`` (the gate, business/get and video/list), ``business_comment_api``
   (comment/list, comment/reply/list), ``business_benchmark`` (business/benchmark),

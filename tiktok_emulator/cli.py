@@ -6,10 +6,12 @@ Every flag sets the ``TikTokEmulator`` constructor argument of the same name (``
 ``business_app_rate_limit_per_minute``; ``--fault``: one ``FaultRule`` each).
 
 It announces itself on one line, ``TikTok emulator listening on <url>``, then prints one line per
-business account, ``business account <i>: open_id=<open_id> refresh_token=<refresh token>``
-(``--business-accounts N``, default 1); ``--write-business-accounts PATH`` writes the same as a
-JSON list of ``{"index", "open_id", "refresh_token"}`` (``--write-business-config`` writes
-account 0's connector config).  Files are written before the announcement.
+account, ``business account <i>: open_id=<open_id> refresh_token=<business refresh token>
+display_refresh_token=<Display refresh token>`` (``--business-accounts N``, default 1; every
+account authorised both apps); ``--write-business-accounts PATH`` writes the same as a JSON list
+of ``{"index", "open_id", "refresh_token", "display_refresh_token"}`` (``--write-config`` and
+``--write-business-config`` write account 0's connector configs).  Files are written before the
+announcement.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "Display data endpoints; Accounts API and OAuth paths must be named), every=N, times=N, after=N, "
         "retry_after=S, error_code=CODE (error_in_200's code; a number makes a business http_429 answer "
         "it, e.g. 40132), business_id=OPEN_ID (only that business account's requests; without endpoint: "
-        "every Accounts API data endpoint of it). access_token_invalid kills the token as revoked "
+        "every Accounts API data endpoint of it; with a Display path: only the requests presenting that "
+        "account's Display tokens). access_token_invalid kills the token as revoked "
         "(business 40105), access_token_expired as expired (business 40102).",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
@@ -107,8 +110,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "--business-accounts",
         type=int,
         default=1,
-        help="business accounts authorising the business app (default: %(default)s); account 0 is the "
-        "Display API's creator, account i's refresh token is the first one's plus '-account-i'",
+        help="accounts authorising the business app and the Display app (default: %(default)s); "
+        "account 0 is the single-account emulator's creator, account i's refresh tokens (business "
+        "and Display) are account 0's first ones plus '-account-i'",
     )
     parser.add_argument(
         "--no-rotation",
@@ -180,7 +184,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--write-business-accounts",
         metavar="PATH",
-        help='write every business account as JSON here: [{"index", "open_id", "refresh_token"}, ...]',
+        help="write every account as JSON here: "
+        '[{"index", "open_id", "refresh_token", "display_refresh_token"}, ...]',
     )
     return parser
 
@@ -232,7 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.write_business_config:
             _write_atomically(args.write_business_config, emulator.business_connector_config())
         accounts = [
-            {"index": a.index, "open_id": a.open_id, "refresh_token": a.current_refresh_token}
+            {
+                "index": a.index,
+                "open_id": a.open_id,
+                "refresh_token": a.current_refresh_token,
+                "display_refresh_token": a.current_display_refresh_token,
+            }
             for a in emulator.business_accounts
         ]
         if args.write_business_accounts:
@@ -240,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = [f"TikTok emulator listening on {url}"]
         lines += [
             f"business account {a['index']}: open_id={a['open_id']} refresh_token={a['refresh_token']}"
+            f" display_refresh_token={a['display_refresh_token']}"
             for a in accounts
         ]
         print("\n".join(lines), flush=True)

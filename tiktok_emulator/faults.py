@@ -83,6 +83,14 @@ class FaultRule:
     token (revoke, token info).  With ``business_id`` and no ``endpoint`` the rule matches every
     Accounts API data endpoint (never a token endpoint, never the Display API); a rule without
     ``business_id`` behaves as described above, whichever account a request is for.
+
+    Every account also authorised the Display app, so ``business_id`` narrows a rule that names a
+    Display path too: on user/info, video/list and video/query a request's account is the one
+    whose Display grant issued its Bearer token; on /v2/oauth/token/ the one that issued the
+    presented refresh token (refresh) or code (exchange); on /v2/oauth/revoke/ the access
+    token's.  A request whose token no account issued matches no rule with a ``business_id``.
+    (A rule with ``business_id`` must name the Display path: without an endpoint it stays on the
+    Accounts API, so the rules already written keep their schedules.)
     """
 
     kind: str
