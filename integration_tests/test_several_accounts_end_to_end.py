@@ -14,6 +14,7 @@ from source_tiktok_organic.business_protocol import (
     BUSINESS_REFRESH_TOKEN_PATH,
     BUSINESS_VIDEO_LIST_PATH,
 )
+from source_tiktok_organic.tiktok_protocol import USER_INFO_PATH, VIDEO_LIST_PATH
 from testkit.catalogs import configure
 from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
@@ -204,3 +205,72 @@ def test_every_accounts_comments_and_replies_arrive_once_tagged_with_it(
         )
         assert Counter(r["comment_id"] for r in replies) == Counter(expected_replies)
         assert {r.get("account_label") for r in comments + replies} == {LABELS[account.index]}
+
+
+def test_display_creators_under_faults_arrive_once_each_tagged_and_a_revoked_one_fails_alone(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """The Display API's streams read several accounts the same way: each with its own rotating
+    token, its records tagged with its open_id, its own windowed cursor."""
+    tiktok = emulator(video_count=60, business_accounts=4, business_video_counts=[60, 7, 130, 5])
+    accounts = list(tiktok.business_accounts)
+    for rule in (
+        FaultRule(
+            "http_429",
+            endpoint=VIDEO_LIST_PATH,
+            after=2,
+            times=1,
+            retry_after=1,
+            business_id=accounts[2].open_id,
+        ),
+        FaultRule("http_500", endpoint=USER_INFO_PATH, times=1, business_id=accounts[1].open_id),
+        FaultRule(
+            "access_token_invalid",
+            endpoint=VIDEO_LIST_PATH,
+            after=1,
+            times=1,
+            business_id=accounts[0].open_id,
+        ),
+        FaultRule("drop_connection", endpoint=VIDEO_LIST_PATH, after=3, times=1),
+    ):
+        tiktok.add_fault(rule)
+    config = emulator_accounts_config(tiktok, 3, LABELS, display=True)
+    catalog = configure(run_connector("discover", config).catalog, incremental=True)
+
+    first = run_connector("read", config, catalog)
+
+    assert first.returncode == 0 and not first.errors, first.transcript()
+    assert set(tiktok.counters.faults_fired) == {
+        "http_429",
+        "http_500",
+        "access_token_invalid",
+        "drop_connection",
+    }
+    for account in accounts[:3]:
+        own = [r for r in first.records("videos") if r["open_id"] == account.open_id]
+        assert sorted(r["id"] for r in own) == sorted(v["id"] for v in account.videos), account.index
+        assert {r.get("account_label") for r in own} == {LABELS[account.index]}
+    assert {r["open_id"] for r in first.records("user_info")} == {a.open_id for a in accounts[:3]}
+    assert first.latest_config is not None
+    saved = first.latest_config["credentials"]
+    assert [saved["refresh_token"], *(a["refresh_token"] for a in saved["accounts"])] == [
+        a.current_display_refresh_token for a in accounts[:3]
+    ]
+
+    # A fourth creator is added and the third revoked: the fourth reads its whole history, the
+    # first two go on from their state, the third fails alone, named.
+    config = first.latest_config
+    config["credentials"]["accounts"].append(
+        {"refresh_token": accounts[3].current_display_refresh_token, "open_id": accounts[3].open_id}
+    )
+    tiktok.revoke_display_account(2)
+    second = run_connector("read", config, catalog, state=first.final_state)
+
+    assert second.returncode != 0
+    videos = Counter(r["open_id"] for r in second.records("videos"))
+    assert videos[accounts[3].open_id] == 5, "the added creator's whole history"
+    assert 0 < videos[accounts[0].open_id] < 60 and 0 < videos[accounts[1].open_id] <= 7
+    assert accounts[2].open_id not in videos
+    named = [e.message for e in second.errors]
+    assert named and all(accounts[2].open_id in message for message in named), second.transcript()
+    assert not any(a.open_id in message for message in named for a in accounts if a.index != 2)

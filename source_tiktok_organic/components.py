@@ -38,6 +38,7 @@ from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilte
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
+from airbyte_cdk.sources.declarative.partition_routers.single_partition_router import SinglePartitionRouter
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pagination_strategy import (
     CursorPaginationStrategy,
@@ -67,8 +68,9 @@ REAUTHENTICATE_HINT = (
 # A sync is as patient with the token endpoint as the CDK's own token request.
 SYNC_TOKEN_REFRESH_RETRY_SECONDS = 300.0
 
-# Where an account's tokens, open_id and granted scopes are kept: the first account (the one the
-# Airbyte UI's OAuth button fills) in `credentials` itself, every other one in an element of
+# Where an account's tokens, open_id and granted scopes are kept: the first account (the one a
+# single-account config has; the Airbyte UI's OAuth button fills it for the Display API) in
+# `credentials` itself, every other one in an element of
 # `credentials.accounts`. Every component of one source reads the same config, and it is persisted
 # with the tokens, so an account's state is kept next to its tokens.
 AccountPath = tuple[str | int, ...]
@@ -409,6 +411,13 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         sibling = self._sibling(oauth)
         sibling._account = account
         sibling._refusals = self._refusals
+        # The CDK masks the spec's secret fields, and cannot reach those in a list of accounts.
+        for secret in (
+            sibling.get_refresh_token(),
+            _config_value(self._tiktok_config, (*account, "access_token")),
+        ):
+            if isinstance(secret, str) and secret:
+                add_to_secrets(secret)
         return sibling
 
     def _sibling(self, oauth: DeclarativeSingleUseRefreshTokenOauth2Authenticator) -> Self:
@@ -538,12 +547,15 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         self._log_lifetime(body.get("refresh_expires_in"), _DISPLAY_REAUTHORISE)
         return body
 
+    # The command that re-authorises an account of this API.
+    _auth_command = "tiktok-organic-auth"
+
     def _log_lifetime(self, seconds_left: Any, how_to_reauthorise: str) -> None:
         """The days the refresh token has left, naming the account when the config has several."""
         if has_several_accounts(self._tiktok_config):
             _log_refresh_token_lifetime(
                 seconds_left,
-                "re-authorise it (tiktok-organic-auth, signed in as that account)",
+                f"re-authorise it ({self._auth_command}, signed in as that account)",
                 f" of account {account_name(self._tiktok_config, self._account)}",
             )
         else:
@@ -612,6 +624,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
     # The token inspector's URL (tt_user/token_info/get/), a template over the config, declared in
     # the manifest next to the refresh endpoint.
     token_info_endpoint: str
+    _auth_command = "tiktok-organic-auth --business"
 
     def __init__(
         self,
@@ -1113,7 +1126,8 @@ class TikTokAccountPartitions(PartitionRouter):
     """One partition per authorised account of the config: ``{"business_id": <its open_id>}``.
 
     Why not plain YAML: a ``ListPartitionRouter`` over the config's open_ids would miss an account
-    whose open_id is not in the config yet (one the Airbyte UI's OAuth button authorised): only a
+    whose open_id is not in the config yet (the Display API's first account, as the Airbyte UI's
+    OAuth button authorised it, or one pasted in by hand): only a
     refresh of its token tells it, so this router asks the account's authenticator. An account whose
     token TikTok refuses still gets a partition (keyed ``unresolved account number N``): reading it
     fails with the refusal, naming the account, while the other accounts are read. A check of one
@@ -1157,6 +1171,28 @@ class TikTokAccountPartitions(PartitionRouter):
         return None
 
 
+def partitions_by_account(
+    authenticator: TikTokAccountsAuthenticator,
+    config: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    key_field: str = "business_id",
+) -> PartitionRouter:
+    """The partition router of a stream that reads every account of the config: one partition per
+    account (``TikTokAccountPartitions``), or, with one account, none at all.
+
+    Why a function (the manifest's ``class_name`` names it; the component factory calls it with the
+    fields a class would get): a connection with one account is what every connection was before
+    several accounts were possible, and stays exactly that. The CDK keeps a partitioned stream's
+    state per partition, but treats a stream whose router is its ``SinglePartitionRouter`` as not
+    partitioned at all: one cursor, the state every existing connection holds.
+    """
+    if not has_several_accounts(config):
+        return SinglePartitionRouter(parameters=parameters)
+    return TikTokAccountPartitions(
+        authenticator=authenticator, config=config, parameters=parameters, key_field=key_field
+    )
+
+
 @dataclass
 class PerAccountState(StateMigration):
     """Makes an incremental stream's state one cursor per account, and no cursor for all of them.
@@ -1173,7 +1209,11 @@ class PerAccountState(StateMigration):
     key_field: str = "business_id"
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
-        return bool(stream_state) and ("states" not in stream_state or "state" in stream_state)
+        return (
+            has_several_accounts(self.config)
+            and bool(stream_state)
+            and ("states" not in stream_state or "state" in stream_state)
+        )
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
         if "states" in stream_state:
@@ -1200,6 +1240,9 @@ class AddAccountFields(RecordTransformation):
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     id_field: str = "business_id"
+    # Whether a connection with one account names it too (the Accounts API's records always did;
+    # the Display API's records stay as they were).
+    with_one_account: bool = True
 
     def transform(
         self,
@@ -1208,6 +1251,8 @@ class AddAccountFields(RecordTransformation):
         stream_state: StreamState | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> None:
+        if not (self.with_one_account or has_several_accounts(self.config)):
+            return
         account = account_of_slice(self.config, stream_slice)
         record[self.id_field] = stored_open_id(self.config, account)
         label = account_label(self.config, account)

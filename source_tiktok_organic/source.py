@@ -67,7 +67,7 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         Every account is checked even when one fails, so the message names each bad account (by
         label and open_id) with what is wrong with it, and which accounts are fine.
         """
-        if not (is_business(config) and components.has_several_accounts(config)):
+        if not components.has_several_accounts(config):
             return self._check_account(logger, config, None)
         results = [
             (account, self._check_account(logger, config, account))

@@ -92,22 +92,27 @@ def credentials_option(connection_specification: dict[str, Any], auth_type: str)
 
 
 def emulator_accounts_config(
-    emulator: TikTokEmulator, accounts: int, labels: Sequence[str | None] = (), **extra: Any
+    emulator: TikTokEmulator,
+    accounts: int,
+    labels: Sequence[str | None] = (),
+    display: bool = False,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """A connection reading the emulator's first ``accounts`` business accounts: the first one in
-    ``credentials`` (as the Airbyte UI's OAuth button fills it), the others in
-    ``credentials.accounts`` with their open_id, as ``tiktok-organic-auth --add-account`` writes
-    them. ``labels[i]`` labels account i (none when missing or None)."""
-    config = emulator.business_connector_config(**extra)
+    """A connection reading the emulator's first ``accounts`` accounts through the Accounts API (or
+    the Display API, ``display``): the first one in ``credentials`` (as a single-account config
+    holds it), the others in ``credentials.accounts`` with their open_id, as
+    ``tiktok-organic-auth --add-account`` writes them. ``labels[i]`` labels account i (none when
+    missing or None)."""
+    config = emulator.connector_config(**extra) if display else emulator.business_connector_config(**extra)
     labelled = [*labels, *[None] * accounts]
     if labelled[0]:
         config["credentials"]["label"] = labelled[0]
     others: list[dict[str, str]] = []
     for account in list(emulator.business_accounts)[1:accounts]:
         label = labelled[account.index]
+        token = account.current_display_refresh_token if display else account.current_refresh_token
         others.append(
-            {"refresh_token": account.current_refresh_token, "open_id": account.open_id}
-            | ({"label": label} if label else {})
+            {"refresh_token": token, "open_id": account.open_id} | ({"label": label} if label else {})
         )
     config["credentials"]["accounts"] = others
     return config
