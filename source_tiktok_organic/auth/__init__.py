@@ -17,15 +17,17 @@ The modules, each importing only modules listed before it (so there is no import
   credentials and base URLs;
 - ``config_file``: the config file (read; written atomically with mode 0600) and the credentials
   merged into it, and the report of what was written;
-- ``accounts``: the several business accounts one config can hold (the first account in the
-  credentials' own fields, the others in ``credentials.accounts``), named by label or open_id;
+- ``accounts``: the several accounts one config can hold, of either API (the first account in the
+  credentials' own fields, the others in ``credentials.accounts``), named by label or open_id: where
+  a consenting account goes, how it is written, which one ``--account`` names, its removal;
 - ``consent``: the consent URL, receiving the redirect, the ``state`` and scope checks, which both
   flows share;
-- ``display``: TikTok Login Kit's flow for the Display API (PKCE, the token endpoint);
+- ``display``: TikTok Login Kit's flow for the Display API (PKCE, the token endpoint; ``--add-account``,
+  ``--label``, as for business);
 - ``business``: the API for Business's flow (Accounts API; ``--business``, ``--add-account``,
   ``--label``): the consenting account becomes the first account, is added to the config's
   accounts, or, when the config already holds its open_id, gets its new tokens in place;
-- ``revoke``: ``--revoke`` for either API (``--account`` names a business account);
+- ``revoke``: ``--revoke`` for either API (``--account`` names the account of several);
 - ``cli``: the arguments and ``main``, the console script (also ``python -m
   source_tiktok_organic.auth``).
 """

@@ -9,10 +9,11 @@ lives a year from the consent. The steps both flows share (app credentials, rece
 redirect, the scope check, the config file) are ``common``'s, ``consent``'s and ``config_file``'s;
 the revocation is ``revoke``'s.
 
-Several accounts of the same app can share one config (``accounts``): ``--add-account`` adds the
-consenting account to ``credentials.accounts``, plain ``--business`` writes the first account, and
-either replaces in place the tokens of an account the config already holds (same ``open_id``), so
-that the yearly re-consent of any account is the same command; ``--label`` names the account.
+Several accounts of the same app can share one config, as in the Display flow (the rules both
+share are ``accounts``'): ``--add-account`` adds the consenting account to
+``credentials.accounts``, plain ``--business`` writes the first account, and either replaces in
+place the tokens of an account the config already holds (same ``open_id``), so that the yearly
+re-consent of any account is the same command; ``--label`` names the account.
 
 Like the Display flow, it never prints a secret: the app secret, the code and the tokens are
 registered with the ``Redactor`` before anything that could echo them is printed.
@@ -25,7 +26,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import requests
 
@@ -40,14 +41,7 @@ from source_tiktok_organic.auth.common import (
     client_credentials,
     normalise_base_url,
 )
-from source_tiktok_organic.auth.config_file import (
-    config_with_credentials,
-    credentials_of,
-    merge_tokens,
-    read_config,
-    save_and_report,
-    set_base_url,
-)
+from source_tiktok_organic.auth.config_file import credentials_of, read_config, save_and_report
 from source_tiktok_organic.auth.consent import (
     RedirectTarget,
     authorization_url,
@@ -65,12 +59,9 @@ from source_tiktok_organic.business_protocol import (
     BUSINESS_TOKEN_PATH,
     CODE_OK,
 )
-from source_tiktok_organic.credential_fields import (
-    ACCOUNT_LABEL_FIELD,
-    BUSINESS_AUTH_TYPE,
-    OTHER_ACCOUNTS_FIELD,
-)
+from source_tiktok_organic.credential_fields import BUSINESS_AUTH_TYPE
 
+BUSINESS_API = accounts.Api(BUSINESS_AUTH_TYPE, "API for Business", "tiktok-organic-auth --business")
 BUSINESS_APP = AppNames(
     "App ID of your TikTok API for Business app",
     "Secret of your TikTok API for Business app",
@@ -164,6 +155,13 @@ def refresh_tokens(
     return _tokens(post_json(url, body, redact, "refresh the Business token before revoking it"), redact)
 
 
+def business_app(app_id: str, app_secret: str, base_url: str) -> accounts.App:
+    """What every account of business credentials shares: the app, and the base URL its tokens
+    were minted at (written when not TikTok's)."""
+    credentials = {"auth_type": BUSINESS_AUTH_TYPE, "app_id": app_id, "app_secret": app_secret}
+    return accounts.App(credentials, ("business_api_base_url", base_url, BUSINESS_API_BASE_URL))
+
+
 def build_business_config(
     existing: Mapping[str, Any],
     app_id: str,
@@ -173,14 +171,9 @@ def build_business_config(
     now: datetime,
 ) -> dict[str, Any]:
     """The connector config with business credentials (see ``config_with_credentials``): the token
-    answer ``data`` as its first account."""
-    credentials = {
-        "auth_type": BUSINESS_AUTH_TYPE,
-        "app_id": app_id,
-        "app_secret": app_secret,
-        **_account_identity(data),
-    }
-    return config_with_credentials(existing, credentials, data, now, _base_url_key(base_url))
+    answer ``data`` as its first account, its ``open_id`` (the ``business_id`` of every business
+    request) included."""
+    return accounts.first_account_config(existing, business_app(app_id, app_secret, base_url), data, now)
 
 
 def build_account_config(
@@ -192,44 +185,12 @@ def build_account_config(
     where: tuple[int, Path],
     label: str | None = None,
 ) -> dict[str, Any]:
-    """The connector config with the token answer ``data`` written as the account at position
-    ``where[0]`` (``accounts``; ``where[1]`` is the config file, for messages): the first account
-    by ``build_business_config``, an entry of ``credentials.accounts`` (a new one at the end when the
-    position is one past the last) the same way, its other fields (its label) kept. ``label``, when
-    given, becomes the account's label. ``app`` (id, secret) and the base URL are the config's,
-    shared by every account.
-    """
-    position, output = where
-    if position == 0:
-        config = build_business_config(existing, app[0], app[1], data, base_url, now)
-        if label:
-            config["credentials"][ACCOUNT_LABEL_FIELD] = label
-        return config
-    config = dict(existing)
-    credentials = credentials_of(existing)
-    credentials.update(app_id=app[0], app_secret=app[1])
-    entries = accounts.other_accounts(credentials, output)
-    if position > len(entries):
-        entries.append({ACCOUNT_LABEL_FIELD: label} if label else {})
-    entry = entries[position - 1]
-    if label:
-        entry[ACCOUNT_LABEL_FIELD] = label
-    entry.update(_account_identity(data))
-    merge_tokens(entry, data, now)
-    credentials[OTHER_ACCOUNTS_FIELD] = entries
-    config["credentials"] = credentials
-    set_base_url(config, _base_url_key(base_url))
-    return config
-
-
-def _account_identity(data: Mapping[str, Any]) -> dict[str, str]:
-    """What names the account in its credentials: the token answer's ``open_id`` (the
-    ``business_id`` of every business request)."""
-    return {"open_id": str(data["open_id"])}
-
-
-def _base_url_key(base_url: str) -> tuple[str, str, str]:
-    return ("business_api_base_url", base_url, BUSINESS_API_BASE_URL)
+    """The connector config with the token answer ``data`` written as the business account at
+    position ``where[0]`` (see ``accounts.config_with_account``). ``app`` (id, secret) and the base
+    URL are the config's, shared by every account."""
+    return accounts.config_with_account(
+        existing, business_app(app[0], app[1], base_url), data, now, where, label
+    )
 
 
 def stored_base_url(config: Mapping[str, Any]) -> str:
@@ -242,66 +203,14 @@ def stored_base_url(config: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class Target(NamedTuple):
-    """Where the consenting account goes in the config: its position (see ``accounts``), whether
-    the config already held it (a re-consent: its tokens are replaced in place), the config as it
-    stood, with what the new tokens must not keep (a replaced first account's label) removed, and
-    the first account it replaces, if another."""
-
-    position: int
-    known: bool
-    existing: Mapping[str, Any]
-    replaced: accounts.Account | None = None
-
-
-def _place(
-    args: argparse.Namespace, existing: Mapping[str, Any], held: list[accounts.Account], open_id: str
-) -> Target:
-    """Where the account with ``open_id`` goes (``--add-account``, ``--label``; see ``mint``)."""
-    output = Path(args.output)
-    match = accounts.with_open_id(held, open_id)
-    if match is not None:
-        target = Target(match.position, True, existing)
-    elif args.add_account:
-        target = Target(len(held), False, existing)
-    else:
-        # Another account replaces the first: the old one's label does not describe it.
-        credentials = credentials_of(existing)
-        if credentials.pop(ACCOUNT_LABEL_FIELD, None) is not None:
-            existing = {**existing, "credentials": credentials}
-        target = Target(0, False, existing, held[0] if held else None)
-    accounts.check_label_free(held, args.label, target.position, output)
-    return target
-
-
 def _business_base_url(args: argparse.Namespace, existing: Mapping[str, Any], several: bool) -> str:
     """The host to mint at: ``--business-api-base-url``; for a config with several accounts (or
-    one about to get them), the config's own unless the option names the same host, since every
-    account of a config is used at its one base URL."""
-    given = normalise_base_url(args.business_api_base_url, BUSINESS_API_BASE_URL)
+    one about to get them), the config's own (``accounts.shared_base_url``)."""
     if not several:
-        return given
-    stored = normalise_base_url(stored_base_url(existing), BUSINESS_API_BASE_URL)
-    if args.business_api_base_url != BUSINESS_API_BASE_URL and given != stored:
-        raise AuthError(
-            f"The accounts of {args.output} use {stored}; every account of a config is used at one "
-            f"base URL, so this one cannot be authorised at {given}. Use another --output for it."
-        )
-    return stored
-
-
-def _where(output: Path, config: Mapping[str, Any], target: Target) -> str:
-    """The summary's sentence on where the account went and which accounts the config now holds."""
-    held = accounts.accounts_of(credentials_of(config), output)
-    if target.known:
-        where = "already in the config: its tokens were replaced in place"
-    elif target.replaced is not None:
-        where = f"the config's first account, in place of {target.replaced.describe()}"
-    elif target.position == 0:
-        where = "the config's first account (the credentials' own fields)"
-    else:
-        where = f"added as credentials.accounts[{target.position - 1}]"
-    return f"This account is {where}; the config holds {accounts.count(held)}: {accounts.listing(held)}."
+        return normalise_base_url(args.business_api_base_url, BUSINESS_API_BASE_URL)
+    return accounts.shared_base_url(
+        args.business_api_base_url, BUSINESS_API_BASE_URL, stored_base_url(existing), Path(args.output)
+    )
 
 
 def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
@@ -323,14 +232,7 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     target = RedirectTarget.parse(args.redirect_uri)
     existing = read_config(output)
     stored = credentials_of(existing)
-    is_business = stored.get("auth_type") == BUSINESS_AUTH_TYPE and bool(stored.get("refresh_token"))
-    if args.add_account and not is_business:
-        raise AuthError(
-            f"--add-account adds an account to a config that holds API for Business credentials; "
-            f"{output} holds none (credentials.auth_type business_oauth2.0 with a refresh_token). "
-            "Authorise its first account with tiktok-organic-auth --business first."
-        )
-    held = accounts.accounts_of(stored, output) if is_business else []
+    held = accounts.held_accounts(stored, BUSINESS_API, args.add_account, output)
     redact.add_credentials(stored)
     several = args.add_account or len(held) > 1
     base_url = _business_base_url(args, existing, several)
@@ -338,11 +240,8 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         (args.app_id, args.app_secret), term, credentials_of(existing), BUSINESS_APP
     )
     redact.add(app_secret)
-    if several and stored.get("app_id") and str(stored["app_id"]) != app_id:
-        raise AuthError(
-            f"The accounts of {output} are authorised for the app {stored['app_id']}, not {app_id}: "
-            "every account of a config belongs to its one app. Use another --output for this app."
-        )
+    if several:
+        accounts.check_same_app(stored.get("app_id"), app_id, output)
     not_requested = [s for s in BUSINESS_REQUIRED_SCOPES if s not in scopes]
     if not_requested:
         term.stderr.write(f"Note: without {', '.join(not_requested)} some business streams will fail.\n")
@@ -362,7 +261,7 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         "Enable the missing scopes for your app in the TikTok API for Business portal (its TikTok "
         "Accounts permission)",
     )
-    place = _place(args, existing, held, str(data["open_id"]))
+    place = accounts.place(output, existing, held, str(data["open_id"]), (args.add_account, args.label))
     config = build_account_config(
         place.existing,
         (app_id, app_secret),
@@ -388,6 +287,6 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         ("credentials", "business_api_base_url"),
         summary,
         account=account.describe(),
-        notes=(_where(output, config, place),),
+        notes=(accounts.placed(output, config, place),),
     )
     return EXIT_OK

@@ -1,9 +1,9 @@
 """The ``tiktok-organic-auth`` command line: its arguments, and ``main`` (the console script).
 
-``main`` checks that the business account options (``--add-account``, ``--label``, ``--account``)
-come where they mean something, picks the flow (``display``, ``business`` or ``revoke``) and turns
-every failure into one redacted line on stderr and an exit code (``common``); nothing else imports
-this module.
+``main`` checks that the account options (``--add-account``, ``--label``, ``--account``, for either
+API) come where they mean something, picks the flow (``display``, ``business`` or ``revoke``) and
+turns every failure into one redacted line on stderr and an exit code (``common``); nothing else
+imports this module.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--revoke",
         action="store_true",
-        help="end the authorisation of the config in --output at TikTok (refreshes its token, revokes, "
-        "then confirms) instead of minting one",
+        help="end the authorisation of the config in --output (of one of its accounts: --account) at "
+        "TikTok instead of minting one (Display API: refreshes its token, revokes, then confirms)",
     )
     group = parser.add_argument_group("TikTok API for Business (Accounts API)")
     group.add_argument(
@@ -100,17 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"host of its token endpoints; written to the config when not {BUSINESS_API_BASE_URL}",
     )
     group = parser.add_argument_group(
-        "Several TikTok business accounts in one config (with --business)",
+        "Several TikTok accounts in one config (either API; with --business, business accounts)",
         "A config's first account is its credentials' own fields; credentials.accounts holds the other "
         "accounts of the same app. Whichever account consents, if the config already holds its open_id, "
-        "its tokens are replaced in place: the yearly re-consent of any account is plain --business.",
+        "its tokens are replaced in place: the re-consent of any account is the plain command "
+        "(tiktok-organic-auth, or tiktok-organic-auth --business), signed in as it.",
     )
     group.add_argument(
         "--add-account",
         action="store_true",
         help="add the consenting account to credentials.accounts of the config in --output instead of "
-        "replacing its first account; the config must hold business credentials, and the account is "
-        "authorised for the same app at the same base URL",
+        "replacing its first account; the config must hold credentials of the same API (Display, or "
+        "business with --business), and the account is authorised for the same app at the same base URL",
     )
     group.add_argument(
         "--label",
@@ -121,9 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--account",
         metavar="LABEL_OR_OPEN_ID",
-        help="with --revoke: the account to revoke, by open_id or label; required when the config holds "
-        "several. It is removed from the config (revoking the first account promotes the next). "
-        "TikTok's open_ids start with '-': write --account=-000...",
+        help="with --revoke (and --business for a business config): the account to revoke, by open_id or "
+        "label; required when the config holds several. It is removed from the config (revoking the "
+        "first account promotes the next). TikTok's open_ids start with '-': write --account=-000...",
     )
     return parser
 
@@ -133,14 +134,13 @@ def check_options(args: argparse.Namespace) -> None:
     if args.label is not None and not args.label.strip():
         raise AuthError("--label is empty; give the account a name (or leave --label out).")
     args.label = args.label.strip() if args.label else None
-    if (args.add_account or args.label or args.account is not None) and not args.business:
-        raise AuthError("--add-account, --label and --account are for business accounts: add --business.")
     if args.revoke and (args.add_account or args.label):
         raise AuthError("--add-account and --label authorise an account; --revoke takes --account instead.")
     if args.account is not None and not args.revoke:
+        again = "tiktok-organic-auth --business" if args.business else "tiktok-organic-auth"
         raise AuthError(
-            "--account names the account to revoke (with --revoke); to re-authorise an account, run "
-            "--business signed in as it: the account with its open_id is updated in place."
+            f"--account names the account to revoke (with --revoke); to re-authorise an account, run "
+            f"{again} signed in as it: the account with its open_id is updated in place."
         )
 
 

@@ -4,6 +4,15 @@ The steps of its own: a PKCE pair computed TikTok's way, the code exchanged at T
 endpoint (a form POST), and the Display credentials as the connector config holds them. The
 consent page, the redirect and the scope check are ``consent``'s, the config file
 ``config_file``'s. The refresh and revocation of these credentials are ``revoke``'s.
+
+Several accounts of the same app can share one config, as with the API for Business (the rules are
+``accounts``'): ``--add-account`` adds the consenting account to ``credentials.accounts``, plain
+``tiktok-organic-auth`` writes the first account, and either replaces in place the tokens of an
+account the config already holds (same ``open_id``, which TikTok's token answer names), so that the
+re-consent of any account is the same command; ``--label`` names the account. A config that names
+no account (no ``accounts``, no ``label``, no ``open_id``: a single account, as written before
+accounts existed) is written, and the run reported, exactly as before: no ``open_id`` is added to it
+unless it gets a label or further accounts.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from typing import Any
 import requests
 
 from source_tiktok_organic import tiktok_protocol as tiktok
+from source_tiktok_organic.auth import accounts
 from source_tiktok_organic.auth.common import (
     EXIT_OK,
     HTTP_TIMEOUT,
@@ -30,12 +40,7 @@ from source_tiktok_organic.auth.common import (
     client_credentials,
     normalise_base_url,
 )
-from source_tiktok_organic.auth.config_file import (
-    config_with_credentials,
-    credentials_of,
-    read_config,
-    save_and_report,
-)
+from source_tiktok_organic.auth.config_file import credentials_of, read_config, save_and_report
 from source_tiktok_organic.auth.consent import (
     DEFAULT_REDIRECT_URI,
     RedirectTarget,
@@ -48,6 +53,7 @@ from source_tiktok_organic.auth.consent import (
 )
 from source_tiktok_organic.credential_fields import DISPLAY_AUTH_TYPE
 
+DISPLAY_API = accounts.Api(DISPLAY_AUTH_TYPE, "Display API", "tiktok-organic-auth")
 DISPLAY_APP = AppNames(
     "Client key of your TikTok app",
     "Client secret of your TikTok app",
@@ -169,6 +175,16 @@ def with_tokens(body: dict[str, Any], redact: Redactor) -> dict[str, Any]:
     return body
 
 
+def display_app(
+    client_key: str, client_secret: str, api_base_url: str, names_first: bool = True
+) -> accounts.App:
+    """What every account of Display credentials shares: the app, and the base URL its tokens were
+    minted at (written when not TikTok's). ``names_first``: whether the first account's ``open_id``
+    is written (not in a config that names no account, as written before accounts existed)."""
+    credentials = {"auth_type": DISPLAY_AUTH_TYPE, "client_id": client_key, "client_secret": client_secret}
+    return accounts.App(credentials, ("api_base_url", api_base_url, tiktok.API_BASE_URL), names_first)
+
+
 def build_config(
     existing: Mapping[str, Any],
     client_key: str,
@@ -177,19 +193,10 @@ def build_config(
     api_base_url: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """The connector config with Display API credentials (see ``config_with_credentials``)."""
-    credentials = {
-        "auth_type": DISPLAY_AUTH_TYPE,
-        "client_id": client_key,
-        "client_secret": client_secret,
-    }
-    return config_with_credentials(
-        existing,
-        credentials,
-        token_body,
-        now,
-        ("api_base_url", api_base_url, tiktok.API_BASE_URL),
-    )
+    """The connector config with Display API credentials (see ``config_with_credentials``), the
+    token answer as the first account of a config that names no account."""
+    app = display_app(client_key, client_secret, api_base_url, names_first=False)
+    return accounts.first_account_config(existing, app, token_body, now)
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,22 +204,43 @@ def build_config(
 # --------------------------------------------------------------------------------------------
 
 
+def _api_base_url(args: argparse.Namespace, existing: Mapping[str, Any], several: bool) -> str:
+    """The host to mint at: ``--api-base-url``; for a config with several accounts (or one about to
+    get them), the config's own (``accounts.shared_base_url``)."""
+    if not several:
+        return normalise_base_url(args.api_base_url)
+    stored = existing.get("api_base_url")
+    return accounts.shared_base_url(
+        args.api_base_url, tiktok.API_BASE_URL, str(stored) if stored else None, Path(args.output)
+    )
+
+
 def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     """The authorisation-code flow, end to end; writes the config only once everything checked out.
 
     Everything that can be checked before the user approves (redirect URI, output file, app
-    credentials) is checked first, so that a consent is never wasted on a run that cannot finish.
+    credentials, where an added account can go) is checked first, so that a consent is never wasted
+    on a run that cannot finish. Where the consenting account goes: see ``accounts.place``; in a
+    config that names no account and gets none, the first account, as before accounts existed.
     """
     output = Path(args.output)
-    api_base_url = normalise_base_url(args.api_base_url)
     scopes = requested_scopes(args.scopes, tiktok.REQUIRED_SCOPES)
     redirect_uri = args.redirect_uri or DEFAULT_REDIRECT_URI
     target = RedirectTarget.parse(redirect_uri)
     existing = read_config(output)  # fail before the user approves anything, not after
+    stored = credentials_of(existing)
+    held = accounts.held_accounts(stored, DISPLAY_API, args.add_account, output)
+    redact.add_credentials(stored)
+    several = args.add_account or len(held) > 1
+    # Whether the accounts are named (open_id, label): not in a config as written before accounts.
+    named = several or bool(args.label) or (bool(held) and accounts.names_accounts(stored))
+    api_base_url = _api_base_url(args, existing, several)
     client_key, client_secret = client_credentials(
-        (args.client_key, args.client_secret), term, credentials_of(existing), DISPLAY_APP
+        (args.client_key, args.client_secret), term, stored, DISPLAY_APP
     )
     redact.add(client_secret)
+    if several:
+        accounts.check_same_app(stored.get("client_id"), client_key, output)
     not_requested = [s for s in tiktok.REQUIRED_SCOPES if s not in scopes]
     if not_requested:
         term.stderr.write(f"Note: without {', '.join(not_requested)} the connector's check will fail.\n")
@@ -235,7 +263,19 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         "Enable the missing scopes for your app (developers.tiktok.com, Login Kit; all but "
         "user.info.basic need TikTok's review)",
     )
-    config = build_config(existing, client_key, client_secret, body, api_base_url, datetime.now(timezone.utc))
+    place = (
+        accounts.place(output, existing, held, accounts.open_id_of(body), (args.add_account, args.label))
+        if named
+        else accounts.Target(0, False, existing)
+    )
+    config = accounts.config_with_account(
+        place.existing,
+        display_app(client_key, client_secret, api_base_url, names_first=named),
+        body,
+        datetime.now(timezone.utc),
+        (place.position, output),
+        args.label,
+    )
     lifetime = body.get("refresh_expires_in")
     days = (
         f"; it expires in {int(lifetime) // 86400} days unless the connector rotates it first"
@@ -243,7 +283,19 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         else ""
     )
     note = f"The refresh token rotates on every refresh: keep the config the connector writes back{days}."
+    account: str | None = None
+    notes: tuple[str, ...] = ()
+    if named:
+        account = accounts.accounts_of(credentials_of(config), output)[place.position].describe()
+        notes = (accounts.placed(output, config, place),)
     save_and_report(
-        term, output, existing, config, ("credentials", "api_base_url"), (body.get("open_id"), granted, note)
+        term,
+        output,
+        existing,
+        config,
+        ("credentials", "api_base_url"),
+        (body.get("open_id"), granted, note),
+        account=account,
+        notes=notes,
     )
     return EXIT_OK

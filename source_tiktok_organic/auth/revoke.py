@@ -17,10 +17,14 @@ access token in a config has usually expired (they live about two hours), so the
 
 The API for Business (``revoke_business``): ``tt_user/oauth2/revoke/`` takes the access token and
 ends the whole authorisation, refresh token included; an expired (or missing) access token is
-first replaced by a refresh. It revokes one account: ``--account`` (a label or open_id) names it,
-and must on a config with several accounts (``accounts``). A revoked account of several is removed
-from the config, the next one taking the first account's place if need be, so that the config
-keeps working for the others.
+first replaced by a refresh.
+
+Either revokes one account: ``--account`` (a label or open_id) names it, and must on a config with
+several accounts (``accounts``; without it the accounts are listed and nothing is revoked). Its
+rotated tokens are written to its own place in the config. Once TikTok accepted the revocation, an
+account of several is removed from the config, the next one taking the first account's place if
+need be, so that the config keeps working for the others (``accounts.without_account``); a config's
+only account stays in the file, which no longer authenticates.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from source_tiktok_organic.auth.common import (
     normalise_base_url,
 )
 from source_tiktok_organic.auth.config_file import credentials_of, read_config, save_config
-from source_tiktok_organic.auth.display import DISPLAY_APP, build_config, post_form, with_tokens
+from source_tiktok_organic.auth.display import DISPLAY_API, DISPLAY_APP, display_app, post_form, with_tokens
 from source_tiktok_organic.business_protocol import BUSINESS_API_BASE_URL, BUSINESS_REVOKE_PATH
 from source_tiktok_organic.credential_fields import BUSINESS_AUTH_TYPE
 
@@ -79,13 +83,25 @@ def refresh_tokens(app: DisplayApp, refresh_token: str, redact: Redactor, what: 
     return with_tokens(body, redact)
 
 
-def _save_tokens(output: Path, config: Mapping[str, Any], app: DisplayApp, body: Mapping[str, Any]) -> None:
-    now = datetime.now(timezone.utc)
-    save_config(output, build_config(config, app.client_key, app.client_secret, body, app.api_base_url, now))
+def _save_tokens(
+    output: Path, config: Mapping[str, Any], app: DisplayApp, body: Mapping[str, Any], position: int
+) -> dict[str, Any]:
+    """Write a refresh's rotated tokens as the account at ``position``; the config written."""
+    named = accounts.names_accounts(credentials_of(config))
+    written = accounts.config_with_account(
+        config,
+        display_app(app.client_key, app.client_secret, app.api_base_url, names_first=named),
+        body,
+        datetime.now(timezone.utc),
+        (position, output),
+    )
+    save_config(output, written)
+    return written
 
 
 def revoke_display(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
-    """Refresh, revoke, confirm (see the module's docstring); the exit code."""
+    """Refresh, revoke, confirm (see the module's docstring) for the account ``--account`` names (or
+    the config's only one); the exit code."""
     output = Path(args.output)
     config = read_config(output)
     credentials = credentials_of(config)
@@ -94,6 +110,10 @@ def revoke_display(args: argparse.Namespace, term: Terminal, redact: Redactor) -
     if credentials.get("auth_type") == BUSINESS_AUTH_TYPE:
         raise AuthError(f"{output} holds API for Business credentials: revoke them with --revoke --business.")
     redact.add_credentials(credentials)
+    account, fields = accounts.select_with_token(credentials, args.account, output)
+    several = len(accounts.accounts_of(credentials, output)) > 1
+    # Whose refresh token: the file's, or, of several accounts, the named account's.
+    whose = f"the account {account.describe()} of {output}" if several else str(output)
     client_key, client_secret = client_credentials(
         (args.client_key, args.client_secret), term, credentials, DISPLAY_APP
     )
@@ -106,19 +126,20 @@ def revoke_display(args: argparse.Namespace, term: Terminal, redact: Redactor) -
 
     try:
         fresh = refresh_tokens(
-            app, str(credentials["refresh_token"]), redact, "refresh the access token before revoking it"
+            app, str(fields["refresh_token"]), redact, "refresh the access token before revoking it"
         )
     except AuthError as error:
         if error.tiktok_error != INVALID_GRANT:
             raise
         raise AuthError(
-            f"Nothing to revoke: TikTok refuses the refresh token of {output} (invalid_grant), so that "
-            "config no longer authenticates. The authorisation was revoked or has expired, or a later "
-            "run rotated the token: then the config it wrote holds the live one (revoke with that "
-            "file), or remove the app's access in the TikTok app's security settings.",
+            f"Nothing to revoke: TikTok refuses the refresh token of {whose} (invalid_grant), so "
+            f"{'that account' if several else 'that config'} no longer authenticates. The authorisation "
+            "was revoked or has expired, or a later run rotated the token: then the config it wrote "
+            "holds the live one (revoke with that file), or remove the app's access in the TikTok app's "
+            "security settings.",
             EXIT_ALREADY_ENDED,
         ) from None
-    _save_tokens(output, config, app, fresh)
+    config = _save_tokens(output, config, app, fresh, account.position)
     revoke_form = app.form(token=str(fresh["access_token"]))
     try:
         post_form(
@@ -130,24 +151,57 @@ def revoke_display(args: argparse.Namespace, term: Terminal, redact: Redactor) -
     try:
         unrevoked = refresh_tokens(app, str(fresh["refresh_token"]), redact, "confirm the revocation")
     except AuthError as error:
-        if error.tiktok_error != INVALID_GRANT:
+        confirmed = error.tiktok_error == INVALID_GRANT
+        if not confirmed:
             term.stderr.write(
                 f"Note: TikTok accepted the revocation; confirming it failed: {redact(str(error))}\n"
             )
+        if several:
+            outcome = "confirmed: TikTok now refuses its refresh token" if confirmed else "not confirmed"
+            revoked = (
+                f"Revoked the authorisation of the account {account.describe()} at {api_base_url} ({outcome})"
+            )
+            _remove_revoked(term, (output, config), account, revoked, DISPLAY_API)
+        elif confirmed:
+            term.say(
+                f"Revoked the authorisation of {output} at {api_base_url}, and confirmed: TikTok now "
+                "refuses its refresh token, so that config no longer authenticates."
+            )
+            term.say("Run tiktok-organic-auth again (or Authenticate in Airbyte) to authorise anew.")
+        else:
             term.say(f"Revoked the authorisation of {output} at {api_base_url} (not confirmed).")
-            return EXIT_OK
-        term.say(
-            f"Revoked the authorisation of {output} at {api_base_url}, and confirmed: TikTok now "
-            "refuses its refresh token, so that config no longer authenticates."
-        )
-        term.say("Run tiktok-organic-auth again (or Authenticate in Airbyte) to authorise anew.")
         return EXIT_OK
-    _save_tokens(output, config, app, unrevoked)  # the check rotated the tokens once more
+    _save_tokens(output, config, app, unrevoked, account.position)  # the check rotated the tokens once more
     raise AuthError(
         f"TikTok answered the revocation with OK, but the refresh token still works: the authorisation "
-        f"of {output} has not ended. The file holds the newest tokens, rotated by that check. Run "
+        f"of {whose} has not ended. The file holds the newest tokens, rotated by that check. Run "
         "--revoke again later, or remove the app's access in the TikTok app's security settings."
     )
+
+
+def _remove_revoked(
+    term: Terminal,
+    file: tuple[Path, Mapping[str, Any]],
+    account: accounts.Account,
+    revoked: str,
+    api: accounts.Api,
+) -> None:
+    """Remove a revoked account of several from the config (``file``: its path and content; see
+    ``accounts.without_account``: the first account's place goes to the next) and say so after
+    ``revoked``, the sentence on the revocation."""
+    output, config = file
+    remaining = accounts.without_account(credentials_of(config), account.position, output)
+    save_config(output, {**config, "credentials": remaining})
+    held = accounts.accounts_of(remaining, output)
+    term.say(
+        f"{revoked} and removed it from {output}, which now holds {accounts.count(held)}: "
+        f"{accounts.listing(held)}."
+    )
+    if account.position == 0:
+        term.say(
+            f"The config's first account is now {held[0].describe()}, until now in credentials.accounts."
+        )
+    term.say(f"Run {api.command} --add-account to authorise it again.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,12 +242,7 @@ def revoke_business(args: argparse.Namespace, term: Terminal, redact: Redactor) 
             "(credentials.auth_type business_oauth2.0 with a refresh_token)."
         )
     redact.add_credentials(credentials)
-    account = accounts.select(credentials, args.account, output)
-    fields = accounts.fields_at(credentials, account.position, output)
-    if not fields.get("refresh_token"):
-        raise AuthError(
-            f"Nothing to revoke: the account {account.describe()} of {output} has no refresh_token."
-        )
+    account, fields = accounts.select_with_token(credentials, args.account, output)
     app_id, app_secret = client_credentials(
         (args.app_id, args.app_secret), term, credentials, business.BUSINESS_APP
     )
@@ -220,16 +269,6 @@ def revoke_business(args: argparse.Namespace, term: Terminal, redact: Redactor) 
         )
         term.say("Run tiktok-organic-auth --business again to authorise anew.")
         return EXIT_OK
-    remaining = accounts.without_account(credentials_of(config), account.position, output)
-    save_config(output, {**config, "credentials": remaining})
-    held = accounts.accounts_of(remaining, output)
-    term.say(
-        f"Revoked the Business authorisation of the account {account.describe()} at {base_url} and "
-        f"removed it from {output}, which now holds {accounts.count(held)}: {accounts.listing(held)}."
-    )
-    if account.position == 0:
-        term.say(
-            f"The config's first account is now {held[0].describe()}, until now in credentials.accounts."
-        )
-    term.say("Run tiktok-organic-auth --business --add-account to authorise it again.")
+    revoked = f"Revoked the Business authorisation of the account {account.describe()} at {base_url}"
+    _remove_revoked(term, (output, config), account, revoked, business.BUSINESS_API)
     return EXIT_OK
