@@ -491,7 +491,7 @@ def test_add_account_needs_a_business_config(emulator: Start, tmp_path: Path) ->
 
     # The account options where they mean nothing are refused, not ignored.
     refusals = {
-        ("--label", "X"): "add --business",
+        ("--revoke", "--business", "--label", "X"): "--revoke takes --account instead",
         ("--revoke", "--business", "--add-account"): "--revoke takes --account instead",
         ("--business", "--account", "X"): "--account names the account to revoke",
         ("--business", "--label", " "): "--label is empty",

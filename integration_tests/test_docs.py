@@ -403,7 +403,8 @@ def test_documented_days_left_log_line_is_the_connectors() -> None:
         quoted.group(1),
     )
     assert parsed, quoted.group(1)
-    assert f'"{parsed["how"]}"' in (PACKAGE / "components.py").read_text(), "the advice is the connector's"
+    business = components.TikTokBusinessOAuthAuthenticator._auth_command
+    assert parsed["how"] == components._ACCOUNT_REAUTHORISE.format(command=business), "the connector's advice"
     config = {"credentials": {"accounts": [{"label": parsed["label"], "open_id": parsed["open_id"]}]}}
     account = ("credentials", "accounts", 0)
     handler = _Lines()

@@ -28,10 +28,7 @@ DAILY = "business_profile_daily"
 def business_catalog(
     run_connector: Callable[..., ConnectorOutput], config: dict[str, Any], *streams: str
 ) -> Any:
-    catalog = configure(run_connector("discover", config).catalog, incremental=True)
-    if streams:
-        catalog.streams = [s for s in catalog.streams if s.stream.name in streams]
-    return catalog
+    return configure(run_connector("discover", config).catalog, incremental=True, only=streams)
 
 
 def per_account(run: ConnectorOutput, stream: str) -> Counter[str]:

@@ -555,7 +555,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         if has_several_accounts(self._tiktok_config):
             _log_refresh_token_lifetime(
                 seconds_left,
-                f"re-authorise it ({self._auth_command}, signed in as that account)",
+                _ACCOUNT_REAUTHORISE.format(command=self._auth_command),
                 f" of account {account_name(self._tiktok_config, self._account)}",
             )
         else:
@@ -826,6 +826,8 @@ _DISPLAY_REAUTHORISE = (
     "re-authenticate the source (the Authenticate button in Airbyte, or tiktok-organic-auth)"
 )
 _BUSINESS_REAUTHORISE = "re-authorise the source (tiktok-organic-auth --business)"
+# The advice for one account of several: re-authorise that one, signed in to TikTok as it.
+_ACCOUNT_REAUTHORISE = "re-authorise it ({command}, signed in as that account)"
 
 
 def _log_refresh_token_lifetime(seconds_left: Any, how_to_reauthorise: str, whose: str = "") -> None:

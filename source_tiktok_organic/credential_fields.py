@@ -38,12 +38,12 @@ SECRET_CREDENTIAL_FIELDS: Final[tuple[str, ...]] = (
     "access_token",
 )
 
-# Several business accounts in one config (API for Business only): the credentials' own fields are
+# Several accounts in one config (either API): the credentials' own fields are
 # the first account; ``credentials.accounts``, optional, lists the other accounts authorised for the
 # same app, each an object of the first account's fields (open_id, refresh_token, access_token,
 # token_expiry_date, granted_scopes, label). A config without it has one account, as before.
 OTHER_ACCOUNTS_FIELD: Final = "accounts"
 # An account's optional name (a brand, a client): ``credentials.label`` for the first account, the
 # entry's ``label`` for the others. Written on its records as ``account_label``, used in messages,
-# and accepted by ``tiktok-organic-auth --revoke --business --account``.
+# and accepted by ``tiktok-organic-auth --revoke [--business] --account``.
 ACCOUNT_LABEL_FIELD: Final = "label"

@@ -9,6 +9,7 @@ so (``python -m tools.catalogs`` writes them; a test checks they are current).
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,16 @@ def configured_catalog(*streams: str, incremental: bool = False) -> ConfiguredAi
     return ConfiguredAirbyteCatalog(streams=chosen)
 
 
-def configure(discovered: AirbyteCatalog, incremental: bool = False) -> ConfiguredAirbyteCatalog:
-    """Every discovered stream, in full refresh (overwrite); with ``incremental``, the streams
-    that offer it are read incrementally (append + deduped) on their default cursor."""
+def configure(
+    discovered: AirbyteCatalog, incremental: bool = False, only: Collection[str] = ()
+) -> ConfiguredAirbyteCatalog:
+    """Every discovered stream (or the ``only`` ones), in full refresh (overwrite); with
+    ``incremental``, the streams that offer it are read incrementally (append + deduped) on their
+    default cursor."""
     streams = []
     for stream in discovered.streams:
+        if only and stream.name not in only:
+            continue
         if incremental and SyncMode.incremental in stream.supported_sync_modes:
             streams.append(
                 ConfiguredAirbyteStream(

@@ -111,9 +111,7 @@ class TikTokForSeveralCreators:
 
 
 def catalog(run_connector: Any, config: dict[str, Any], *streams: str) -> Any:
-    discovered = run_connector("discover", config).catalog
-    discovered.streams = [s for s in discovered.streams if s.name in streams]
-    return configure(discovered, incremental=True)
+    return configure(run_connector("discover", config).catalog, incremental=True, only=streams)
 
 
 def test_every_creator_is_read_into_one_table_with_its_own_token_and_every_new_token_is_kept(
