@@ -35,6 +35,17 @@ Used only by the tests and tools (not by a running connector):
    globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
    clock there.
 
+Two behaviours of the component factory the connector relies on, public in what they take but not
+documented (both pinned by tests, not by a private name):
+
+* a partition router that is the CDK's ``SinglePartitionRouter`` makes a stream as unpartitioned
+  as one without a router (one cursor, the flat state), which ``partitions_by_account`` returns for
+  a connection of one account: ``integration_tests/test_snapshots_emulator.py`` and
+  ``unit_tests/test_incremental.py`` assert that state, and ``unit_tests/test_several_accounts.py``
+  the per-account one;
+* a custom component's ``class_name`` may name a function, called with the fields its type hints
+  name, as a class is (``partitions_by_account``); every test of a sync exercises it.
+
 What the components once reached through private names is now public: the token request is the
 public ``refresh_access_token`` (built from ``build_refresh_request_body`` and friends), the config
 is the one the factory hands each component, and error bodies and redaction are the components' own.

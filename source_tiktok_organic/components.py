@@ -195,8 +195,9 @@ def _position(account: AccountPath) -> int:
 
 
 def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] | None) -> AccountPath:
-    """The account a stream slice reads: the ``business_id`` of its partition (a comment's is in its
-    parent's slice); the first account when the slice names none (one account, or the benchmark)."""
+    """The account a stream slice reads: the ``business_id`` (Display API: ``open_id``) of its
+    partition (a comment's is in its parent's slice); the first account when the slice names none
+    (a connection of one account, or the benchmark)."""
     key = _account_key_of(stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice)
     if key is None:
         return FIRST_ACCOUNT
@@ -239,7 +240,7 @@ def account_in_use() -> AccountPath:
 
 @contextmanager
 def using_account(account: AccountPath) -> Iterator[None]:
-    """Send the ``with`` block's requests as ``account``: its token, its business_id."""
+    """Send the ``with`` block's requests as ``account``: its token (and its business_id)."""
     reset = _account_in_use.set(account)
     try:
         yield
