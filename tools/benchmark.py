@@ -17,10 +17,16 @@ Every figure is a ratio against a baseline measured in the same run, on the same
     and the least time that costs at TikTok's pace (the busiest endpoint's requests under the
     per-minute budget: 38 for the Accounts API, 580 for the Display API) versus each page once. The
     read itself runs at 600 requests per endpoint per minute, and its wall time is shown against
-    that pace's floor: what the connector costs beyond its budget.
+    that pace's floor: what the connector costs beyond its budget;
+(f) one sync of every business stream of 10 accounts of 500 videos each in one connection, versus
+    the same sync of 1 account of 500 videos, both at the connector's default pacing (38 requests
+    per account per endpoint, 580 per app, a minute), with TikTok's limits enforced (40 per account
+    per endpoint, 600 per app, a minute) and 300 ms per request; every video of every account must
+    arrive once in business_videos, tagged with its account's business_id. It prints each
+    account's requests per endpoint too.
 
 Targets: (a) <= 2.5 (goal 1.5), (b) <= 0.4 with zero 429s, (c) within 20 %, (d) <= 3,
-(e) video/list at most 1.25 x the minimum and at most 3 business/get calls.
+(e) video/list at most 1.25 x the minimum and at most 3 business/get calls, (f) <= 1.5.
 
 Run it from the repository root: ``python -m tools.benchmark`` (``bash scripts/benchmark.sh``
 prepares .venv first); ``--only e`` runs figure (e) alone, ``--videos 1000`` with fewer videos.
@@ -35,15 +41,21 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from airbyte_cdk.models import Type
 
 from source_tiktok_organic import tiktok_protocol
-from source_tiktok_organic.business_protocol import BUSINESS_GET_PATH, BUSINESS_VIDEO_LIST_PATH
+from source_tiktok_organic.business_protocol import (
+    BUSINESS_GET_PATH,
+    BUSINESS_REFRESH_TOKEN_PATH,
+    BUSINESS_VIDEO_LIST_PATH,
+)
 from testkit.catalogs import CONFIGURED_CATALOG_PATH, catalog_json, configure
+from testkit.configs import emulator_accounts_config
 from testkit.connector_output import iter_messages
 from testkit.console_script import console_script
 from tiktok_emulator import FaultRule, TikTokEmulator
@@ -78,13 +90,15 @@ while True:
 USER_FIELDS = ",".join(tiktok_protocol.USER_FIELDS)
 VIDEO_FIELDS = ",".join(tiktok_protocol.VIDEO_FIELDS)
 
-# Runs a command and reports its peak RSS on stderr. The command is started from this small
-# process, not from the benchmark: a child forked from the benchmark (whose emulator holds every
-# video) inherits the benchmark's resident pages until it executes the command, and Linux counts
-# them in the child's peak RSS, so (c) measured the emulator's memory more than the connector's.
+# Runs a command and reports its peak RSS and CPU seconds (user + system) on stderr. The command is
+# started from this small process, not from the benchmark: a child forked from the benchmark (whose
+# emulator holds every video) inherits the benchmark's resident pages until it executes the command,
+# and Linux counts them in the child's peak RSS, so (c) measured the emulator's memory more than the
+# connector's.
 PEAK_RSS_PROBE = (
     "import resource, subprocess, sys; status = subprocess.call(sys.argv[1:]); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(status)"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, file=sys.stderr); sys.exit(status)"
 )
 
 # (d): TikTok misbehaving throughout a sync. Each rule keeps its own count of the requests it
@@ -106,17 +120,40 @@ class Measurement:
     requests: int
     faults: int
     requests_by_endpoint: dict[str, int]
+    # Accounts API requests per account: {open_id: {path: requests}}.
+    business_calls_by_account: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: int = 0
+    cpu_seconds: float = 0.0
 
     @property
     def videos(self) -> int:
         return len(self.video_ids)
 
 
-def run_measured(args: list[str], emulator: TikTokEmulator) -> Measurement:
-    """Run a command, its stdout going to a file; wall time and the command's own peak RSS.
+# What names one video in a stream's records: the Display API's id; a business video's account and
+# item_id (the same video id in two accounts is two videos).
+VideoKey = Callable[[Mapping[str, Any]], str]
 
-    The videos are counted from that file afterwards: parsing while the command runs would take
-    CPU from the emulator serving it, in this same process.
+
+def display_video(record: Mapping[str, Any]) -> str:
+    return str(record["id"])
+
+
+def business_video(record: Mapping[str, Any]) -> str:
+    return f"{record['business_id']}/{record['item_id']}"
+
+
+def run_measured(
+    args: list[str],
+    emulator: TikTokEmulator,
+    videos_stream: str = "videos",
+    video_key: VideoKey = display_video,
+) -> Measurement:
+    """Run a command, its stdout going to a file; wall time, the command's own peak RSS and CPU.
+
+    The videos (records of ``videos_stream``, each named by ``video_key``) are counted from that
+    file afterwards: parsing while the command runs would take CPU from the emulator serving it, in
+    this same process.
     """
     emulator.reset_counters()
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as stdout:
@@ -131,29 +168,37 @@ def run_measured(args: list[str], emulator: TikTokEmulator) -> Measurement:
         seconds = time.perf_counter() - started
         if completed.returncode != 0:
             raise SystemExit(f"{args[0]} failed with status {completed.returncode}")
-        peak_rss_kib = int(completed.stderr.split()[-1])
+        peak_rss_kib, cpu_seconds = completed.stderr.split()[-2:]
         stdout.seek(0)
-        video_ids = [
-            str(message.record.data["id"])
-            for message in iter_messages(stdout)
-            if message.type == Type.RECORD and message.record and message.record.stream == "videos"
-        ]
+        video_ids, errors = [], 0
+        for message in iter_messages(stdout):
+            if message.type == Type.RECORD and message.record and message.record.stream == videos_stream:
+                video_ids.append(video_key(message.record.data))
+            elif message.type == Type.TRACE and message.trace and message.trace.error:
+                errors += 1
     counters = emulator.snapshot()
     return Measurement(
         requests_by_endpoint=counters["requests_by_endpoint"],
         seconds=seconds,
-        peak_rss_mib=peak_rss_kib / 1024,
+        peak_rss_mib=int(peak_rss_kib) / 1024,
+        cpu_seconds=float(cpu_seconds),
         video_ids=video_ids,
         http_429=counters["responses_by_status"].get(429, counters["responses_by_status"].get("429", 0)),
         requests=counters["total_requests"],
         faults=sum(counters["faults_fired"].values()),
+        business_calls_by_account=counters["business_calls_by_account"],
+        errors=errors,
     )
 
 
 def assert_every_video_exactly_once(measured: Measurement, emulator: TikTokEmulator) -> None:
+    assert_exactly_once(measured, [video["id"] for video in emulator.videos])
+
+
+def assert_exactly_once(measured: Measurement, expected: list[str]) -> None:
     duplicated = [video_id for video_id, seen in Counter(measured.video_ids).items() if seen > 1]
     assert not duplicated, f"videos emitted more than once: {duplicated[:5]}"
-    assert sorted(measured.video_ids) == sorted(video["id"] for video in emulator.videos), "videos lost"
+    assert sorted(measured.video_ids) == sorted(expected), "videos lost, or from nowhere"
 
 
 def connector_read(
@@ -161,12 +206,16 @@ def connector_read(
     workdir: Path,
     config: dict[str, Any] | None = None,
     catalog: Path = CONFIGURED_CATALOG_PATH,
+    videos_stream: str = "videos",
+    video_key: VideoKey = display_video,
 ) -> Measurement:
     config_path = workdir / "config.json"
     config_path.write_text(json.dumps(config or emulator.connector_config()))
     return run_measured(
         [str(console_script()), "read", "--config", str(config_path), "--catalog", str(catalog)],
         emulator,
+        videos_stream,
+        video_key,
     )
 
 
@@ -317,6 +366,82 @@ def figure_e(workdir: Path, sizes: list[int]) -> bool:
     return ok
 
 
+# (f): several accounts in one connection. TikTok's limits, which the emulator enforces: 40 requests
+# per account per endpoint, 600 per app over every account and endpoint, a minute; the connector
+# runs at its default pacing (38 and 580), and each request takes F_LATENCY seconds, as in (b).
+F_ACCOUNTS = 10
+F_VIDEOS = 500
+F_ACCOUNT_LIMIT = 40
+F_APP_LIMIT = 600
+F_LATENCY = 0.3
+F_TARGET = 1.5
+F_ENDPOINTS = {
+    BUSINESS_VIDEO_LIST_PATH: "video/list",
+    BUSINESS_GET_PATH: "business/get",
+    BUSINESS_REFRESH_TOKEN_PATH: "refresh",
+}
+
+
+def accounts_sync(workdir: Path, accounts: int) -> Measurement:
+    """(f): one sync of every business stream of ``accounts`` accounts of F_VIDEOS videos each, in
+    one connection, on a fresh emulator enforcing TikTok's limits; every video of every account
+    must arrive once in business_videos, tagged with its account."""
+    with TikTokEmulator(
+        video_count=F_VIDEOS,
+        business_accounts=accounts,
+        rate_limit_per_minute=F_ACCOUNT_LIMIT,
+        business_app_rate_limit_per_minute=F_APP_LIMIT,
+        latency=F_LATENCY,
+        rotate_refresh_tokens=False,
+    ) as emulator:
+        config = emulator_accounts_config(emulator, accounts)  # no pacing options: the defaults
+        catalog = discovered_catalog(config, workdir)
+        measured = connector_read(emulator, workdir, config, catalog, "business_videos", business_video)
+        every_video = [
+            business_video({"business_id": account.open_id, "item_id": video["id"]})
+            for account in emulator.business_accounts
+            for video in account.videos
+        ]
+        open_ids = [account.open_id for account in emulator.business_accounts]
+    assert measured.errors == 0, f"{measured.errors} error traces"
+    assert_exactly_once(measured, every_video)
+    pages = video_list_pages(F_VIDEOS)
+    print(
+        f"    {accounts:>2} x {F_VIDEOS} videos  {measured.seconds:6.1f} s  (connector CPU "
+        f"{measured.cpu_seconds:.1f} s; {measured.requests} requests; each page once: {pages} "
+        f"video/list and 2 or 3 business/get per account)"
+    )
+    for index, open_id in enumerate(open_ids):
+        calls = measured.business_calls_by_account.get(open_id, {})
+        made = ", ".join(f"{calls.get(path, 0)} {name}" for path, name in F_ENDPOINTS.items())
+        others = sorted(set(calls) - set(F_ENDPOINTS))
+        made += "".join(f", {calls[path]} {path}" for path in others)
+        print(f"      account {index}: {made}")
+    asked = [measured.business_calls_by_account.get(o, {}).get(BUSINESS_VIDEO_LIST_PATH, 0) for o in open_ids]
+    print(
+        f"      video/list per account {min(asked)} to {max(asked)}: "
+        f"{min(asked) / pages:.2f} to {max(asked) / pages:.2f} x the {pages} pages"
+    )
+    return measured
+
+
+def figure_f(workdir: Path) -> bool:
+    print(
+        f"(f) one business sync of every stream, {F_ACCOUNTS} accounts versus 1, {F_VIDEOS} videos each, "
+        f"default pacing, TikTok's limits enforced ({F_ACCOUNT_LIMIT}/min per account per endpoint, "
+        f"{F_APP_LIMIT}/min per app), {F_LATENCY * 1000:.0f} ms per request"
+    )
+    one = accounts_sync(workdir, 1)
+    several = accounts_sync(workdir, F_ACCOUNTS)
+    ratio = several.seconds / one.seconds
+    ok = ratio <= F_TARGET
+    print(
+        f"    every video of every account exactly once, tagged with its business_id; "
+        f"ratio {ratio:.2f} (target <= {F_TARGET}: {verdict(ok)})\n"
+    )
+    return ok
+
+
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
@@ -332,7 +457,7 @@ def main() -> int:
         action="store_true",
         help="skip (c), which pages 50,000 videos at 580 requests/minute (about 5 minutes)",
     )
-    parser.add_argument("--only", choices=["a", "b", "c", "d", "e"], help="run this figure alone")
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f"], help="run this figure alone")
     parser.add_argument(
         "--videos",
         type=int,
@@ -368,6 +493,9 @@ def main() -> int:
 
     if runs("e"):
         figure_e(workdir, args.videos or [1_000, 10_000])
+
+    if runs("f"):
+        figure_f(workdir)
 
     if runs("c") and not (args.skip_memory and args.only is None):
         print("(c) peak RSS of the connector, 1,000 versus 50,000 videos")
