@@ -271,3 +271,25 @@ def test_display_creators_under_faults_arrive_once_each_tagged_and_a_revoked_one
     named = [e.message for e in second.errors]
     assert named and all(accounts[2].open_id in message for message in named), second.transcript()
     assert not any(a.open_id in message for message in named for a in accounts if a.index != 2)
+
+
+def test_each_accounts_pages_are_asked_once_by_all_its_streams(
+    run_connector: Callable[..., ConnectorOutput], emulator: Callable[..., TikTokEmulator]
+) -> None:
+    """Each account's streams share its pages (issue 21), kept per account: four accounts read at
+    once ask each of their pages once, not once per stream."""
+    tiktok = emulator(video_count=300, business_accounts=4, business_video_counts=[300, 260, 40, 300])
+    config = emulator_accounts_config(tiktok, 4, business_requests_per_minute=600)
+
+    run = run_connector("read", config, business_catalog(run_connector, config))
+
+    assert run.returncode == 0 and not run.errors, run.transcript()
+    for account in tiktok.business_accounts:
+        pages = -(-len(account.videos) // 20)
+        assert tiktok.counters.business_calls(account.open_id, BUSINESS_VIDEO_LIST_PATH) == pages, (
+            account.index
+        )
+        assert tiktok.counters.business_calls(account.open_id, BUSINESS_GET_PATH) == 2, account.index
+    assert Counter(r["business_id"] for r in run.records("video_snapshots")) == {
+        a.open_id: len(a.videos) for a in tiktok.business_accounts
+    }

@@ -1268,8 +1268,9 @@ class AccountPacing:
 
     TikTok limits every authorised account on its own (about 40 requests a minute per endpoint),
     and the app over all of them (the manifest's API budget): an account waits for its own minute,
-    never for another's, so ten accounts are read in about the time of one. Built on the CDK's
-    public rate-limit classes, one moving window per account and endpoint.
+    never for another's, so ten accounts' requests go out in about the time of one account's (the
+    records they bring take their own CPU time: README, figure (f)). Built on the CDK's public
+    rate-limit classes, one moving window per account and endpoint.
     """
 
     def __init__(self, calls_per_minute: int) -> None:
@@ -1310,8 +1311,8 @@ def sync_scoped_attribute(api_budget: object, name: str, make: Callable[[], Any]
 class _Flight:
     """One page: asked once, awaited by every other requester that wants it meanwhile."""
 
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
+    def __init__(self, page_list: str) -> None:
+        self.page_list = page_list
         self.done = threading.Event()
         self.response: requests.Response | None = None
         self.failed = False
@@ -1327,10 +1328,11 @@ class SharedPages:
     stream's to handle (its retries, as without sharing), and one of those waiting asks in its
     place.
 
-    The last ``keep`` answers of each endpoint are kept, for the streams that read a list behind the
-    first: a stream that turns a page into many records (``business_video_breakdowns``) reads
-    slower than one that turns it into 20. So that none falls out of that window, a requester ``keep``
-    pages ahead of another reading the same endpoint waits before asking for a new page, until the
+    The last ``keep`` answers of each list of pages (an account's endpoint) are kept, for the
+    streams that read a list behind the first: a stream that turns a page into many records
+    (``business_video_breakdowns``) reads slower than one that turns it into 20. So that none falls
+    out of that window, a requester ``keep`` pages ahead of another reading the same list waits
+    before asking for a new page, until the
     other catches up or has taken no page for ``idle_seconds`` (it finished, or stopped early, like
     ``video_snapshots`` with a maximum age). Waiting costs the sync nothing: it ends with its
     slowest stream. A stream that still finds its page gone asks again: a request, never a record.
@@ -1344,29 +1346,29 @@ class SharedPages:
         self._clock = clock
         self._changed = threading.Condition()
         self._pages: OrderedDict[str, _Flight] = OrderedDict()
-        # Per endpoint, per requester: the pages it has taken, and when it took the last one.
+        # Per list of pages, per requester: the pages it has taken, and when it took the last one.
         self._readers: dict[str, dict[int, tuple[int, float]]] = {}
 
     def get(
         self,
-        endpoint: str,
+        page_list: str,
         key: str,
         reader: object,
         ask: Callable[[], requests.Response | None],
         is_success: Callable[[requests.Response], bool],
     ) -> requests.Response | None:
-        """The answer to the request ``key`` names (a request to ``endpoint`` by ``reader``): kept,
+        """The answer to the request ``key`` names (a request to ``page_list`` by ``reader``): kept,
         awaited, or asked by ``ask`` (the reader's own request, with its retries) and kept when
         ``is_success`` says so."""
         while True:
             with self._changed:
                 flight = self._pages.get(key)
                 if flight is None:
-                    wait = self._seconds_to_wait(endpoint, id(reader))
+                    wait = self._seconds_to_wait(page_list, id(reader))
                     if wait > 0:
                         self._changed.wait(wait)
                         continue
-                    flight = self._pages[key] = _Flight(endpoint)
+                    flight = self._pages[key] = _Flight(page_list)
                     leads = True
                 else:
                     leads = False
@@ -1378,13 +1380,13 @@ class SharedPages:
                     continue  # the asker got no answer to hand on: ask, or wait for the next asker
                 response = flight.response
             if response is not None and not flight.failed:
-                self._taken(endpoint, id(reader))
+                self._taken(page_list, id(reader))
             return response
 
-    def _seconds_to_wait(self, endpoint: str, reader: int) -> float:
+    def _seconds_to_wait(self, page_list: str, reader: int) -> float:
         """How long ``reader`` waits before asking a new page: while it is ``keep`` pages ahead of
-        another reader of ``endpoint`` that took a page within ``idle_seconds``."""
-        readers = self._readers.get(endpoint, {})
+        another reader of ``page_list`` that took a page within ``idle_seconds``."""
+        readers = self._readers.get(page_list, {})
         ahead_of, now = readers.get(reader, (0, 0.0))[0] - self._keep, self._clock()
         waits = [
             last + self._idle_seconds - now
@@ -1393,9 +1395,9 @@ class SharedPages:
         ]
         return max(waits, default=0.0)
 
-    def _taken(self, endpoint: str, reader: int) -> None:
+    def _taken(self, page_list: str, reader: int) -> None:
         with self._changed:
-            readers = self._readers.setdefault(endpoint, {})
+            readers = self._readers.setdefault(page_list, {})
             readers[reader] = (readers.get(reader, (0, 0.0))[0] + 1, self._clock())
             self._changed.notify_all()
 
@@ -1417,7 +1419,7 @@ class SharedPages:
         flight.response = response
         with self._changed:
             flight.done.set()
-            self._forget_oldest(endpoint=flight.endpoint)
+            self._forget_oldest(page_list=flight.page_list)
         return response
 
     def _fail(self, key: str, flight: _Flight) -> None:
@@ -1427,9 +1429,11 @@ class SharedPages:
             flight.failed = True
             flight.done.set()
 
-    def _forget_oldest(self, endpoint: str) -> None:
+    def _forget_oldest(self, page_list: str) -> None:
         answered = [
-            key for key, flight in self._pages.items() if flight.endpoint == endpoint and flight.done.is_set()
+            key
+            for key, flight in self._pages.items()
+            if flight.page_list == page_list and flight.done.is_set()
         ]
         for key in answered[: max(0, len(answered) - self._keep)]:
             del self._pages[key]
@@ -1544,7 +1548,8 @@ class SharedPageRequester(AccountRequester):
     refreshed token serves the pages that follow.
     """
 
-    # Answers kept per endpoint for the streams behind: about 125 KB a page of 20 business videos.
+    # Answers kept per account and endpoint for the streams behind: about 125 KB a page of 20
+    # business videos.
     pages_kept: int = 32
     # Each account's requests per endpoint per minute (see AccountPacing), a template over the
     # config; the app's limit over every account is the manifest's API budget.
@@ -1585,7 +1590,10 @@ class SharedPageRequester(AccountRequester):
             request.request_body_data,
             request.request_body_json,
         )
-        return self._shared_pages.get(endpoint, key, self, ask, self._is_success)
+        # Each account's pages of an endpoint are a list of their own, read by its own streams: the
+        # pages kept, and how far each stream has read, are per account.
+        account_list = f"{account_partition_key(self.config, account)} {endpoint}"
+        return self._shared_pages.get(account_list, key, self, ask, self._is_success)
 
     def _page_key(
         self,
