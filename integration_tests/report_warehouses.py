@@ -2,8 +2,10 @@
 
 Each is two PyAirbyte syncs of the loopback emulator a day apart (``tools.report.warehouse``), in
 Display API or API for Business mode, or ("accounts") one API for Business connection reading
-``ACCOUNTS`` accounts labelled by ``ACCOUNT_LABELS``, then ``dbt build`` of dbt_tiktok_organic over
-it. The emulator is kept (stopped) with what it served, the truth the tests compare the marts with.
+``ACCOUNTS`` accounts labelled by ``ACCOUNT_LABELS``, or ("display_accounts") one Display API
+connection reading ``DISPLAY_ACCOUNTS`` accounts labelled by ``DISPLAY_ACCOUNT_LABELS``, then
+``dbt build`` of dbt_tiktok_organic over it. The emulator is kept (stopped) with what it served,
+the truth the tests compare the marts with.
 
 The report's environments (.venv-report, .venv-pyairbyte, scripts/report_env.sh) missing: the tests
 skip on a developer machine, and fail where the ``CI`` variable is set.
@@ -33,7 +35,11 @@ DAYS = 2
 ACCOUNTS = 3
 ACCOUNT_LABELS = ("Main brand", None, "Side project")
 ACCOUNT_VIDEOS = 3
-MODES = ("display", "business", "accounts")
+#: The "display_accounts" warehouse: one Display API connection of three accounts (of
+#: ``ACCOUNT_VIDEOS`` videos each), account 1 labelled through ``credentials.accounts``.
+DISPLAY_ACCOUNTS = 3
+DISPLAY_ACCOUNT_LABELS = (None, "Second creator", None)
+MODES = ("display", "business", "accounts", "display_accounts")
 YESTERDAY = LAST_DAY - timedelta(days=1)
 
 
@@ -85,21 +91,24 @@ def built_warehouse(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Ware
     if mode not in _BUILT:
         workdir = tmp_path_factory.mktemp(f"warehouse-{mode}")
         db_path = workdir / "warehouse.duckdb"
-        several = mode == "accounts"
+        accounts, labels = {
+            "accounts": (ACCOUNTS, ACCOUNT_LABELS),
+            "display_accounts": (DISPLAY_ACCOUNTS, DISPLAY_ACCOUNT_LABELS),
+        }.get(mode, (1, ()))
         emulator = (
-            TikTokEmulator(video_count=ACCOUNT_VIDEOS, business_accounts=ACCOUNTS)
-            if several
+            TikTokEmulator(video_count=ACCOUNT_VIDEOS, business_accounts=accounts)
+            if accounts > 1
             else TikTokEmulator(video_count=VIDEOS)
         )
         with emulator:
             served = play_days(
                 emulator,
-                business=mode != "display",
+                business=mode in ("business", "accounts"),
                 days=DAYS,
                 db_path=db_path,
                 workdir=workdir,
-                accounts=ACCOUNTS if several else 1,
-                labels=ACCOUNT_LABELS if several else (),
+                accounts=accounts,
+                labels=labels,
             )
         _BUILT[mode] = Warehouse(mode, db_path, workdir, emulator, served, dbt_build(db_path, workdir))
     return _BUILT[mode]

@@ -2,10 +2,10 @@
 
 ``dbt build`` (models, the package's tests and its data tests) passes over a Display-only and a
 business-only warehouse, over both unioned by the ``tiktok_organic_sources`` variable, and over one
-business connection reading several accounts (issue 23); one figure of each mart equals what the
-emulator served (for each account), read through the emulator's own Python API
-(``tiktok_emulator``), never through the connector. The warehouses are built once per session
-(``report_warehouses``).
+business connection reading several accounts (issue 23), and over one Display API connection
+reading several; one figure of each mart equals what the emulator served (for each account), read
+through the emulator's own Python API (``tiktok_emulator``), never through the connector. The
+warehouses are built once per session (``report_warehouses``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from integration_tests.report_warehouses import (
     ACCOUNT_LABELS,
     ACCOUNT_VIDEOS,
     ACCOUNTS,
+    DISPLAY_ACCOUNT_LABELS,
+    DISPLAY_ACCOUNTS,
     VIDEOS,
     YESTERDAY,
     Warehouse,
@@ -63,6 +65,13 @@ def business(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 def accounts(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """One business connection of ``ACCOUNTS`` accounts, labelled by ``ACCOUNT_LABELS``."""
     return built_warehouse("accounts", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def display_accounts(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """One Display API connection of ``DISPLAY_ACCOUNTS`` accounts, labelled by
+    ``DISPLAY_ACCOUNT_LABELS``."""
+    return built_warehouse("display_accounts", tmp_path_factory)
 
 
 def one_query(warehouse: Warehouse, sql: str) -> list[list[Any]]:
@@ -350,6 +359,58 @@ def test_audience_has_each_accounts_own_demographics(accounts: Warehouse) -> Non
             row["country"]: row["percentage"] for row in demographics(account.seed)["audience_countries"]
         }
         for account, label in zip(synced_accounts(accounts), ACCOUNT_LABELS, strict=True)
+    }
+
+
+def test_several_display_accounts_in_one_connection_keep_their_own_videos_gains_and_followers(
+    display_accounts: Warehouse,
+) -> None:
+    """A Display connection of several accounts: every videos and video_snapshots row names its
+    account (open_id), so the marts give each account its own videos, gains, followers and label."""
+    warehouse, served = display_accounts, display_accounts.served
+    assert "Completed successfully" in warehouse.dbt_output
+    for data_test in DATA_TESTS:
+        assert f"PASS {data_test} " in warehouse.dbt_output
+    accounts = list(warehouse.emulator.business_accounts)[:DISPLAY_ACCOUNTS]
+    labels = {a.open_id: label for a, label in zip(accounts, DISPLAY_ACCOUNT_LABELS, strict=True)}
+    listed, connection, daily, report, account_days = warehouse.query(
+        f"select account_id, account_label, username, api from {MARTS}.int_tiktok_organic__accounts",
+        f"select source_relation, account_id from {MARTS}.int_tiktok_organic__connection_accounts",
+        f"select account_id, account_label, video_id, views_gained from {MARTS}.tiktok_organic__video_daily "
+        f"where date_day = '{LAST_DAY}'",
+        f"select account_id, account_label, video_id, views, recent_views_gained "
+        f"from {MARTS}.tiktok_organic__video_report",
+        f"select account_id, account_label, followers, followers_net_change, views, computed_from "
+        f"from {MARTS}.tiktok_organic__account_daily where date_day = '{LAST_DAY}'",
+    )
+    assert sorted(map(tuple, listed)) == sorted(
+        (a.open_id, labels[a.open_id], a.user["username"], "display") for a in accounts
+    )
+    # Rows that name no account would be the first account's; here every row names its own.
+    assert connection == [["tiktok_organic", accounts[0].open_id]]
+    owners = served.video_accounts
+    gained = {
+        video: served.videos[LAST_DAY][video]["view_count"] - served.videos[YESTERDAY][video]["view_count"]
+        for video in served.videos[LAST_DAY]
+    }
+    assert len(set(owners.values())) == DISPLAY_ACCOUNTS and len(gained) == DISPLAY_ACCOUNTS * ACCOUNT_VIDEOS
+    assert {(a, label, v): g for a, label, v, g in daily} == {
+        (owners[v], labels[owners[v]], v): g for v, g in gained.items()
+    }
+    assert {(a, label, v): (views, recent) for a, label, v, views, recent in report} == {
+        (owners[v], labels[owners[v]], v): (served.videos[LAST_DAY][v]["view_count"], g)
+        for v, g in gained.items()
+    }
+    followers = {day: served.account_followers[day] for day in (YESTERDAY, LAST_DAY)}
+    assert {a: tuple(row) for a, *row in account_days} == {
+        account: (
+            labels[account],
+            followers[LAST_DAY][account],
+            followers[LAST_DAY][account] - followers[YESTERDAY][account],
+            sum(g for v, g in gained.items() if owners[v] == account),
+            "profile_snapshots",
+        )
+        for account in labels
     }
 
 

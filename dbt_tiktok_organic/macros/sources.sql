@@ -93,20 +93,52 @@
 
 
 {#- A staging model: the stream's rows from every connection, one per primary key (`unique_key`,
-    output names) and connection, the newest extraction winning. -#}
-{% macro tiktok_organic_stage(stream, columns, unique_key) %}
+    output names) and connection, the newest extraction winning. With `connection_account`, a row
+    whose account_id is null (a Display API row that names no account: its connection read one) takes
+    its connection's account (tiktok_organic_connection_accounts) before the newest is chosen, so a
+    connection's rows from before and after it read several accounts are one account's rows. -#}
+{% macro tiktok_organic_stage(stream, columns, unique_key, connection_account=false) %}
 with unioned as (
 {{ tiktok_organic_union(stream, columns) }}
 ),
+{%- if connection_account %}
+
+connection_accounts as (
+{{ tiktok_organic_connection_accounts() }}
+),
+
+accounted as (
+    select
+        {%- for name, candidates, kind in columns %}
+        {%- if name == 'account_id' %}
+        coalesce(unioned.account_id, connection_accounts.account_id) as account_id,
+        {%- else %}
+        unioned.{{ name }},
+        {%- endif %}
+        {%- endfor %}
+        unioned.source_relation,
+        unioned.airbyte_raw_id,
+        unioned.airbyte_extracted_at
+    from unioned
+    left join connection_accounts
+        on unioned.source_relation = connection_accounts.source_relation
+        and unioned.account_id is null
+),
+{%- else %}
+
+accounted as (
+    select * from unioned
+),
+{%- endif %}
 
 ranked as (
     select
-        unioned.*,
+        accounted.*,
         row_number() over (
             partition by source_relation, {{ unique_key | join(', ') }}
             order by airbyte_extracted_at desc, airbyte_raw_id desc
         ) as newest_first
-    from unioned
+    from accounted
 )
 
 select
@@ -118,6 +150,32 @@ select
     airbyte_extracted_at
 from ranked
 where newest_first = 1
+{% endmacro %}
+
+
+{#- One row per Display API connection: the account its rows that name none belong to. A Display
+    connection names no account on its videos and video_snapshots rows while it reads one account
+    (user_info and profile_snapshots always carry its open_id); once it reads several, every row
+    names its own (open_id). Its unnamed rows are therefore its first account's: the account of its
+    oldest user_info row (a connection that read one account and then more keeps its first account
+    first). A connection without user_info (the API for Business: every row names its account) is
+    not here. -#}
+{% macro tiktok_organic_connection_accounts() %}
+    select source_relation, account_id
+    from (
+        select
+            user_info.source_relation,
+            user_info.account_id,
+            row_number() over (
+                partition by user_info.source_relation
+                order by user_info.airbyte_extracted_at, user_info.airbyte_raw_id
+            ) as oldest_first
+        from (
+            {{ tiktok_organic_union('user_info', [['account_id', ['open_id'], 'string']]) }}
+        ) as user_info
+        where user_info.account_id is not null
+    ) as ranked_user_info
+    where oldest_first = 1
 {% endmacro %}
 
 

@@ -3,7 +3,7 @@
 with raw_videos as (
     {{ tiktok_organic_union('videos', [
         ['video_id', ['id'], 'string'],
-        ['account_id', [], 'string'],
+        ['account_id', ['open_id'], 'string'],
         ['views', ['view_count'], 'bigint'],
     ]) }}
     union all

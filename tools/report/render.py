@@ -68,7 +68,7 @@ def short(text: str | None, width: int = 40) -> str:
 
 def account_names(db: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """Each account's name on the page: the label its connection's config gives it, else @username
-    (else its open_id). A business connection may read several accounts: each is charted apart."""
+    (else its open_id). A connection of either API may read several accounts: each is charted apart."""
     names = rows(
         db,
         f"select source_relation, account_id, max(account_label), "

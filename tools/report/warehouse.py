@@ -39,13 +39,15 @@ LAST_DAY = date(2025, 11, 21)
 
 @dataclass
 class Served:
-    """What the emulator served on each played day: the followers (Display API's user/info) and each
-    video's views, likes, comments and shares (every synced account's videos), and the open_id of
-    each video's account."""
+    """What the emulator served on each played day: the followers (Display API's user/info; of the
+    first account, and in ``account_followers`` of every synced account by open_id) and each video's
+    views, likes, comments and shares (every synced account's videos), and the open_id of each
+    video's account."""
 
     followers: dict[date, int] = field(default_factory=dict)
     videos: dict[date, dict[str, dict[str, int]]] = field(default_factory=dict)
     video_accounts: dict[str, str] = field(default_factory=dict)
+    account_followers: dict[date, dict[str, int]] = field(default_factory=dict)
 
 
 def pyairbyte_env(workdir: Path) -> dict[str, str]:
@@ -121,8 +123,8 @@ def synced_videos(
     emulator: TikTokEmulator, *, business: bool, accounts: int
 ) -> dict[str, list[dict[str, Any]]]:
     """The videos a connection reads, by their account's open_id: the Display API's one account, or
-    the first ``accounts`` business accounts (account 0's videos are the Display API's)."""
-    if not business:
+    the first ``accounts`` accounts (account 0's videos are the Display API's one account's)."""
+    if not business and accounts == 1:
         return {emulator.user["open_id"]: emulator.videos}
     return {account.open_id: account.videos for account in list(emulator.business_accounts)[:accounts]}
 
@@ -138,7 +140,8 @@ def grow(emulator: TikTokEmulator, day_index: int, *, business: bool, accounts: 
             video["comment_count"] += views // 150
             video["share_count"] += views // 220
     if not business:
-        emulator.user["follower_count"] += 30 + 11 * (day_index % 5)
+        for index, account in enumerate(list(emulator.business_accounts)[:accounts]):
+            account.user["follower_count"] += 30 + 11 * ((day_index + index) % 5)
 
 
 def served_videos(
@@ -165,14 +168,13 @@ def play_days(
 ) -> Served:
     """Sync the running emulator once a day for ``days`` days ending on ``LAST_DAY``, at noon UTC.
 
-    With ``accounts`` > 1 (API for Business only) one connection reads the emulator's first
-    ``accounts`` business accounts, ``labels[i]`` labelling account i (``emulator_accounts_config``)."""
-    if accounts > 1 and not business:
-        raise ValueError("several accounts in one connection: the API for Business only")
+    With ``accounts`` > 1 one connection (of the API for Business, else of the Display API) reads
+    the emulator's first ``accounts`` accounts, ``labels[i]`` labelling account i
+    (``emulator_accounts_config``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "config.json"
     if accounts > 1:
-        config = emulator_accounts_config(emulator, accounts, labels)
+        config = emulator_accounts_config(emulator, accounts, labels, display=not business)
     else:
         config = emulator.business_connector_config() if business else emulator.connector_config()
     config_path.write_text(json.dumps(config, indent=2))
@@ -187,6 +189,10 @@ def play_days(
             executable = clocked_executable(workdir, datetime.combine(day, time(12), timezone.utc))
             result = syncs.sync(executable)
             served.followers[day] = int(emulator.user["follower_count"])
+            served.account_followers[day] = {
+                account.open_id: int(account.user["follower_count"])
+                for account in list(emulator.business_accounts)[:accounts]
+            }
             served.videos[day] = served_videos(emulator, business=business, accounts=accounts)
             progress(f"  synced {day}: {result['records']} records")
     return served

@@ -1,7 +1,7 @@
 {#- One row per account and connection, whichever mode read it: its names, its label and its latest
-    counters. A business connection may read several accounts (each business row names its own);
+    counters. A connection of either API may read several accounts (each row naming its own);
     account_label is the name the connection's config gives the account (null when it gives none,
-    and always in Display mode). -#}
+    and in a Display connection reading one account). -#}
 with profiles as (
     select
         source_relation, account_id, account_label, username, display_name, profile_deep_link, followers,

@@ -1,26 +1,20 @@
 {#- Video x day: each video's counters on the days it was snapshotted, and what it gained since the
     previous snapshot (null on a video's first snapshot; spanning days_since_previous days when a
-    day's sync was missed). Keyed by connection, account and video: a business connection may read
-    several accounts; a Display connection's rows name no account and take the connection's one. -#}
-with connection_accounts as (
-    select * from {{ ref('int_tiktok_organic__connection_accounts') }}
-),
-
-snapshots as (
+    day's sync was missed). Keyed by connection, account and video: a connection (either API) may
+    read several accounts; a Display connection's rows that name no account are its one account's
+    (staging gives them the account). -#}
+with snapshots as (
     select
-        snapshots.source_relation,
-        coalesce(snapshots.account_id, connection_accounts.account_id) as account_id,
-        snapshots.video_id,
-        snapshots.date_day,
-        snapshots.created_at,
-        snapshots.views,
-        snapshots.likes,
-        snapshots.comments,
-        snapshots.shares
-    from {{ ref('stg_tiktok_organic__video_snapshots') }} as snapshots
-    left join connection_accounts
-        on snapshots.source_relation = connection_accounts.source_relation
-        and snapshots.account_id is null
+        source_relation,
+        account_id,
+        video_id,
+        date_day,
+        created_at,
+        views,
+        likes,
+        comments,
+        shares
+    from {{ ref('stg_tiktok_organic__video_snapshots') }}
 ),
 
 with_previous as (

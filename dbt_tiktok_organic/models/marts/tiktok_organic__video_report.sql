@@ -1,17 +1,14 @@
 {#- One row per video: lifetime metrics from either mode, the engagement rate, watch time and
     completion where the API for Business gives them, days since posting, and the views gained over
     the last tiktok_organic_recent_days days of the account's snapshots. Keyed by connection,
-    account and video: a business connection may read several accounts (each row names its own); a
-    Display connection's videos are its one account's. -#}
+    account and video: a connection (either API) may read several accounts, each row naming its own;
+    a Display connection's rows that name none are its one account's (staging gives them the
+    account). -#}
 {%- set recent_days = var('tiktok_organic_recent_days', 7) %}
-with connection_accounts as (
-    select * from {{ ref('int_tiktok_organic__connection_accounts') }}
-),
-
-videos as (
+with videos as (
     select
         videos.source_relation,
-        connection_accounts.account_id,
+        videos.account_id,
         videos.video_id,
         videos.created_at,
         coalesce(videos.title, videos.description) as title,
@@ -30,8 +27,6 @@ videos as (
         cast(null as {{ dbt.type_bigint() }}) as clicks,
         'videos' as computed_from
     from {{ ref('stg_tiktok_organic__videos') }} as videos
-    left join connection_accounts
-        on videos.source_relation = connection_accounts.source_relation
     union all
     select
         source_relation,
