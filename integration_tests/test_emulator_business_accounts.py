@@ -25,6 +25,7 @@ from integration_tests.emulator_helpers import (
     business_refresh,
 )
 from integration_tests.test_emulator_cli import emulator_process
+from testkit.clock import ManualClock
 from tiktok_emulator import FaultRule, TikTokEmulator
 from tiktok_emulator.business_accounts import BusinessAccount
 from tiktok_emulator.business_envelope import CODE_ERROR_IN_200, CODE_INVALID_GRANT
@@ -47,16 +48,6 @@ from tiktok_emulator.documented_insights import AUDIENCE_ACTIVITY_FIELD, DAILY_M
 TODAY = datetime.date(2026, 3, 15)
 PROFILE = ["username", "display_name", "followers_count", "videos_count"]
 METRICS = [*DAILY_METRIC_FIELDS, AUDIENCE_ACTIVITY_FIELD]
-
-
-class Clock:
-    """The rate limiters' clock, moved by hand: no test waits on the wall clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _refresh(emu: TikTokEmulator, s: requests.Session, refresh_token: str) -> requests.Response:
@@ -265,7 +256,7 @@ def test_revoking_one_account_leaves_the_others_working(
 
 
 def test_the_rate_limit_is_per_account_and_endpoint(emulator: Any, http_session: requests.Session) -> None:
-    clock = Clock()
+    clock = ManualClock()
     emu: TikTokEmulator = emulator(
         video_count=5, business_accounts=2, rate_limit_per_minute=2, rate_limit_clock=clock
     )
@@ -295,7 +286,7 @@ def test_the_rate_limit_is_per_account_and_endpoint(emulator: Any, http_session:
 def test_the_app_wide_limit_counts_every_account_and_endpoint(
     emulator: Any, http_session: requests.Session
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     emu: TikTokEmulator = emulator(
         video_count=5,
         business_accounts=3,
@@ -320,7 +311,7 @@ def test_the_app_wide_limit_counts_every_account_and_endpoint(
 def test_a_request_one_limit_refuses_uses_no_slot_of_the_other(
     emulator: Any, http_session: requests.Session
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     emu: TikTokEmulator = emulator(
         video_count=5,
         business_accounts=3,

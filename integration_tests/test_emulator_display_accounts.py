@@ -35,6 +35,7 @@ from integration_tests.emulator_helpers import (
     user_info,
     video_list,
 )
+from testkit.clock import ManualClock
 from tiktok_emulator import (
     REVOKE_PATH,
     TOKEN_PATH,
@@ -48,16 +49,6 @@ from tiktok_emulator.business_envelope import CODE_INVALID_GRANT
 from tiktok_emulator.documented_business import GET_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-class Clock:
-    """The rate limiter's clock, moved by hand: no test waits on the wall clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _refresh(emu: TikTokEmulator, s: requests.Session, refresh_token: str) -> requests.Response:
@@ -309,7 +300,7 @@ def test_display_requests_are_counted_per_account_and_endpoint(
 def test_the_display_rate_limit_is_per_endpoint_shared_by_every_account(
     emulator: Any, http_session: requests.Session
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     emu: TikTokEmulator = emulator(
         video_count=3, business_accounts=3, rate_limit_per_minute=2, rate_limit_clock=clock
     )

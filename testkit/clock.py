@@ -1,7 +1,8 @@
-"""A UTC clock the manifest reads, set by the test: "today" for the daily snapshot streams.
+"""Clocks tests set by hand: the UTC clock the manifest reads ("today" for the daily snapshot
+streams), and a seconds clock for the emulator's rate limiters.
 
-The manifest's dates come from the CDK's Jinja macros ``now_utc()`` and ``today_utc()``; the clock
-replaces them (``cdk_internals.interpolation_globals``) for connectors run in this process.
+The manifest's dates come from the CDK's Jinja macros ``now_utc()`` and ``today_utc()``; the UTC
+clock replaces them (``cdk_internals.interpolation_globals``) for connectors run in this process.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ from datetime import date, datetime, timedelta, timezone
 
 from source_tiktok_organic.cdk_internals import interpolation_globals
 
-__all__ = ["UtcClock", "utc_clock"]
+__all__ = ["ManualClock", "UtcClock", "utc_clock"]
+
+
+class ManualClock:
+    """Seconds, moved by hand (``clock.now += 60``): a rate limiter measured on it never makes a
+    test wait on the wall clock."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class UtcClock:
