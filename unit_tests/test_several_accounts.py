@@ -47,6 +47,7 @@ class Account:
     refresh_token: str
     label: str | None = None
     revoked: bool = False
+    quota_spent: bool = False
     refreshes: int = 0
     access_tokens: set[str] = field(default_factory=set)
 
@@ -97,6 +98,8 @@ class TikTokForSeveralAccounts:
         account = next((a for a in self.accounts if token in a.access_tokens), None)
         if account is None or account.revoked:
             return business_envelope(code=40105, message="access token invalid")
+        if account.quota_spent:
+            return business_envelope(code=40100, message="The daily request limit of this account is reached")
         params = parse_qs(urlparse(request.url).query)
         assert params["business_id"] == [account.open_id], "a request went out with another account's id"
         if "start_date" not in params:
@@ -278,3 +281,21 @@ def test_an_account_without_open_id_is_read_once_its_token_tells_it_and_a_refuse
 
 def per_account_rows(run: Any) -> Counter[str]:
     return Counter(r["business_id"] for r in run.records(DAILY))
+
+
+def test_an_account_whose_daily_quota_is_spent_fails_alone_as_transient(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    tiktok = TikTokForSeveralAccounts(requests_mock, count=3)
+    tiktok.accounts[2].quota_spent = True
+    config = tiktok.config()
+
+    run = run_connector("read", config, catalog(run_connector, config, DAILY))
+
+    assert per_account_rows(run) == {"open-id-0": 59, "open-id-1": 59}
+    # The stream's error (the CDK's summary of failed streams follows it) names the account, and is
+    # transient: the quota resets at midnight UTC.
+    named = [e for e in run.errors if e.message.startswith("TikTok account 'Brand 2' (open_id open-id-2): ")]
+    assert named and all(e.failure_type == FailureType.transient_error for e in named), run.transcript()
+    assert "00:00 UTC" in named[0].message
+    assert not any("open-id-0" in e.message or "open-id-1" in e.message for e in run.errors)
