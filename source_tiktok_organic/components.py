@@ -248,6 +248,9 @@ def using_account(account: AccountPath) -> Iterator[None]:
         _account_in_use.reset(reset)
 
 
+# How an error about one account of several begins: the account's name follows, then ": ".
+ACCOUNT_ERROR_PREFIX = "TikTok account "
+
 # The name the refusals of a sync hang on its API budget under.
 _REFUSALS = "tiktok_refused_accounts"
 
@@ -261,7 +264,7 @@ def _named(
     error: AirbyteTracedException, config: Mapping[str, Any], account: AccountPath
 ) -> AirbyteTracedException:
     """``error``, saying which account it is about."""
-    name = f"TikTok account {account_name(config, account)}: "
+    name = f"{ACCOUNT_ERROR_PREFIX}{account_name(config, account)}: "
     kind = TokenRefused if isinstance(error, TokenRefused) else AirbyteTracedException
     return kind(
         message=name + (error.message or "the request failed."),

@@ -6,17 +6,23 @@ import contextvars
 import logging
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
+    AirbyteErrorTraceMessage,
+    AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
+    FailureType,
     Status,
+    TraceType,
+    Type,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic import business_protocol, components, tiktok_protocol
 from source_tiktok_organic.cdk_internals import check_failure_reason, record_queue_of
@@ -60,6 +66,32 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
             config_path=config_path,
         )
         record_queue_of(self).maxsize = RECORD_QUEUE_SIZE
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        """The manifest's sync; when streams failed, its last error names every failing account.
+
+        The CDK ends a sync whose streams failed with one config error listing the streams. When
+        the config has several accounts, each stream's error names its account (the requester's
+        doing), and the sync's last error says which accounts failed, with the failure type their
+        errors share: transient when every one is (a spent daily quota), so the platform retries.
+        """
+        stream_errors: list[AirbyteErrorTraceMessage] = []
+        try:
+            for message in super().read(logger, config, catalog, state):
+                trace = message.trace if message.type == Type.TRACE else None
+                if trace is not None and trace.type == TraceType.ERROR and trace.error is not None:
+                    stream_errors.append(trace.error)
+                yield message
+        except AirbyteTracedException as failure:
+            if not components.has_several_accounts(config):
+                raise
+            raise _accounts_failure(failure, stream_errors) from None
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """The check of the config's account, or of each of its accounts in turn, in one answer.
@@ -155,10 +187,34 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         )
 
 
+def _accounts_failure(
+    failure: AirbyteTracedException, stream_errors: list[AirbyteErrorTraceMessage]
+) -> AirbyteTracedException:
+    """The sync's last error: the accounts its streams' errors name, and their shared failure type."""
+    named = [e for e in stream_errors if e.message.startswith(components.ACCOUNT_ERROR_PREFIX)]
+    if not named:
+        return failure
+    accounts = list(
+        dict.fromkeys(e.message[len(components.ACCOUNT_ERROR_PREFIX) :].split(": ", 1)[0] for e in named)
+    )
+    types = {e.failure_type for e in stream_errors}
+    failure_type = (
+        FailureType.transient_error if types == {FailureType.transient_error} else FailureType.config_error
+    )
+    return AirbyteTracedException(
+        message=(
+            f"The sync failed for {len(accounts)} TikTok account(s): {'; '.join(accounts)}. The other "
+            "accounts' records were all read. Each account's error above says what to do."
+        ),
+        internal_message=failure.internal_message,
+        failure_type=failure_type,
+    )
+
+
 def _account_problem(config: Mapping[str, Any], account: components.AccountPath, message: str) -> str:
     """What a failed check of ``account`` said, led by the account's name, once."""
     name = components.account_name(config, account)
-    return f"Account {name}: " + message.replace(f"TikTok account {name}: ", "")
+    return f"Account {name}: " + message.replace(f"{components.ACCOUNT_ERROR_PREFIX}{name}: ", "")
 
 
 def required_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:

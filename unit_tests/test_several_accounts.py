@@ -237,6 +237,9 @@ def test_a_revoked_account_fails_alone_and_the_sync_names_it(run_connector: Any,
     assert cursors["open-id-0"] == cursors["open-id-2"] == yesterday
     assert cursors.get("open-id-1", "") <= (today_utc() - timedelta(days=59)).isoformat()
     assert tiktok.refresh.call_count == 3, "the refused token is asked once, not once per stream"
+    last = run.errors[-1]
+    assert last.message.startswith("The sync failed for 1 TikTok account(s): 'Brand 1' (open_id open-id-1).")
+    assert last.failure_type == FailureType.config_error
     assert_no_secrets(run.text_without_emitted_configs, tiktok.secrets())
 
 
@@ -299,3 +302,7 @@ def test_an_account_whose_daily_quota_is_spent_fails_alone_as_transient(
     assert named and all(e.failure_type == FailureType.transient_error for e in named), run.transcript()
     assert "00:00 UTC" in named[0].message
     assert not any("open-id-0" in e.message or "open-id-1" in e.message for e in run.errors)
+    # The sync's last error names the account, and is transient like its errors: retried later.
+    last = run.errors[-1]
+    assert last.message.startswith("The sync failed for 1 TikTok account(s): 'Brand 2' (open_id open-id-2).")
+    assert last.failure_type == FailureType.transient_error
