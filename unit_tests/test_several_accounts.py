@@ -69,7 +69,8 @@ class TikTokForSeveralAccounts:
         presented = json.loads(request.body)["refresh_token"]
         account = next((a for a in self.accounts if a.refresh_token == presented), None)
         if account is None or account.revoked:
-            return business_envelope(code=40105, message="refresh_token is invalid")  # refused
+            # Refused, echoing the token it was sent: the connector must not print it.
+            return business_envelope(code=40105, message=f"refresh_token {presented} is invalid")
         account.refreshes += 1
         serial = next(self._serial)
         account.refresh_token = f"rft.{account.open_id}-rotated-{serial}"
