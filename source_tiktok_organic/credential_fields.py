@@ -13,7 +13,8 @@ the manifest's spec repeats what it must (``auth_type`` consts, secret fields, `
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from source_tiktok_organic.business_protocol import BUSINESS_AUTH_TYPE
 
@@ -23,6 +24,7 @@ __all__ = [
     "DISPLAY_AUTH_TYPE",
     "OTHER_ACCOUNTS_FIELD",
     "SECRET_CREDENTIAL_FIELDS",
+    "secret_values",
 ]
 
 # The Display API's credentials (Login Kit). Credentials without an auth_type are the Display API's:
@@ -47,3 +49,16 @@ OTHER_ACCOUNTS_FIELD: Final = "accounts"
 # entry's ``label`` for the others. Written on its records as ``account_label``, used in messages,
 # and accepted by ``tiktok-organic-auth --revoke [--business] --account``.
 ACCOUNT_LABEL_FIELD: Final = "label"
+
+
+def secret_values(credentials: Mapping[str, Any]) -> list[str]:
+    """The values of every secret field of ``credentials``, the first account's and those of each
+    entry of ``credentials.accounts`` (what masks, redactors and leak checks must watch)."""
+    entries = credentials.get(OTHER_ACCOUNTS_FIELD)
+    others = [entry for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, list) else []
+    return [
+        str(holder[name])
+        for holder in (credentials, *others)
+        for name in SECRET_CREDENTIAL_FIELDS
+        if holder.get(name)
+    ]

@@ -22,7 +22,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, update_secrets
 
 from source_tiktok_organic.config_write_back import config_written_back
-from source_tiktok_organic.credential_fields import OTHER_ACCOUNTS_FIELD, SECRET_CREDENTIAL_FIELDS
+from source_tiktok_organic.credential_fields import secret_values
 from source_tiktok_organic.source import SourceTikTokOrganic
 
 # glibc's mallopt options (malloc.h), and what the connector sets them to.
@@ -75,15 +75,9 @@ def _create_source(args: list[str]) -> SourceTikTokOrganic:
 def _register_secrets(config: Any) -> None:
     """Mask the secrets before anything can fail, not only once the entrypoint reads the spec."""
     credentials = config.get("credentials") if isinstance(config, dict) else None
-    if not isinstance(credentials, dict):
-        return
-    # Every account's, the first one's in `credentials` and the others' in its list (the CDK masks
-    # the spec's secret fields, and cannot reach those inside a list).
-    others = credentials.get(OTHER_ACCOUNTS_FIELD)
-    holders = [credentials, *(entry for entry in others or () if isinstance(entry, dict))]
-    update_secrets(
-        [str(holder[field]) for holder in holders for field in SECRET_CREDENTIAL_FIELDS if holder.get(field)]
-    )
+    if isinstance(credentials, dict):
+        # Every account's (the CDK masks the spec's secret fields, and cannot reach those in a list).
+        update_secrets(secret_values(credentials))
 
 
 def _print_error_trace(error: Exception) -> None:

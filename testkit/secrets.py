@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from source_tiktok_organic.credential_fields import SECRET_CREDENTIAL_FIELDS
+from source_tiktok_organic.credential_fields import secret_values
 from testkit.connector_output import ConnectorOutput
 
 __all__ = ["assert_no_secrets", "assert_run_leaks_no_secret", "config_secrets", "mask"]
@@ -27,10 +27,9 @@ def mask(secret: str) -> str:
 
 
 def config_secrets(config: Mapping[str, Any]) -> set[str]:
-    """The secret values in a connector config's ``credentials`` (the connector's own list of its
-    secret fields, ``SECRET_CREDENTIAL_FIELDS``)."""
-    credentials = config.get("credentials") or {}
-    return {str(credentials[key]) for key in SECRET_CREDENTIAL_FIELDS if credentials.get(key)}
+    """The secret values in a connector config's ``credentials``, every account's (the connector's
+    own reading of its secret fields, ``secret_values``)."""
+    return set(secret_values(config.get("credentials") or {}))
 
 
 def assert_no_secrets(text: str, secrets: Iterable[str | None]) -> None:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TextIO
 from urllib.parse import urlsplit
 
 from source_tiktok_organic import tiktok_protocol as tiktok
-from source_tiktok_organic.credential_fields import OTHER_ACCOUNTS_FIELD, SECRET_CREDENTIAL_FIELDS
+from source_tiktok_organic.credential_fields import secret_values
 
 # (connect, read) seconds for every request to TikTok.
 HTTP_TIMEOUT = (10.0, 30.0)
@@ -56,12 +56,7 @@ class Redactor:
     def add_credentials(self, credentials: Mapping[str, Any]) -> None:
         """Every secret field (``SECRET_CREDENTIAL_FIELDS``) of a config's credentials, those of
         each of its further business accounts (``credentials.accounts``) included."""
-        entries = credentials.get(OTHER_ACCOUNTS_FIELD)
-        others = (
-            [entry for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, list) else []
-        )
-        for fields in (credentials, *others):
-            self.add(*(str(fields[name]) for name in SECRET_CREDENTIAL_FIELDS if fields.get(name)))
+        self.add(*secret_values(credentials))
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
