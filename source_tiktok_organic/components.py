@@ -740,7 +740,7 @@ class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
     (``using_account``, from the partition it reads) and this authenticator hands that account's
     authenticator every call: the header, ``business_id``, a refresh. The first account's is the
     one the factory built from the manifest (``first_account``); the others are made from it
-    (``TikTokBusinessOAuthAuthenticator.for_account``), each keeping its rotating tokens at its own
+    (``TikTokOAuthAuthenticator.for_account``), each keeping its rotating tokens at its own
     place in the config, which every CONNECTOR_CONFIG message carries whole.
     """
 
@@ -1129,7 +1129,7 @@ class FirstSightings(RecordFilter):
 
 @dataclass
 class TikTokAccountPartitions(PartitionRouter):
-    """One partition per authorised account of the config: ``{"business_id": <its open_id>}``.
+    """One partition per authorised account of the config: ``{key_field: <its open_id>}``.
 
     Why not plain YAML: a ``ListPartitionRouter`` over the config's open_ids would miss an account
     whose open_id is not in the config yet (the Display API's first account, as the Airbyte UI's
@@ -1153,8 +1153,7 @@ class TikTokAccountPartitions(PartitionRouter):
                 continue
             if not stored_open_id(self.config, account):
                 try:
-                    with using_account(account):
-                        self.authenticator.open_id(account)
+                    self.authenticator.open_id(account)
                 except AirbyteTracedException as error:
                     logger.warning(_named(error, self.config, account).message)
             yield StreamSlice(
@@ -1250,6 +1249,11 @@ class AddAccountFields(RecordTransformation):
     # the Display API's records stay as they were).
     with_one_account: bool = True
 
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        # The fields each account's records get, by the account key of their slice: looked up once
+        # per account, not once per record (a sync can bring hundreds of thousands).
+        self._fields_by_key: dict[str | None, dict[str, str | None]] = {}
+
     def transform(
         self,
         record: dict[str, Any],
@@ -1257,13 +1261,25 @@ class AddAccountFields(RecordTransformation):
         stream_state: StreamState | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> None:
+        key = _account_key_of(
+            stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice
+        )
+        fields = self._fields_by_key.get(key)
+        if fields is None:
+            fields = self._account_fields(stream_slice)
+            if not fields or fields[self.id_field] is not None:  # an open_id not learnt yet is asked again
+                self._fields_by_key[key] = fields
+        record.update(fields)
+
+    def _account_fields(self, stream_slice: StreamSlice | None) -> dict[str, str | None]:
         if not (self.with_one_account or has_several_accounts(self.config)):
-            return
+            return {}
         account = account_of_slice(self.config, stream_slice)
-        record[self.id_field] = stored_open_id(self.config, account)
+        fields: dict[str, str | None] = {self.id_field: stored_open_id(self.config, account)}
         label = account_label(self.config, account)
         if label:
-            record["account_label"] = label
+            fields["account_label"] = label
+        return fields
 
 
 class AccountPacing:
