@@ -198,7 +198,7 @@ def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] 
     """The account a stream slice reads: the ``business_id`` (Display API: ``open_id``) of its
     partition (a comment's is in its parent's slice); the first account when the slice names none
     (a connection of one account, or the benchmark)."""
-    key = _account_key_of(stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice)
+    key = _account_key_of(stream_slice)
     if key is None:
         return FIRST_ACCOUNT
     accounts = account_paths(config)
@@ -220,7 +220,9 @@ def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] 
 ACCOUNT_KEY_FIELDS = ("business_id", "open_id")
 
 
-def _account_key_of(partition: Mapping[str, Any] | None) -> str | None:
+def _account_key_of(stream_slice: Mapping[str, Any] | None) -> str | None:
+    """The account key of a slice's partition, or of its parent's (None: the slice names none)."""
+    partition = stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice
     while isinstance(partition, Mapping):
         for key_field in ACCOUNT_KEY_FIELDS:
             if partition.get(key_field):
@@ -1261,9 +1263,7 @@ class AddAccountFields(RecordTransformation):
         stream_state: StreamState | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> None:
-        key = _account_key_of(
-            stream_slice.partition if isinstance(stream_slice, StreamSlice) else stream_slice
-        )
+        key = _account_key_of(stream_slice)
         fields = self._fields_by_key.get(key)
         if fields is None:
             fields = self._account_fields(stream_slice)
