@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -65,8 +66,8 @@ REAUTHENTICATE_HINT = (
     "command) to get a new refresh token."
 )
 
-# A sync is as patient with the token endpoint as the CDK's own token request.
-SYNC_TOKEN_REFRESH_RETRY_SECONDS = 300.0
+# A token request is as patient as the CDK's own (only a sync makes one: see RefreshWithheld).
+TOKEN_REFRESH_RETRY_SECONDS = 300.0
 
 # Where an account's tokens, open_id and granted scopes are kept: the first account (the one a
 # single-account config has; the Airbyte UI's OAuth button fills it for the Display API) in
@@ -283,21 +284,21 @@ def _named(
 @dataclass
 class CheckRun:
     """What one ``check`` asks of the authenticators and error handlers it builds, and what they
-    tell it back: a short retry window for the token endpoint (a person waits at the setup form),
-    the scopes TikTok granted, learnt even when the stored access token is still valid, and
-    TikTok's rate-limit answer if it throttled the check.
+    tell it back: the scopes TikTok granted (the Accounts API's token inspector tells those of a live access
+    token), the accounts whose credentials the check could not send to TikTok without spending a
+    refresh token (``RefreshWithheld``), and TikTok's rate-limit answer if it throttled the check.
 
     It travels in a context variable that ``check`` sets for its own thread (``checking``), not in
     module state: a sync, or a second source in the same process, never sees it. The tokens and
     their scopes stay in each source's config.
     """
 
-    token_retry_seconds: float
     # The account this check is about, when the config has several (each is checked in turn).
     account: AccountPath | None = None
     _granted_scopes: frozenset[str] | None = None
     _scopes_asked: bool = False
     _throttled_message: str | None = None
+    _unverified: dict[AccountPath, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Held while an authenticator asks TikTok for the scopes, so that only one thread asks.
     scope_lookup_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -328,6 +329,21 @@ class CheckRun:
         with self._lock:
             self._throttled_message = message
 
+    def record_unverified(self, account: AccountPath, reason: str) -> bool:
+        """Note that ``account``'s credentials were not sent to TikTok, and why; False if it was
+        already noted."""
+        with self._lock:
+            if account in self._unverified:
+                return False
+            self._unverified[account] = reason
+            return True
+
+    @property
+    def unverified(self) -> dict[AccountPath, str]:
+        """Each account whose credentials were not sent to TikTok, with the reason."""
+        with self._lock:
+            return dict(self._unverified)
+
 
 _current_check: ContextVar[CheckRun | None] = ContextVar("tiktok_check_run", default=None)
 
@@ -338,16 +354,83 @@ def current_check() -> CheckRun | None:
 
 
 @contextmanager
-def checking(token_retry_seconds: float, account: AccountPath | None = None) -> Iterator[CheckRun]:
+def checking(account: AccountPath | None = None) -> Iterator[CheckRun]:
     """Run the ``with`` block as a check (see ``CheckRun``) of every account, or of ``account``; run
     the check's work in a copy of this context (``contextvars.copy_context()``) when it happens on
     another thread."""
-    run = CheckRun(token_retry_seconds=token_retry_seconds, account=account)
+    run = CheckRun(account=account)
     reset = _current_check.set(run)
     try:
         yield run
     finally:
         _current_check.reset(reset)
+
+
+# --------------------------------------------------------------------------------------------------
+# When a refresh token may be spent
+# --------------------------------------------------------------------------------------------------
+
+# The protocol commands that never spend a refresh token, and every command, as the CDK's entrypoint
+# takes them: the first argument of the process (`check --config config.json`).
+_COMMANDS_THAT_KEEP_TOKENS = ("check", "discover")
+_PROTOCOL_COMMANDS = ("spec", "check", "discover", "read")
+
+
+def _protocol_command() -> str | None:
+    """The Airbyte protocol command this process was launched to run, if it was launched as a
+    connector (the platform, ``docker run``, PyAirbyte and the manifest-only runtime all start
+    ``<entrypoint> check --config ...``); None in a process that is not a connector's (a test)."""
+    command = sys.argv[1] if len(sys.argv) > 1 else None
+    return command if command in _PROTOCOL_COMMANDS else None
+
+
+def refresh_tokens_kept() -> bool:
+    """Whether this process must not spend a refresh token: it runs ``check`` or ``discover``.
+
+    TikTok's refresh tokens work once, and the Airbyte platform drops the config a new source's
+    pre-save check emits and runs each operation on a copy of the config taken when it was created
+    (docs/tiktok-organic.md, "Set-up in the Airbyte UI", names the platform code). A refresh there
+    would leave the saved source holding a spent token, so only ``read``, whose every
+    CONNECTOR_CONFIG the platform saves at once, refreshes.
+
+    Why the process's arguments: the CDK tells a component nothing of the command it serves, and
+    the manifest-only runtime runs the CDK's own check (no ``source.py``), so the command line is
+    the one fact every runtime shares. ``source.py`` also says it (``checking``), for a check run
+    in a process that was launched otherwise (the tests' in-process runs).
+    """
+    return current_check() is not None or _protocol_command() in _COMMANDS_THAT_KEEP_TOKENS
+
+
+class RefreshWithheld(AirbyteTracedException):
+    """A check or discover needed a new access token, and did not spend the refresh token on it.
+
+    A config error, so that the CDK's HTTP client hands it up from a ``REFRESH_TOKEN_THEN_RETRY``
+    refresh instead of retrying with the refused token. The requester (``AccountRequester``) turns
+    it into "not verified" when no usable access token was stored (``reason`` says what was
+    missing), or into a failed check when TikTok ``refused`` one that had not expired: TikTok's
+    tokens do not end early unless the grant was revoked.
+    """
+
+    def __init__(self, reason: str, refused: bool = False) -> None:
+        if refused:
+            message = (
+                f"{reason}, and a check never spends the single-use refresh token to replace it. "
+                "If the account's access was revoked (in TikTok's settings, or by tiktok-organic-auth "
+                "--revoke), re-authorise it; otherwise the next sync refreshes the token."
+            )
+        else:
+            message = (
+                f"The TikTok credentials were not sent to TikTok: {reason}, and a check never "
+                "spends the single-use refresh token. The first sync refreshes it and proves the "
+                "credentials."
+            )
+        super().__init__(
+            message=message,
+            internal_message=f"refresh withheld: {reason}",
+            failure_type=FailureType.config_error,
+        )
+        self.reason = reason
+        self.refused = refused
 
 
 # --------------------------------------------------------------------------------------------------
@@ -365,14 +448,13 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
     * TikTok's token endpoint can answer HTTP 200 with an error body. The CDK's rotating
       authenticator would store ``access_token: null`` from it, persist that config and send
       ``Bearer None`` until the stored expiry. Here such a body is an error, never a token.
-    * The CDK retries a failing token request for a fixed five minutes. A sync should be that
-      patient; ``check`` runs while a person waits at the setup form, so it narrows the window.
     * Rejections get TikTok-specific, actionable messages (``invalid_grant`` means a revoked,
       expired or already-rotated refresh token; ``invalid_client`` means a wrong Client key or
       secret), with every secret taken out of what TikTok echoed.
     * The scopes TikTok granted are written to the config (``credentials.granted_scopes``), where
-      the error handlers read them to name the missing ones, and a check learns them even when
-      the stored access token is still valid.
+      the error handlers and the check read them to name the missing ones.
+    * A check or discover never spends the refresh token (``refresh_tokens_kept``): with no
+      usable access token it raises ``RefreshWithheld`` instead of refreshing.
 
     The factory has no hook to subclass the authenticator it builds from an ``OAuthAuthenticator``
     definition, so this class takes the built one and adopts its state. The factory also hands it
@@ -449,14 +531,13 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         return token
 
     def _learn_granted_scopes(self, run: CheckRun) -> str:
-        """Make TikTok say which scopes it granted; the access token to use afterwards.
+        """Tell the check which scopes the token was granted; the access token to use afterwards.
 
-        The Display API tells the scopes only in a token answer, so this refreshes (rotating the
-        refresh token, persisted like any other refresh)."""
-        self.refresh_and_set_access_token()
+        The Display API tells the scopes only in a token answer, never for a live access token, so
+        the check goes by the grant stored with the token (the Airbyte UI's OAuth flow,
+        tiktok-organic-auth and every refresh write it)."""
         run.record_grant(granted_scopes_in(self._tiktok_config, self._account))
-        token: str = super().get_access_token()
-        return token
+        return self.access_token
 
     def _keep_grant(self, scope: Any) -> None:
         """Write TikTok's ``scope`` answer to the config, and tell a running check."""
@@ -473,15 +554,26 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         refused = self._refusals.get(self._account)
         if refused is not None:
             raise refused
+        if refresh_tokens_kept():
+            raise self._withheld()
         try:
             return self._refresh_access_token()
         except TokenRefused as refusal:
             self._refusals.setdefault(self._account, refusal)
             raise
 
+    def _withheld(self) -> RefreshWithheld:
+        """Why a check that may not refresh needed a refresh."""
+        if not _config_value(self._tiktok_config, (*self._account, "access_token")):
+            return RefreshWithheld("no access token is stored")
+        if self.token_has_expired():
+            return RefreshWithheld("the stored access token has expired")
+        return RefreshWithheld(
+            "TikTok refused the stored access token before its stored expiry", refused=True
+        )
+
     def _refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:
-        run = current_check()
-        retry_seconds = run.token_retry_seconds if run is not None else SYNC_TOKEN_REFRESH_RETRY_SECONDS
+        retry_seconds = TOKEN_REFRESH_RETRY_SECONDS
         request_with_retries = backoff.on_exception(
             backoff.expo,
             _RETRYABLE_TOKEN_REQUEST_ERRORS,
@@ -645,8 +737,8 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         )
 
     def _learn_granted_scopes(self, run: CheckRun) -> str:
-        """The token inspector tells the scopes of a live access token without rotating anything; a
-        token it refuses (expired, revoked) is refreshed instead, which tells them too."""
+        """The token inspector tells the scopes of a live access token without rotating anything;
+        when it does not answer them, the check goes by the grant stored with the token."""
         token: str = self.access_token
         try:
             response = requests.post(
@@ -659,8 +751,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             logger.info(
                 "TikTok's token inspector did not answer (%s); the check goes on.", type(error).__name__
             )
-            run.record_grant(None)
-            return token
+            return super()._learn_granted_scopes(run)
         data = body.get("data") if isinstance(body, Mapping) else None
         if isinstance(data, Mapping) and body.get("code") == 0 and isinstance(data.get("scope"), str):
             self._keep_grant(data["scope"])
@@ -690,6 +781,13 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
             self.refresh_and_set_access_token()
         token: str = super().get_access_token()
         return token
+
+    def _withheld(self) -> RefreshWithheld:
+        if not self._open_id():
+            return RefreshWithheld(
+                "its Account ID (open_id) is not stored, and only a token refresh tells it"
+            )
+        return super()._withheld()
 
     def get_request_params(self) -> Mapping[str, Any]:
         self.get_access_token()
@@ -1156,6 +1254,8 @@ class TikTokAccountPartitions(PartitionRouter):
             if not stored_open_id(self.config, account):
                 try:
                     self.authenticator.open_id(account)
+                except RefreshWithheld:
+                    pass  # a check: the account's requests say it was not verified
                 except AirbyteTracedException as error:
                     logger.warning(_named(error, self.config, account).message)
             yield StreamSlice(
@@ -1518,10 +1618,30 @@ class AccountRequester(HttpRequester):
         try:
             with using_account(account):
                 return self._send_as(account, request)
+        except RefreshWithheld as withheld:
+            if withheld.refused:
+                if has_several_accounts(self.config):
+                    raise _named(withheld, self.config, account) from None
+                raise
+            self._not_verified(account, withheld)
+            return None
         except AirbyteTracedException as error:
             if not has_several_accounts(self.config):
                 raise
             raise _named(error, self.config, account) from None
+
+    def _not_verified(self, account: AccountPath, withheld: RefreshWithheld) -> None:
+        """A check could not send ``account``'s request without spending its refresh token: the
+        stream reads nothing for it, the check says so (``source.py``), and so does the log: once
+        per account, or under the manifest-only runtime (whose check says nothing else) once per
+        stream checked."""
+        run = current_check()
+        first_time = run.record_unverified(account, withheld.reason) if run is not None else True
+        if first_time:
+            message = withheld.message or ""
+            if has_several_accounts(self.config):
+                message = _named(withheld, self.config, account).message or message
+            logger.warning(message)
 
     def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
         """Send ``request`` (the account's token is the one in use)."""

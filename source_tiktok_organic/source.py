@@ -38,7 +38,6 @@ sys.modules.setdefault(SDM_COMPONENTS_MODULE, components)
 
 # A check runs while a person waits at the setup form: it must answer within a minute whatever
 # api_base_url points at, while a sync keeps retrying transient failures for minutes.
-CHECK_TOKEN_REFRESH_RETRY_SECONDS = 15.0
 CHECK_DEADLINE_SECONDS = 50.0
 
 # Records read but not yet printed. Before TikTok's rate limit binds, a minute's burst of requests
@@ -100,21 +99,31 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         label and open_id) with what is wrong with it, and which accounts are fine.
         """
         if not components.has_several_accounts(config):
-            return self._check_account(logger, config, None)
+            status, unverified = self._check_account(logger, config, None)
+            if status.status != Status.FAILED and unverified:
+                status.message = _not_verified_message(unverified)
+            return status
         results = [
-            (account, self._check_account(logger, config, account))
+            (account, *self._check_account(logger, config, account))
             for account in components.account_paths(config)
         ]
-        failed = [(account, status) for account, status in results if status.status == Status.FAILED]
+        failed = [(account, status) for account, status, _ in results if status.status == Status.FAILED]
         passed = [
             components.account_name(config, account)
-            for account, status in results
+            for account, status, _ in results
             if status.status != Status.FAILED
         ]
         if not failed:
+            not_sent = [
+                f"Account {components.account_name(config, account)}: {_not_verified_message(reason)}"
+                for account, status, reason in results
+                if reason
+            ]
             return AirbyteConnectionStatus(
                 status=Status.SUCCEEDED,
-                message=f"All {len(results)} TikTok accounts passed the check: {', '.join(passed)}.",
+                message=" ".join(
+                    [f"All {len(results)} TikTok accounts passed the check: {', '.join(passed)}.", *not_sent]
+                ),
             )
         problems = " ".join(
             _account_problem(config, account, status.message or "") for account, status in failed
@@ -127,17 +136,24 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
 
     def _check_account(
         self, logger: logging.Logger, config: Mapping[str, Any], account: components.AccountPath | None
-    ) -> AirbyteConnectionStatus:
+    ) -> tuple[AirbyteConnectionStatus, str | None]:
         """The manifest's check of ``account`` (None: the config's only account), bounded in time,
-        then the granted scopes against every scope the config's streams need.
+        then the granted scopes against every scope the config's streams need; and, when the
+        account's credentials could not be sent to TikTok without spending its refresh token, why.
+
+        A check never spends a refresh token (``components.refresh_tokens_kept``): with a usable
+        stored access token it proves the credentials with TikTok, without one it checks only what
+        the config holds, the stored grant included, and says what it could not prove.
 
         Naming every missing scope when a request fails is the manifest's own
         ScopeNamingErrorHandler's job, so it happens under the manifest-only runtime too. This check
-        also learns the scopes when the stored access token is still valid, and fails on a missing
-        scope that no request of the check tripped over: comment.list (comments are not read by a
-        check), or a scope whose fields TikTok silently leaves out of a 200 answer.
+        also fails on a missing scope that no request of the check tripped over: comment.list
+        (comments are not read by a check), or a scope whose fields TikTok silently leaves out of a
+        200 answer. The grant is the one stored with the token (the Airbyte UI's OAuth flow,
+        tiktok-organic-auth and every refresh write it), or what the Accounts API's token inspector
+        says of a live access token.
         """
-        with checking(CHECK_TOKEN_REFRESH_RETRY_SECONDS, account) as run:
+        with checking(account) as run:
             # The check's thread runs in this context, so its components find the check.
             context = contextvars.copy_context()
             status = _call_with_deadline(
@@ -145,31 +161,36 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
                 CHECK_DEADLINE_SECONDS,
             )
         if status is None:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=_deadline_message(config, run))
+            return AirbyteConnectionStatus(status=Status.FAILED, message=_deadline_message(config, run)), None
+        unverified = run.unverified.get(account or components.FIRST_ACCOUNT)
         failure = (
             check_failure_reason(status.message)
             if status.status == Status.FAILED and status.message
             else None
         )
         granted = run.granted_scopes
+        if granted is None:
+            granted = components.granted_scopes_in(config, account or components.FIRST_ACCOUNT)
         missing = [scope for scope in required_scopes(config) if granted is not None and scope not in granted]
         if failure and MISSING_SCOPES_WORDS in failure and all(scope in failure for scope in missing):
             # The manifest's error handler said it, in the words the manifest-only runtime uses too.
             status.message = failure
-            return status
+            return status, unverified
         if missing:
             message = self._missing_scopes_message(config, missing, granted or frozenset())
             if failure:
                 message += f" (The check's request failed with: {failure})"
+            elif unverified:
+                message += " (The grant stored with the token says so; the check sent nothing to TikTok.)"
             else:
                 message += (
                     " TikTok answered the check's requests, but leaves out the fields of a scope it did "
                     "not grant, or refuses only the streams that need it."
                 )
-            return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+            return AirbyteConnectionStatus(status=Status.FAILED, message=message), unverified
         if failure:
             status.message = _throttled_message(run) or failure
-        return status
+        return status, unverified
 
     def _missing_scopes_message(
         self, config: Mapping[str, Any], missing: list[str], granted: frozenset[str]
@@ -208,6 +229,19 @@ def _accounts_failure(
         ),
         internal_message=failure.internal_message,
         failure_type=failure_type,
+    )
+
+
+def _not_verified_message(reason: str) -> str:
+    """What a passing check says of credentials it could not send to TikTok without spending the
+    refresh token (``reason``: what was missing)."""
+    return (
+        f"The config is valid, but its credentials were not sent to TikTok: {reason}. A check never "
+        "spends the refresh token, because TikTok's refresh tokens work once and the Airbyte "
+        "platform keeps nothing a new source's check writes back. The first sync refreshes the "
+        "token, saves the new one and proves the credentials. For a check that proves them now, "
+        "authenticate with the Authenticate button, or paste the access token and its expiry that "
+        "tiktok-organic-auth wrote."
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "BUSINESS_REFRESH_TOKEN",
     "CLIENT_ID",
     "CLIENT_SECRET",
+    "FAR_FUTURE",
     "REFRESH_TOKEN",
     "SECRETS",
     "credentials_option",
@@ -23,6 +24,7 @@ __all__ = [
     "make_business_config",
     "make_config",
     "whole_history_config",
+    "with_live_token",
 ]
 
 CLIENT_ID = "awclientkey123"
@@ -81,6 +83,22 @@ def make_business_config(**overrides: Any) -> dict[str, Any]:
         },
     }
     config.update(overrides)
+    return config
+
+
+#: An expiry no test outlives: the stored access token is still valid.
+FAR_FUTURE = "2999-01-01T00:00:00+00:00"
+
+
+def with_live_token(
+    config: dict[str, Any], access_token: str = ACCESS_TOKEN, scope: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    """``config`` holding what the Airbyte UI's OAuth flow (or tiktok-organic-auth) stores beside
+    the refresh token: a still-valid access token and, given ``scope``, the grant TikTok named."""
+    credentials = config["credentials"]
+    credentials.update(access_token=access_token, token_expiry_date=FAR_FUTURE, **fields)
+    if scope is not None:
+        credentials["granted_scopes"] = scope
     return config
 
 

@@ -47,23 +47,3 @@ def recorded_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(time, "sleep", fake_sleep)
     return sleeps
-
-
-@pytest.fixture
-def token_endpoint_that_hangs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every token request hangs (as on a host that accepts connections and never answers) until
-    the test ends; then it fails, so no thread outlives the test with a token."""
-    import threading
-
-    released = threading.Event()
-
-    def token_request_that_hangs(self: Any) -> None:
-        released.wait(30)
-        raise RuntimeError("released by the test")
-
-    monkeypatch.setattr(
-        "source_tiktok_organic.components.TikTokOAuthAuthenticator._request_token",
-        token_request_that_hangs,
-    )
-    yield
-    released.set()

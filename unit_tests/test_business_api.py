@@ -34,7 +34,15 @@ from testkit.business_responses import (
     mock_business_token_ok,
 )
 from testkit.catalogs import BUSINESS_STREAMS, configure
-from testkit.configs import APP_ID, APP_SECRET, BUSINESS_REFRESH_TOKEN, SECRETS, make_business_config
+from testkit.configs import (
+    APP_ID,
+    APP_SECRET,
+    BUSINESS_REFRESH_TOKEN,
+    FAR_FUTURE,
+    SECRETS,
+    make_business_config,
+    with_live_token,
+)
 from testkit.secrets import assert_no_secrets
 
 PROFILE = {
@@ -340,40 +348,6 @@ def test_any_other_code_fails_with_code_message_and_request_id(
     assert str(code) in error.message and message in error.message and body["request_id"] in error.message
 
 
-def test_a_refused_refresh_is_a_config_error_without_secrets(run_connector: Any, requests_mock: Any) -> None:
-    requests_mock.post(
-        REFRESH_URL,
-        json=business_envelope(code=40104, message=f"Invalid refresh_token {BUSINESS_REFRESH_TOKEN}"),
-    )
-
-    run = run_connector("check", make_business_config())
-
-    status = run.connection_status
-    assert status.status == Status.FAILED
-    assert "tiktok-organic-auth --business" in status.message and "40104" in status.message
-    assert_no_secrets(run.text_without_emitted_configs, SECRETS)
-
-
-def test_check_reads_profile_videos_and_daily_metrics(run_connector: Any, requests_mock: Any) -> None:
-    mock_business_token_ok(requests_mock)
-    business_get = requests_mock.get(BUSINESS_GET_URL, json=answer_business_get)
-    videos = requests_mock.get(
-        BUSINESS_VIDEO_LIST_URL,
-        json=business_envelope({"videos": [business_video("1", 1000)], "cursor": 0, "has_more": False}),
-    )
-
-    run = run_connector("check", make_business_config())
-
-    assert run.connection_status.status == Status.SUCCEEDED
-    assert videos.call_count == 1
-    asked = [json.loads(query(r)["fields"][0]) for r in business_get.request_history]
-    assert any("followers_count" in fields for fields in asked)  # the profile
-    assert any(
-        "video_views" in fields and "start_date" in query(r)
-        for fields, r in zip(asked, business_get.request_history, strict=True)
-    )
-
-
 TOKEN_INFO_URL = business_protocol.BUSINESS_API_BASE_URL + business_protocol.BUSINESS_TOKEN_INFO_PATH
 
 
@@ -386,10 +360,81 @@ def mock_account_ok(requests_mock: Any) -> None:
 
 
 def with_live_access_token(config: dict[str, Any]) -> dict[str, Any]:
-    config["credentials"].update(
-        access_token=BUSINESS_ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00", open_id=OPEN_ID
+    return with_live_token(config, BUSINESS_ACCESS_TOKEN, open_id=OPEN_ID)
+
+
+def mock_token_info(requests_mock: Any, scope: str) -> Any:
+    """TikTok's token inspector, telling the scopes of the live access token."""
+    return requests_mock.post(
+        TOKEN_INFO_URL, json=business_envelope({"app_id": APP_ID, "creator_id": OPEN_ID, "scope": scope})
     )
-    return config
+
+
+def test_a_refused_refresh_is_a_config_error_without_secrets(run_connector: Any, requests_mock: Any) -> None:
+    requests_mock.post(
+        REFRESH_URL,
+        json=business_envelope(code=40104, message=f"Invalid refresh_token {BUSINESS_REFRESH_TOKEN}"),
+    )
+
+    run = run_connector("read", make_business_config(), business_catalog(run_connector, "business_profile"))
+
+    (error, *_) = run.errors
+    assert error.failure_type == FailureType.config_error
+    assert "tiktok-organic-auth --business" in error.message and "40104" in error.message
+    assert_no_secrets(run.text_without_emitted_configs, SECRETS)
+
+
+def test_check_reads_profile_videos_and_daily_metrics(run_connector: Any, requests_mock: Any) -> None:
+    refresh = mock_business_token_ok(requests_mock)
+    mock_token_info(requests_mock, ",".join(business_protocol.BUSINESS_REQUIRED_SCOPES))
+    business_get = requests_mock.get(BUSINESS_GET_URL, json=answer_business_get)
+    videos = requests_mock.get(
+        BUSINESS_VIDEO_LIST_URL,
+        json=business_envelope({"videos": [business_video("1", 1000)], "cursor": 0, "has_more": False}),
+    )
+
+    run = run_connector("check", with_live_access_token(make_business_config()))
+
+    assert run.connection_status.status == Status.SUCCEEDED
+    assert refresh.call_count == 0 and run.emitted_configs == []
+    assert videos.call_count == 1
+    asked = [json.loads(query(r)["fields"][0]) for r in business_get.request_history]
+    assert any("followers_count" in fields for fields in asked)  # the profile
+    assert any(
+        "video_views" in fields and "start_date" in query(r)
+        for fields, r in zip(asked, business_get.request_history, strict=True)
+    )
+    assert all(r.headers["Access-Token"] == BUSINESS_ACCESS_TOKEN for r in business_get.request_history)
+
+
+@pytest.mark.parametrize(
+    "stored, reason",
+    [
+        ({"open_id": OPEN_ID}, "no access token is stored"),
+        (
+            {"access_token": BUSINESS_ACCESS_TOKEN, "token_expiry_date": FAR_FUTURE},
+            "Account ID",
+        ),
+    ],
+)
+def test_a_business_check_that_would_need_a_refresh_sends_nothing(
+    run_connector: Any, requests_mock: Any, stored: dict[str, str], reason: str
+) -> None:
+    """The docs' form of the Airbyte UI with what the user pasted: only a refresh would prove the
+    credentials (or tell the open_id), and a check never spends the refresh token."""
+    refresh = mock_business_token_ok(requests_mock)
+    mock_account_ok(requests_mock)
+    config = make_business_config()
+    config["credentials"].update(stored)
+
+    run = run_connector("check", config)
+
+    status = run.connection_status
+    assert status.status == Status.SUCCEEDED
+    assert "were not sent to TikTok" in status.message and reason in status.message
+    assert refresh.call_count == 0
+    assert [r.url for r in requests_mock.request_history if "token_info" not in r.url] == []
+    assert run.emitted_configs == []
 
 
 @pytest.mark.parametrize("include_comments", [False, True])
@@ -401,9 +446,7 @@ def test_a_repeated_check_with_a_live_access_token_names_every_missing_scope(
     granted = (
         "user.info.basic,user.info.username,user.info.profile,user.info.stats,user.account.type,video.list"
     )
-    inspector = requests_mock.post(
-        TOKEN_INFO_URL, json=business_envelope({"app_id": APP_ID, "creator_id": OPEN_ID, "scope": granted})
-    )
+    inspector = mock_token_info(requests_mock, granted)
     mock_account_ok(requests_mock)
     requests_mock.get(
         BUSINESS_VIDEO_LIST_URL, json=business_envelope(code=40130, message="Scope not authorized.")
@@ -423,11 +466,12 @@ def test_a_repeated_check_with_a_live_access_token_names_every_missing_scope(
 def test_check_names_comment_list_when_comments_are_on_though_no_request_needed_it(
     run_connector: Any, requests_mock: Any
 ) -> None:
-    mock_business_token_ok(requests_mock, scope=",".join(business_protocol.BUSINESS_REQUIRED_SCOPES))
+    mock_token_info(requests_mock, ",".join(business_protocol.BUSINESS_REQUIRED_SCOPES))
     mock_account_ok(requests_mock)
 
-    assert run_connector("check", make_business_config()).connection_status.status == Status.SUCCEEDED
-    run = run_connector("check", make_business_config(include_comments=True))
+    checked = run_connector("check", with_live_access_token(make_business_config()))
+    assert checked.connection_status.status == Status.SUCCEEDED
+    run = run_connector("check", with_live_access_token(make_business_config(include_comments=True)))
 
     status = run.connection_status
     assert status.status == Status.FAILED
@@ -443,10 +487,10 @@ def test_a_throttled_check_says_to_try_again_in_five_minutes(
     from source_tiktok_organic import source
 
     monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 2.0)
-    mock_business_token_ok(requests_mock)
+    mock_token_info(requests_mock, ",".join(business_protocol.BUSINESS_REQUIRED_SCOPES))
     requests_mock.get(BUSINESS_GET_URL, json=business_envelope(code=40100, message="Too many requests."))
 
-    run = run_connector("check", make_business_config())
+    run = run_connector("check", with_live_access_token(make_business_config()))
 
     status = run.connection_status
     assert status.status == Status.FAILED
@@ -454,15 +498,15 @@ def test_a_throttled_check_says_to_try_again_in_five_minutes(
     assert "did not answer" not in status.message
 
 
-@pytest.mark.usefixtures("token_endpoint_that_hangs")
 def test_a_business_check_deadline_names_the_business_api(
     run_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from source_tiktok_organic import source
 
     monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 0.5)
+    config = make_business_config(business_api_base_url="https://business-proxy.invalid")
 
-    run = run_connector("check", make_business_config(business_api_base_url="https://business-proxy.invalid"))
+    run = run_connector("check", with_live_access_token(config))
 
     message = run.connection_status.message
     assert "did not answer within" in message

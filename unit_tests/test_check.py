@@ -1,15 +1,18 @@
-"""`check` proves the credentials and every scope, and says precisely what to fix."""
+"""`check` proves the credentials and every scope without spending the refresh token, and says
+precisely what to fix, or what it could not prove."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import Status
+from airbyte_cdk.models import FailureType, Status
 
-from testkit.configs import make_config
+from testkit.catalogs import configured_catalog
+from testkit.configs import make_config, with_live_token
 from testkit.tiktok_responses import (
     ACCESS_TOKEN,
+    ALL_SCOPES,
     TOKEN_URL,
     USER_INFO_URL,
     VIDEO_LIST_URL,
@@ -27,19 +30,74 @@ def mock_api_ok(requests_mock: Any) -> None:
     requests_mock.post(VIDEO_LIST_URL, json=videos_page([video(1, 1_700_000_000)], has_more=True))
 
 
-def test_check_succeeds_with_valid_credentials_and_all_scopes(run_connector: Any, requests_mock: Any) -> None:
+def test_check_with_a_live_access_token_proves_it_without_a_token_request(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    """The Airbyte UI's OAuth flow stores a live access token: the check uses it and never spends
+    the refresh token, whose rotated successor the platform would drop for a new source."""
     token = mock_token_ok(requests_mock)
     mock_api_ok(requests_mock)
 
-    run = run_connector("check", make_config())
+    run = run_connector("check", with_live_token(make_config(), scope=ALL_SCOPES))
 
     assert run.connection_status.status == Status.SUCCEEDED
-    assert token.call_count == 1
-    assert "client_key=awclientkey123" in token.last_request.text
-    assert "grant_type=refresh_token" in token.last_request.text
+    assert token.call_count == 0
+    assert run.emitted_configs == []
     api_calls = [r for r in requests_mock.request_history if r.url.split("?")[0] != TOKEN_URL]
     assert {r.url.split("?")[0] for r in api_calls} == {USER_INFO_URL, VIDEO_LIST_URL}
     assert all(r.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}" for r in api_calls)
+
+
+@pytest.mark.parametrize(
+    "stored, reason",
+    [
+        ({}, "no access token is stored"),
+        (
+            {"access_token": ACCESS_TOKEN, "token_expiry_date": "2026-01-01T00:00:00+00:00"},
+            "the stored access token has expired",
+        ),
+    ],
+)
+def test_check_without_a_live_access_token_sends_nothing_and_says_what_it_could_not_prove(
+    run_connector: Any, requests_mock: Any, stored: dict[str, str], reason: str
+) -> None:
+    """A hand-typed refresh token, or a scheduled sync's check long after the last refresh: a
+    refresh here would strand the rotated token, so the check passes on the config alone, saying so."""
+    token = mock_token_ok(requests_mock)
+    mock_api_ok(requests_mock)
+    config = make_config()
+    config["credentials"].update(stored)
+
+    run = run_connector("check", config)
+
+    status = run.connection_status
+    assert status.status == Status.SUCCEEDED
+    assert f"were not sent to TikTok: {reason}" in status.message
+    assert "The first sync refreshes the token" in status.message
+    assert requests_mock.request_history == [] and token.call_count == 0
+    assert run.emitted_configs == []
+
+
+def test_check_with_an_access_token_tiktok_refuses_fails_without_refreshing(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    """A stored token TikTok refuses before its stored expiry (a revoked grant): a sync would
+    refresh and retry; a check fails, saying so, instead of spending the refresh token."""
+    token = mock_token_ok(requests_mock)
+    requests_mock.get(
+        USER_INFO_URL, status_code=401, json=envelope({}, "access_token_invalid", "The token is invalid.")
+    )
+    requests_mock.post(
+        VIDEO_LIST_URL, status_code=401, json=envelope({}, "access_token_invalid", "The token is invalid.")
+    )
+
+    run = run_connector("check", with_live_token(make_config(), scope=ALL_SCOPES))
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert "TikTok refused the stored access token before its stored expiry" in status.message
+    assert "re-authorise" in status.message
+    assert token.call_count == 0 and run.emitted_configs == []
 
 
 @pytest.mark.parametrize(
@@ -55,7 +113,7 @@ def test_check_succeeds_with_valid_credentials_and_all_scopes(run_connector: Any
 def test_check_names_every_missing_scope(
     run_connector: Any, requests_mock: Any, granted: str, missing: list[str]
 ) -> None:
-    mock_token_ok(requests_mock, scope=granted)
+    token = mock_token_ok(requests_mock)
     requests_mock.get(
         USER_INFO_URL,
         status_code=400,
@@ -75,37 +133,50 @@ def test_check_names_every_missing_scope(
         ),
     )
 
-    run = run_connector("check", make_config())
+    run = run_connector("check", with_live_token(make_config(), scope=granted))
 
     status = run.connection_status
     assert status.status == Status.FAILED
     listed = status.message.split("missing the scope(s) ")[1].split(" (granted")[0]
     assert listed.split(", ") == missing
     assert "Re-authenticate" in status.message
+    assert token.call_count == 0
 
 
-def test_check_with_a_cached_access_token_still_names_every_missing_scope(
+def test_a_stored_grant_without_a_scope_fails_the_check_with_no_request(
     run_connector: Any, requests_mock: Any
 ) -> None:
-    """A still-valid stored access token tells no scopes: the check refreshes once to learn them,
-    so a repeated check names every missing scope, not only the failing stream's."""
-    token = mock_token_ok(requests_mock, scope="user.info.basic")
+    """Even with no live access token, the grant stored with the refresh token names what is missing."""
+    token = mock_token_ok(requests_mock)
+    config = make_config()
+    config["credentials"]["granted_scopes"] = "user.info.basic,user.info.profile,user.info.stats"
+
+    run = run_connector("check", config)
+
+    status = run.connection_status
+    assert status.status == Status.FAILED
+    assert "missing the scope(s) video.list" in status.message
+    assert "the check sent nothing to TikTok" in status.message
+    assert requests_mock.request_history == [] and token.call_count == 0
+
+
+def test_with_no_stored_grant_the_failing_stream_names_its_scopes_from_tiktoks_answer(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    """A config whose grant is unknown (written before the grant was stored): TikTok's own refusal
+    says which stream, and so which scopes, the token lacks."""
     requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
     requests_mock.post(
         VIDEO_LIST_URL,
         status_code=401,
         json=envelope({}, "scope_not_authorized", "The user did not authorize the scope.", log_id="LOG-77"),
     )
-    config = make_config()
-    config["credentials"].update(access_token=ACCESS_TOKEN, token_expiry_date="2999-01-01T00:00:00+00:00")
 
-    run = run_connector("check", config)
+    run = run_connector("check", with_live_token(make_config()))
 
-    assert token.call_count == 1
     status = run.connection_status
     assert status.status == Status.FAILED
-    listed = status.message.split("missing the scope(s) ")[1].split(" (granted")[0]
-    assert listed.split(", ") == ["user.info.profile", "user.info.stats", "video.list"]
+    assert "missing a scope that stream videos needs (video.list)" in status.message
     assert "LOG-77" in status.message
 
 
@@ -113,14 +184,15 @@ def test_check_names_a_scope_whose_fields_tiktok_silently_left_out(
     run_connector: Any, requests_mock: Any
 ) -> None:
     """TikTok may answer 200 without the fields of an ungranted scope: the grant itself is compared."""
-    mock_token_ok(requests_mock, scope="user.info.basic,user.info.profile,video.list")
     stats_fields = ("follower_count", "following_count", "likes_count", "video_count")
     requests_mock.get(
         USER_INFO_URL, json=envelope({"user": {k: v for k, v in user().items() if k not in stats_fields}})
     )
     requests_mock.post(VIDEO_LIST_URL, json=videos_page([video(1, 1_700_000_000)], has_more=False))
 
-    run = run_connector("check", make_config())
+    run = run_connector(
+        "check", with_live_token(make_config(), scope="user.info.basic,user.info.profile,video.list")
+    )
 
     status = run.connection_status
     assert status.status == Status.FAILED
@@ -140,47 +212,31 @@ def test_check_names_a_scope_whose_fields_tiktok_silently_left_out(
         (200, "invalid_client", "Check that Client Key and Client Secret"),
     ],
 )
-def test_rejected_credentials_fail_check_with_an_actionable_config_error(
+def test_rejected_credentials_fail_the_sync_with_an_actionable_config_error(
     run_connector: Any, requests_mock: Any, status_code: int, error: str, expected: str
 ) -> None:
+    """Only a sync spends the refresh token, so a sync is where a refused one is told."""
     requests_mock.post(TOKEN_URL, status_code=status_code, json=token_error(error, log_id="LOG-TOKEN-1"))
     user_info = requests_mock.get(USER_INFO_URL, json=envelope({"user": user()}))
 
-    run = run_connector("check", make_config())
+    run = run_connector("read", make_config(), configured_catalog("user_info"))
 
-    status = run.connection_status
-    assert status.status == Status.FAILED
-    assert expected in status.message
-    assert error in status.message and "LOG-TOKEN-1" in status.message
+    told = [e for e in run.errors if expected in e.message and error in e.message]
+    assert told and all(e.failure_type == FailureType.config_error for e in told)
+    assert all("LOG-TOKEN-1" in e.message for e in told)
     assert user_info.call_count == 0, "no API call may go out without a token (never Bearer None)"
 
 
-def test_check_fails_fast_when_the_token_endpoint_is_unreachable(
-    run_connector: Any, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+def test_check_fails_fast_when_tiktok_is_unreachable(
+    run_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import requests
-
-    from source_tiktok_organic import source
-
-    monkeypatch.setattr(source, "CHECK_TOKEN_REFRESH_RETRY_SECONDS", 1.0)
-    token = requests_mock.post(TOKEN_URL, exc=requests.exceptions.ConnectionError("connection refused"))
-
-    run = run_connector("check", make_config())
-
-    status = run.connection_status
-    assert status.status == Status.FAILED
-    assert "Could not reach TikTok's token endpoint" in status.message
-    assert "api_base_url" in status.message
-    assert token.call_count >= 1
-
-
-@pytest.mark.usefixtures("token_endpoint_that_hangs")
-def test_check_gives_up_at_its_deadline(run_connector: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from source_tiktok_organic import source
 
     monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 0.5)
 
-    run = run_connector("check", make_config(api_base_url="https://tiktok-proxy.invalid"))
+    run = run_connector(
+        "check", with_live_token(make_config(api_base_url="https://tiktok-proxy.invalid"), scope=ALL_SCOPES)
+    )
 
     status = run.connection_status
     assert status.status == Status.FAILED

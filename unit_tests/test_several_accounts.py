@@ -250,21 +250,48 @@ def test_check_names_each_bad_account_and_the_good_ones(run_connector: Any, requ
         BUSINESS_GET_URL.replace("business/get/", "business/video/list/"),
         json=business_envelope({"videos": [], "has_more": False, "cursor": 0}),
     )
-    config = tiktok.config()
+    # A sync refreshed every account's token; then the third account's access was revoked.
+    synced = run_connector("read", tiktok.config(), catalog(run_connector, tiktok.config(), DAILY))
+    config = synced.latest_config
+    refreshes = tiktok.refresh.call_count
     tiktok.accounts[2].revoked = True
 
-    first = run_connector("check", config)
-    status = first.connection_status
+    status = run_connector("check", config).connection_status
 
     assert status.status == Status.FAILED
     assert status.message.startswith("1 of 3 TikTok accounts failed the check."), status.message
     assert "Account 'Brand 2' (open_id open-id-2): " in status.message
+    assert "TikTok refused the stored access token" in status.message
     assert "The others passed: number 1 (open_id open-id-0), 'Brand 1' (open_id open-id-1)." in status.message
 
-    tiktok.accounts[2].revoked = False  # re-authorised; the others go on with the tokens they rotated
-    passed = run_connector("check", first.latest_config).connection_status
+    tiktok.accounts[2].revoked = False
+    passed = run_connector("check", config).connection_status
     assert passed.status == Status.SUCCEEDED, passed.message
     assert "All 3 TikTok accounts passed the check" in (passed.message or "")
+    assert tiktok.refresh.call_count == refreshes, "no check spends a refresh token"
+
+
+def test_a_check_of_accounts_without_access_tokens_names_each_one_not_sent(
+    run_connector: Any, requests_mock: Any
+) -> None:
+    """Three accounts pasted with their refresh tokens only: the check proves what it can and names
+    every account whose credentials it could not send to TikTok without spending a refresh token."""
+    tiktok = TikTokForSeveralAccounts(requests_mock, count=3)
+
+    status = run_connector("check", tiktok.config()).connection_status
+
+    assert status.status == Status.SUCCEEDED, status.message
+    assert status.message.startswith("All 3 TikTok accounts passed the check"), status.message
+    for name in (
+        "number 1 (open_id not known yet)",
+        "'Brand 1' (open_id open-id-1)",
+        "'Brand 2' (open_id open-id-2)",
+    ):
+        assert (
+            f"Account {name}: The config is valid, but its credentials were not sent to TikTok"
+            in status.message
+        )
+    assert tiktok.refresh.call_count == 0 and tiktok.daily.call_count == 0
 
 
 def test_an_account_without_open_id_is_read_once_its_token_tells_it_and_a_refused_one_fails_alone(

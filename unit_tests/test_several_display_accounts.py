@@ -174,10 +174,15 @@ def test_a_revoked_creator_fails_alone_and_the_sync_names_it(run_connector: Any,
 
 def test_check_names_the_bad_creator(run_connector: Any, requests_mock: Any) -> None:
     tiktok = TikTokForSeveralCreators(requests_mock, [2, 2, 2])
-    config = tiktok.config()
+    # A sync refreshed every creator's token; then the third creator revoked the app's access.
+    synced = run_connector("read", tiktok.config(), catalog(run_connector, tiktok.config(), "user_info"))
+    config = synced.latest_config
+    refreshes = tiktok.refresh.call_count
     tiktok.accounts[2].revoked = True
 
     status = run_connector("check", config).connection_status
+
+    assert tiktok.refresh.call_count == refreshes, "no check spends a refresh token"
 
     assert status.message is not None and status.message.startswith(
         "1 of 3 TikTok accounts failed the check."
