@@ -9,9 +9,7 @@ way. Skipped only on a developer machine without that environment; under ``CI`` 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -27,47 +25,19 @@ from testkit.catalogs import catalog_json, configure, configured_catalog
 from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
+from testkit.manifest_only import MANIFEST_ONLY_CLI, manifest_only_command, require_manifest_only
 from testkit.secrets import assert_no_secrets, config_secrets
 from tiktok_emulator import TikTokEmulator
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MANIFEST_ONLY_CLI = REPO_ROOT / ".venv-manifest-only" / "bin" / "source-declarative-manifest"
-COMPONENTS_PATH = MANIFEST_PATH.with_name("components.py")
 
 RunManifestOnly = Callable[..., ConnectorOutput]
 
 
 @pytest.fixture
 def run_manifest_only(tmp_path: Path) -> RunManifestOnly:
-    if not MANIFEST_ONLY_CLI.exists():
-        message = f"{MANIFEST_ONLY_CLI} is missing: run `bash scripts/manifest_only_env.sh`."
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the manifest-only runtime test. {message}")
-        pytest.skip(message)
+    require_manifest_only()
 
     def run(command: str, config: dict[str, Any] | None = None, **files: Any) -> ConnectorOutput:
-        args = [command, "--manifest-path", str(MANIFEST_PATH), "--components-path", str(COMPONENTS_PATH)]
-        if config is not None:
-            path = tmp_path / f"{command}-config.json"
-            path.write_text(json.dumps(config))
-            args += ["--config", str(path)]
-        for name, content in files.items():
-            path = tmp_path / f"{command}-{name}.json"
-            path.write_text(json.dumps(content))
-            args += [f"--{name}", str(path)]
-        completed = subprocess.run(
-            [str(MANIFEST_ONLY_CLI), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=300,
-            cwd=tmp_path,
-            # The runtime refuses custom components unless the workspace allows them.
-            env={**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"},
-        )
-        return ConnectorOutput(
-            completed.stdout, completed.stderr, command=shlex.join(args), returncode=completed.returncode
-        )
+        return manifest_only_command(tmp_path, command, config, **files)
 
     return run
 

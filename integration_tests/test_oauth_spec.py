@@ -21,28 +21,31 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote_plus, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import airbyte_cdk
-import jinja2
 import jsonschema
 import pytest
-import requests
 import yaml
 from airbyte_cdk.models import AirbyteConnectionStatus, Status, Type
 
 from source_tiktok_organic.source import MANIFEST_PATH
 from source_tiktok_organic.tiktok_protocol import REQUIRED_SCOPES
 from testkit.connector_output import ConnectorOutput
+from testkit.platform_oauth import (
+    AIRBYTE_REDIRECT,
+    TIKTOK_AUTHORIZE,
+    config_from_platform_output,
+    render,
+    run_platform_flow,
+    template_values,
+)
 from tiktok_emulator import TikTokEmulator
 
 SCHEMA_PATH = (
     Path(airbyte_cdk.__file__).parent / "sources" / "declarative" / "declarative_component_schema.yaml"
 )
-TIKTOK_AUTHORIZE = "https://www.tiktok.com/v2/auth/authorize/"
 TIKTOK_TOKEN = "https://open.tiktokapis.com/v2/oauth/token/"
-# What Airbyte Cloud sends as redirect_uri (register it in the TikTok app).
-AIRBYTE_REDIRECT = "https://cloud.airbyte.com/auth_flow"
 
 
 @lru_cache(maxsize=1)
@@ -174,7 +177,7 @@ def test_consent_url_and_token_request_follow_tiktok(connector_input: dict[str, 
     assert params["grant_type"] == "authorization_code"
     assert {"client_key", "client_secret", "code", "redirect_uri", "code_verifier"} <= set(params)
     assert connector_input["state"]["min"] >= 16
-    assert set(connector_input["extract_output"]) == {"access_token", "refresh_token", "expires_in"}
+    assert set(connector_input["extract_output"]) == {"access_token", "refresh_token", "expires_in", "scope"}
 
 
 def test_pkce_pair_is_tiktoks_hex_sha256(connector_input: dict[str, Any]) -> None:
@@ -191,7 +194,7 @@ def test_outputs_land_in_credentials_fields_that_exist(
 ) -> None:
     connection_specification = rendered_spec["connectionSpecification"]
     outputs = oauth["complete_oauth_output_specification"]["properties"]
-    assert set(outputs) == {"access_token", "refresh_token", "token_expiry_date"}
+    assert set(outputs) == {"access_token", "refresh_token", "token_expiry_date", "granted_scopes"}
     for name, output in outputs.items():
         path = output["path_in_connector_config"]
         assert path[0] == "credentials", name
@@ -228,102 +231,6 @@ def test_outputs_land_in_credentials_fields_that_exist(
 # ------------------------------------------------------------------------------------------
 
 
-def template_values(
-    client_key: str, redirect_uri: str, state: str, client_secret: str = "", code: str = ""
-) -> dict[str, str]:
-    """The template variables Airbyte's declarative OAuth documents, for this spec's key names.
-
-    (docs.airbyte.com, "OAuth Authentication Methods", Available Template Variables: *_key is the
-    parameter name, *_value its value, *_param "name=value" with redirect_uri and scope URL-encoded.)
-    """
-    values = {
-        "client_key": client_key,
-        "client_secret": client_secret,
-        "code": code,
-        "redirect_uri": redirect_uri,
-        "state": state,
-        "scope": ",".join(REQUIRED_SCOPES),
-    }
-    names = {
-        "client_id": "client_key",
-        "client_secret": "client_secret",
-        "auth_code": "code",
-        "redirect_uri": "redirect_uri",
-        "scope": "scope",
-        "state": "state",
-    }
-    encoded = {"redirect_uri", "scope"}
-    out: dict[str, str] = {}
-    for role, name in names.items():
-        value = values[name]
-        out[f"{role}_key"] = name
-        out[f"{role}_value"] = value
-        out[f"{role}_param"] = f"{name}={quote_plus(value) if role in encoded else value}"
-    return out
-
-
-def render(template: str, values: Mapping[str, str]) -> str:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template).render(**values)
-
-
-def run_platform_flow(
-    connector_input: Mapping[str, Any], emulator: TikTokEmulator, challenge: str | None = None
-) -> dict[str, Any]:
-    """Consent URL -> (auto-consent) -> redirect -> token request, as the platform does them.
-
-    TikTok's hosts are swapped for the emulator's; everything else is the spec's.
-    """
-    state = "Ab3.-_" * 6
-    consent = render(
-        connector_input["consent_url"], template_values(emulator.client_key, AIRBYTE_REDIRECT, state)
-    )
-    consent = consent.replace(TIKTOK_AUTHORIZE, emulator.base_url + "/v2/auth/authorize/")
-    if challenge is not None:
-        consent = re.sub(r"code_challenge=[^&]+", f"code_challenge={challenge}", consent)
-    location = requests.get(consent, allow_redirects=False, timeout=10).headers["Location"]
-    assert location.startswith(AIRBYTE_REDIRECT + "?")
-    callback = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-    assert callback["state"] == state and "code" in callback, callback
-
-    values = template_values(
-        emulator.client_key, AIRBYTE_REDIRECT, state, emulator.client_secret, callback["code"]
-    )
-    form = {render(k, values): render(v, values) for k, v in connector_input["access_token_params"].items()}
-    headers = {
-        render(k, values): render(v, values) for k, v in connector_input["access_token_headers"].items()
-    }
-    url = connector_input["access_token_url"].replace("https://open.tiktokapis.com", emulator.base_url)
-    return requests.post(url, data=form, headers=headers, timeout=10).json()
-
-
-def config_from_platform_output(
-    oauth: Mapping[str, Any], token: Mapping[str, Any], emulator: TikTokEmulator
-) -> dict[str, Any]:
-    """Place the outputs where complete_oauth_*_output_specification says, as the platform does."""
-    from datetime import datetime, timedelta, timezone
-
-    extracted = {path: token[path] for path in oauth["oauth_connector_input_specification"]["extract_output"]}
-    # The platform adds token_expiry_date = now + expires_in (ISO 8601 instant).
-    extracted["token_expiry_date"] = (
-        datetime.now(timezone.utc) + timedelta(seconds=int(token["expires_in"]))
-    ).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    config: dict[str, Any] = {"api_base_url": emulator.base_url}
-
-    def put(path: Sequence[str], value: Any) -> None:
-        node = config
-        for name in path[:-1]:
-            node = node.setdefault(name, {})
-        node[path[-1]] = value
-
-    put(["credentials", "auth_type"], "oauth2.0")  # the form fills the const itself
-    for name, output in oauth["complete_oauth_output_specification"]["properties"].items():
-        put(output["path_in_connector_config"], extracted[name])
-    app = {"client_key": emulator.client_key, "client_secret": emulator.client_secret}
-    for name, output in oauth["complete_oauth_server_output_specification"]["properties"].items():
-        put(output["path_in_connector_config"], app[name])
-    return config
-
-
 @pytest.fixture
 def emulator() -> Iterator[TikTokEmulator]:
     with TikTokEmulator(video_count=25) as instance:
@@ -337,10 +244,15 @@ def test_platform_flow_against_the_emulator_yields_a_config_that_passes_check(
     assert "error" not in token, token
     config = config_from_platform_output(oauth, token, emulator)
     assert config["credentials"]["refresh_token"] == emulator.current_refresh_token
+    assert config["credentials"]["granted_scopes"] == ",".join(emulator.granted_scopes)
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
+    emulator.reset_counters()
     check = run_entrypoint(["check", "--config", str(path)])
     assert check.connection_status == AirbyteConnectionStatus(status=Status.SUCCEEDED), check.transcript()
+    # The check proved the flow's live access token, and kept the refresh token unspent.
+    assert emulator.requests_by_endpoint.get("/v2/oauth/token/", 0) == 0
+    assert emulator.current_refresh_token == config["credentials"]["refresh_token"]
 
 
 def test_platform_codechallenge_filter_would_not_do(

@@ -44,13 +44,31 @@ def test_fields_written_by_the_connector_are_hidden(
     spec: dict[str, Any], auth_type: str, visible: tuple[str, ...]
 ) -> None:
     properties = credentials_option(spec, auth_type)["properties"]
-    written = {"access_token", "token_expiry_date"} | (
-        {"open_id"} if auth_type == "business_oauth2.0" else set()
+    written = {"granted_scopes"} | (
+        {"access_token", "token_expiry_date"} if auth_type == "oauth2.0" else set()
     )
     for name in written:
         assert properties[name]["airbyte_hidden"] is True, name
     for name in visible:
         assert not properties[name].get("airbyte_hidden"), name
+
+
+@pytest.mark.parametrize("auth_type", ["oauth2.0", "business_oauth2.0"])
+def test_what_tiktok_organic_auth_wrote_can_be_pasted_into_the_form(
+    spec: dict[str, Any], auth_type: str
+) -> None:
+    """With no OAuth button (API for Business, and every added account), the Airbyte UI's user
+    pastes the live access token and its expiry too, so that the setup check proves the
+    credentials without spending the refresh token; the business account also needs its open_id."""
+    credentials = credentials_option(spec, auth_type)["properties"]
+    items = credentials["accounts"]["items"]["properties"]
+    pasted = [items["access_token"], items["token_expiry_date"]]
+    if auth_type == "business_oauth2.0":
+        pasted += [credentials["access_token"], credentials["token_expiry_date"], credentials["open_id"]]
+    for field in pasted:
+        assert not field.get("airbyte_hidden") and "order" in field, field["title"]
+    assert items["access_token"]["airbyte_secret"] is True
+    assert "access_token" not in (credentials.get("required") or [])
 
 
 def test_optional_options_have_defaults_examples_and_order(spec: dict[str, Any]) -> None:
