@@ -101,7 +101,8 @@ def run_platform_flow(
         render(k, values): render(v, values) for k, v in connector_input["access_token_headers"].items()
     }
     url = connector_input["access_token_url"].replace("https://open.tiktokapis.com", emulator.base_url)
-    return requests.post(url, data=form, headers=headers, timeout=10).json()
+    answer: dict[str, Any] = requests.post(url, data=form, headers=headers, timeout=10).json()
+    return answer
 
 
 def config_from_platform_output(
