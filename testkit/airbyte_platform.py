@@ -179,7 +179,8 @@ class AirbytePlatform:
 
     def load_edit_form(self) -> dict[str, Any]:
         """The source's settings page: the stored config, every secret masked."""
-        return _mask(self._stored_copy(), self.is_secret)
+        form: dict[str, Any] = _mask(self._stored_copy(), self.is_secret)
+        return form
 
     def save_edit(self, form: Mapping[str, Any]) -> ConnectorOutput:
         """ "Save changes": the check of the edited config, then either the reload (the check saved a
@@ -206,7 +207,7 @@ class AirbytePlatform:
         job.read = self.start_read().run()
         self.last_job_failed = not job.succeeded
         if job.succeeded:
-            self.state = job.read.final_state or self.state
+            self.state = list(job.read.final_state) or self.state
         return job
 
     # -- the database ----------------------------------------------------------------------------
@@ -226,7 +227,8 @@ class AirbytePlatform:
 
     def _unmasked(self, form: Mapping[str, Any]) -> dict[str, Any]:
         """The form with each masked secret replaced by the stored one (copySecrets)."""
-        return _unmask(copy.deepcopy(dict(form)), self._stored_copy())
+        unmasked: dict[str, Any] = _unmask(copy.deepcopy(dict(form)), self._stored_copy())
+        return unmasked
 
 
 def _mask(
