@@ -145,6 +145,11 @@ def test_paste_mode_with_auth_code_writes_business_credentials(
     assert f"open_id {emu.user['open_id']}" in stdout
     assert "The refresh token lasts 364 days" in stdout or "The refresh token lasts 365 days" in stdout
     assert "Kept from the existing file: start_date" in stdout
+    # What a user of the Airbyte UI pastes, named (never printed): the check proves a live token.
+    assert (
+        "In the Airbyte UI's form, paste credentials.refresh_token, access_token, token_expiry_date "
+        f"and open_id from {output} before {credentials['token_expiry_date']}"
+    ) in stdout
     assert_no_secrets(
         term.output,
         [emu.app_secret, credentials["refresh_token"], credentials["access_token"], term.pasted[0]],

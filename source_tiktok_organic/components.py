@@ -414,9 +414,10 @@ class RefreshWithheld(AirbyteTracedException):
     def __init__(self, reason: str, refused: bool = False) -> None:
         if refused:
             message = (
-                f"{reason}, and a check never spends the single-use refresh token to replace it. "
-                "If the account's access was revoked (in TikTok's settings, or by tiktok-organic-auth "
-                "--revoke), re-authorise it; otherwise the next sync refreshes the token."
+                "TikTok refused the stored access token before its stored expiry, and a check never "
+                "spends the single-use refresh token to replace it. If the account's access was "
+                "revoked (in TikTok's settings, or by tiktok-organic-auth --revoke), re-authorise it; "
+                "otherwise the next sync refreshes the token."
             )
         else:
             message = (

@@ -22,8 +22,10 @@ What it does, each step printed as it passes:
    emulator serves; when ``videos`` is incremental, a second ``read`` with the first one's state
    (and a revoked access token) must re-read only the newest videos and refresh the token; then
    ``check``, ``read``, ``check`` by hand on one config file in a mounted, writable folder, with the
-   access token dying between runs: the connector must leave the file holding the rotated, live
-   refresh token, with its mode;
+   access token dying between runs: the connector must leave the file holding the live refresh
+   token (rotated by the read, never spent by a check), with its mode; ``check`` never requests a
+   token: with a refresh token only it passes saying what it could not prove, with a live access
+   token it proves it, and a live token TikTok refuses fails it;
 5. removes its temporary files and probe image, whatever happened; the image itself stays under
    its tag (labelled with a digest of its sources), so the PyAirbyte test runs it without building
    it again (``IMAGE_TEST_KEEP_IMAGE=0`` removes it too).
@@ -422,34 +424,60 @@ class ImageTest:
         )
 
     def check(self, emulator: TikTokEmulator, config: dict[str, Any]) -> dict[str, Any]:
+        """A check never spends the refresh token (TikTok's work once, and the platform drops what a
+        new source's check emits): with a live access token it proves it, with none it says what it
+        could not prove, and a live token TikTok refuses fails it."""
         section("check")
-        bad = json.loads(json.dumps(config))
-        bad["credentials"]["refresh_token"] = "image-test-revoked-refresh-token"
-        run = self.container(["check", "--config", self.write_json("bad_config.json", bad)])
-        status = run.connection_status
-        expect(
-            status.status == Status.FAILED and "invalid_grant" in (status.message or ""),
-            "check with a revoked refresh token: FAILED, naming TikTok's invalid_grant",
-            run.transcript(),
-        )
-
         run = self.container(["check", "--config", self.write_json("config.json", config)])
         status = run.connection_status
         expect(
-            run.returncode == 0 and status.status == Status.SUCCEEDED,
-            f"check with valid credentials: SUCCEEDED ({run.seconds or 0:.1f} s)",
+            run.returncode == 0
+            and status.status == Status.SUCCEEDED
+            and "were not sent to TikTok" in (status.message or ""),
+            "check with a refresh token only: SUCCEEDED, saying the credentials were not sent to TikTok",
             run.transcript(),
         )
-        rotated = run.latest_config
         expect(
-            rotated
-            and rotated["credentials"]["refresh_token"] == emulator.current_refresh_token
-            and rotated["credentials"]["refresh_token"] != config["credentials"]["refresh_token"],
-            "check emits CONNECTOR_CONFIG with the rotated refresh token (carried to the next run)",
+            not run.emitted_configs
+            and emulator.current_refresh_token == config["credentials"]["refresh_token"],
+            "that check spent no refresh token and emitted no CONNECTOR_CONFIG",
             run.transcript(),
         )
-        assert rotated is not None
-        return rotated
+
+        # What the Airbyte UI's OAuth flow stores beside the refresh token.
+        live = json.loads(json.dumps(config))
+        live["credentials"].update(
+            access_token=emulator.issue_access_token(),
+            token_expiry_date=_rfc3339(int(time.time()) + 7200),
+            granted_scopes=",".join(emulator.granted_scopes),
+        )
+        self.secrets.add(live["credentials"]["access_token"])
+        emulator.reset_counters()
+        run = self.container(["check", "--config", self.write_json("live_config.json", live)])
+        status = run.connection_status
+        expect(
+            run.returncode == 0 and status.status == Status.SUCCEEDED and not status.message,
+            f"check with a live access token: SUCCEEDED, proved with TikTok ({run.seconds or 0:.1f} s)",
+            run.transcript(),
+        )
+        token_requests = emulator.requests_by_endpoint.get("/v2/oauth/token/", 0)
+        expect(
+            token_requests == 0 and not run.emitted_configs,
+            f"that check made {token_requests} token requests and emitted no CONNECTOR_CONFIG",
+            run.transcript(),
+        )
+
+        emulator.invalidate_access_tokens()  # revoked before its stored expiry
+        run = self.container(["check", "--config", self.write_json("refused_config.json", live)])
+        status = run.connection_status
+        expect(
+            status.status == Status.FAILED
+            and "TikTok refused the stored access token" in (status.message or ""),
+            "check with an access token TikTok refuses: FAILED, saying so, without refreshing",
+            run.transcript(),
+        )
+        expect(emulator.current_refresh_token == config["credentials"]["refresh_token"], "still no refresh")
+        return config
 
     def discover(
         self, emulator: TikTokEmulator, config: dict[str, Any]
@@ -612,9 +640,12 @@ class ImageTest:
                 run.transcript(),
             )
             saved = json.loads(config_file.read_text())["credentials"]["refresh_token"]
+            # Only a read spends the refresh token; a check leaves it as it was.
+            rotated = command[0] == "read"
             expect(
-                saved == emulator.current_refresh_token and saved != before,
-                f"after {command[0]}, the mounted file holds the rotated refresh token TikTok accepts",
+                saved == emulator.current_refresh_token and (saved != before) == rotated,
+                f"after {command[0]}, the mounted file holds the refresh token TikTok accepts"
+                f" ({'rotated by the read' if rotated else 'unspent by the check'})",
                 run.transcript(),
             )
             mode = stat.S_IMODE(config_file.stat().st_mode)

@@ -379,3 +379,18 @@ def select_with_token(
             f"Nothing to revoke: the account {account.describe()} of {output} has no refresh_token."
         )
     return account, fields
+
+
+def form_fields_note(output: Path, config: Mapping[str, Any], position: int) -> str:
+    """Which fields of the written file a user of the Airbyte UI pastes into the source's form, for
+    the account at ``position``: with its live access token, the connection test proves the account
+    without spending its single-use refresh token (nothing secret is printed, only the names)."""
+    fields = fields_at(credentials_of(config), position, output)
+    where = "credentials" if position == 0 else f"credentials.accounts[{position - 1}]"
+    expiry = fields.get("token_expiry_date") or "its expiry"
+    return (
+        f"In the Airbyte UI's form, paste {where}.refresh_token, access_token, token_expiry_date and "
+        f"open_id from {output} before {expiry}: the connection test then proves the account "
+        "without spending its refresh token (or create the source from the whole file through the "
+        "Airbyte API)."
+    )

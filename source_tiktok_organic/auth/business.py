@@ -287,6 +287,9 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
         ("credentials", "business_api_base_url"),
         summary,
         account=account.describe(),
-        notes=(accounts.placed(output, config, place),),
+        notes=(
+            accounts.placed(output, config, place),
+            accounts.form_fields_note(output, config, place.position),
+        ),
     )
     return EXIT_OK

@@ -288,6 +288,8 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     if named:
         account = accounts.accounts_of(credentials_of(config), output)[place.position].describe()
         notes = (accounts.placed(output, config, place),)
+        if place.position > 0:  # an added account: pasted into More Accounts (no OAuth button there)
+            notes += (accounts.form_fields_note(output, config, place.position),)
     save_and_report(
         term,
         output,
