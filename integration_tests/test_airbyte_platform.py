@@ -11,9 +11,7 @@ against the check as it was before issue 30, which spent the refresh token and l
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,6 @@ import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, Status
 
 from source_tiktok_organic import components
-from source_tiktok_organic.auth.business import exchange_auth_code
-from source_tiktok_organic.auth.common import Redactor
-from source_tiktok_organic.auth.config_file import merge_tokens
-from source_tiktok_organic.auth.display import exchange_code
 from source_tiktok_organic.components import CheckRun, TikTokOAuthAuthenticator, granted_scopes_in
 from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.airbyte_platform import AirbytePlatform, SyncJob, secret_paths_of
@@ -33,7 +27,7 @@ from testkit.connector_clock import set_connector_clock_ahead
 from testkit.connector_output import ConnectorOutput
 from testkit.in_process import run_in_process
 from testkit.manifest_only import manifest_only_command, require_manifest_only
-from testkit.platform_oauth import AIRBYTE_REDIRECT, config_from_platform_output, run_platform_flow
+from testkit.platform_oauth import business_form, display_form
 from tiktok_emulator import TikTokEmulator
 
 DAY = 24 * 3600.0
@@ -41,7 +35,6 @@ VIDEOS = 4
 # What the syncs read: each API's profile and videos (every other stream refreshes the same way).
 STREAMS = {"display": ("user_info", "videos"), "business": ("business_profile", "business_videos")}
 TOKEN_PATHS = ("/v2/oauth/token/", "/open_api/v1.3/tt_user/oauth2/refresh_token/")
-LABELS = (None, "Bakery", "Florist")
 
 
 def spec() -> dict[str, Any]:
@@ -55,7 +48,12 @@ def spec() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def in_process(workdir: Path) -> Any:
+def connector(runtime: str, workdir: Path) -> Any:
+    """The connector as the platform runs it: the package's entrypoint (here, in this process) or
+    Airbyte's manifest-only runtime (a subprocess of the CDK's own CLI)."""
+    if runtime == "manifest-only":
+        require_manifest_only()
+
     def run(
         command: str,
         config: Mapping[str, Any],
@@ -64,6 +62,11 @@ def in_process(workdir: Path) -> Any:
         catalog: ConfiguredAirbyteCatalog | None = None,
         state: list[Mapping[str, Any]] | None = None,
     ) -> ConnectorOutput:
+        if runtime == "manifest-only":
+            files: dict[str, Any] = {"catalog": catalog_json(catalog)} if catalog is not None else {}
+            if state is not None:
+                files["state"] = state
+            return manifest_only_command(workdir, command, dict(config), clock_ahead, **files)
         set_connector_clock_ahead(clock_ahead)
         try:
             return run_in_process(workdir, command, dict(config), catalog, state=state)
@@ -71,90 +74,6 @@ def in_process(workdir: Path) -> Any:
             set_connector_clock_ahead(0)
 
     return run
-
-
-def manifest_only(workdir: Path) -> Any:
-    require_manifest_only()
-
-    def run(
-        command: str,
-        config: Mapping[str, Any],
-        *,
-        clock_ahead: float,
-        catalog: ConfiguredAirbyteCatalog | None = None,
-        state: list[Mapping[str, Any]] | None = None,
-    ) -> ConnectorOutput:
-        files: dict[str, Any] = {}
-        if catalog is not None:
-            files["catalog"] = catalog_json(catalog)
-        if state is not None:
-            files["state"] = state
-        return manifest_only_command(workdir, command, dict(config), clock_ahead, **files)
-
-    return run
-
-
-# --------------------------------------------------------------------------------------------------
-# What the user puts in the setup form
-# --------------------------------------------------------------------------------------------------
-
-
-def display_form(emulator: TikTokEmulator, accounts: int) -> dict[str, Any]:
-    """The OAuth button's output for the first account, and each added account as
-    ``tiktok-organic-auth --add-account`` wrote it, pasted into "More Accounts"."""
-    oauth = spec()["advanced_auth"]["oauth_config_specification"]
-    token = run_platform_flow(oauth["oauth_connector_input_specification"], emulator)
-    form = config_from_platform_output(oauth, token, emulator)
-    verifier = "platform-test-verifier-" + "x" * 30
-    added = []
-    for index in range(1, accounts):
-        code = emulator.issue_auth_code(
-            AIRBYTE_REDIRECT, hashlib.sha256(verifier.encode()).hexdigest(), account=index
-        )
-        answer = exchange_code(
-            emulator.base_url,
-            emulator.client_key,
-            emulator.client_secret,
-            code,
-            AIRBYTE_REDIRECT,
-            verifier,
-            Redactor(),
-        )
-        added.append(pasted(answer, str(answer["open_id"]), LABELS[index]))
-    if added:
-        form["credentials"]["accounts"] = added
-    return form
-
-
-def business_form(emulator: TikTokEmulator, accounts: int) -> dict[str, Any]:
-    """Every account as ``tiktok-organic-auth --business`` wrote it, pasted into the form (no OAuth
-    button): refresh token, access token, its expiry and Account ID."""
-    entries = []
-    for index in range(accounts):
-        code = emulator.issue_business_auth_code(AIRBYTE_REDIRECT, account=index)
-        answer = exchange_auth_code(
-            emulator.base_url, emulator.app_id, emulator.app_secret, code, AIRBYTE_REDIRECT, Redactor()
-        )
-        entries.append(pasted(answer, str(answer["open_id"]), LABELS[index]))
-    first, *others = entries
-    credentials = {
-        "auth_type": "business_oauth2.0",
-        "app_id": emulator.app_id,
-        "app_secret": emulator.app_secret,
-        **first,
-    }
-    if others:
-        credentials["accounts"] = others
-    return {"credentials": credentials, "business_api_base_url": emulator.base_url}
-
-
-def pasted(answer: Mapping[str, Any], open_id: str, label: str | None) -> dict[str, Any]:
-    """The fields of one account that the form shows: what the auth command wrote, minus the grant
-    (a hidden field, which nobody types)."""
-    written: dict[str, Any] = {}
-    merge_tokens(written, answer, datetime.now(timezone.utc))
-    written.pop("granted_scopes", None)
-    return {**written, "open_id": open_id, **({"label": label} if label else {})}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,7 +160,7 @@ def test_every_platform_sequence_ends_with_a_working_token_and_every_record(
     emulator: TikTokEmulator, tmp_path: Path, api: str, accounts: int
 ) -> None:
     tiktok = TikTok(emulator, api, accounts)
-    platform = new_platform(in_process(tmp_path), api)
+    platform = new_platform(connector("package", tmp_path), api)
     form = form_for(api, emulator, accounts)
 
     # Set up: the pre-save check proves the live access tokens and spends no refresh token.
@@ -305,7 +224,7 @@ def test_the_manifest_only_runtime_keeps_the_token_through_setup_and_an_expired_
     """Airbyte's manifest-only runtime runs the CDK's own check (no source.py): the command line
     tells the components not to spend a refresh token there either."""
     tiktok = TikTok(emulator, api, 1)
-    platform = new_platform(manifest_only(tmp_path), api)
+    platform = new_platform(connector("manifest-only", tmp_path), api)
     form = form_for(api, emulator, 1)
 
     refreshes = tiktok.refresh_requests()
@@ -349,7 +268,7 @@ def test_the_check_as_it_was_strands_the_rotated_token_at_setup(
     the new one, and the first sync that needs a refresh presents the spent one. (Business users
     were told to paste the refresh token and Account ID only, so that check refreshed too.)"""
     tiktok = TikTok(emulator, api, 1)
-    platform = new_platform(in_process(tmp_path), api)
+    platform = new_platform(connector("package", tmp_path), api)
     form = form_for(api, emulator, 1)
     if api == "business":
         for field in ("access_token", "token_expiry_date"):

@@ -85,17 +85,23 @@ def test_three_hand_runs_in_a_row_on_one_config_file(
     secrets = {tiktok.client_secret, tiktok.app_secret, first_refresh_token}
 
     def hand_run(*command: str) -> ConnectorOutput:
-        """One run by hand; the file must then hold the new, live refresh token."""
-        before = json.loads(config_path.read_text())["credentials"]["refresh_token"]
+        """One run by hand; the file must then hold the live refresh token: rotated by a read, which
+        refreshes the dead access token, and untouched by a check, which never spends it."""
+        before = json.loads(config_path.read_text())
         run = run_console_script([*command, "--config", str(config_path)], timeout=180)
         assert run.returncode == 0, run.transcript()
         saved = json.loads(config_path.read_text())
-        assert run.latest_config is not None, f"{command[0]} refreshed the dead access token"
-        assert saved == run.latest_config, "the file holds the config of the last CONNECTOR_CONFIG"
-        assert saved["credentials"]["refresh_token"] == api.live_refresh_token(tiktok) != before
+        if command[0] == "read":
+            assert run.latest_config is not None, "the read refreshed the dead access token"
+            assert saved == run.latest_config, "the file holds the config of the last CONNECTOR_CONFIG"
+            assert saved["credentials"]["refresh_token"] == api.live_refresh_token(tiktok)
+            assert saved["credentials"]["refresh_token"] != before["credentials"]["refresh_token"]
+            assert any(log.startswith("Saved the rotated TikTok credentials") for log in run.logs)
+        else:
+            assert run.latest_config is None and saved == before, "a check spends no refresh token"
+            assert saved["credentials"]["refresh_token"] == api.live_refresh_token(tiktok)
         assert stat.S_IMODE(config_path.stat().st_mode) == CONFIG_MODE
         assert sorted(p.name for p in config_path.parent.iterdir()) == ["config.json"]
-        assert any(log.startswith("Saved the rotated TikTok credentials") for log in run.logs)
         assert_run_leaks_no_secret(run, secrets)
         api.kill_access_tokens(tiktok)
         return run

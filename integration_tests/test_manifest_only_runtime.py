@@ -26,6 +26,7 @@ from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
 from testkit.manifest_only import MANIFEST_ONLY_CLI, manifest_only_command, require_manifest_only
+from testkit.platform_oauth import authenticated_config, business_form
 from testkit.secrets import assert_no_secrets, config_secrets
 from tiktok_emulator import TikTokEmulator
 
@@ -70,13 +71,15 @@ def test_check_succeeds_and_discover_offers_the_packages_streams(
     run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator], tmp_path: Path
 ) -> None:
     tiktok = emulator(video_count=30)
-    config = tiktok.connector_config()
+    config = authenticated_config(tiktok)
 
     check = run_manifest_only("check", config)
-    discover = run_manifest_only("discover", check.latest_config or config)
+    discover = run_manifest_only("discover", config)
 
     assert check.connection_status.status.value == "SUCCEEDED", check.transcript()
-    assert check.latest_config["credentials"]["refresh_token"] == tiktok.current_refresh_token
+    # The CDK's own check, too, proves the live access token and spends no refresh token.
+    assert check.latest_config is None and discover.latest_config is None
+    assert tiktok.requests_by_endpoint.get("/v2/oauth/token/") == 1, "the Authenticate button's only"
     config_path = tmp_path / "package-config.json"
     config_path.write_text(json.dumps(config))
     package_streams = run_console_script(["discover", "--config", str(config_path)]).catalog.streams
@@ -86,12 +89,9 @@ def test_check_succeeds_and_discover_offers_the_packages_streams(
 def test_check_with_missing_scopes_fails_naming_every_one_at_once(
     run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
 ) -> None:
-    tiktok = emulator(video_count=5)
-    tiktok.add_refresh_token("basic-only", ("user.info.basic",))
-    config = tiktok.connector_config()
-    config["credentials"]["refresh_token"] = "basic-only"
+    tiktok = emulator(video_count=5, granted_scopes=("user.info.basic",))
 
-    check = run_manifest_only("check", config)
+    check = run_manifest_only("check", authenticated_config(tiktok))
 
     assert check.connection_status.status.value == "FAILED"
     message = check.connection_status.message or ""
@@ -107,17 +107,13 @@ def test_a_failed_check_says_the_same_in_both_runtimes(
     business: bool,
 ) -> None:
     """One message, whichever runtime runs the check (the package only drops the CDK's repr quotes)."""
-    tiktok = emulator(video_count=5)
-    configs = []
-    for name in ("for-manifest-only", "for-package"):
-        if business:
-            tiktok.add_business_refresh_token(name, ("user.info.basic", "video.list"))
-            config = tiktok.business_connector_config()
-        else:
-            tiktok.add_refresh_token(name, ("user.info.basic",))
-            config = tiktok.connector_config()
-        config["credentials"]["refresh_token"] = name
-        configs.append(config)
+    tiktok = emulator(video_count=5, granted_scopes=("user.info.basic",))
+    configs = [
+        business_form(tiktok, 1, ("user.info.basic", "video.list"), whole_file=True)
+        if business
+        else authenticated_config(tiktok)
+        for _ in ("for-manifest-only", "for-package")
+    ]
     config_path = tmp_path / "package-config.json"
     config_path.write_text(json.dumps(configs[1]))
 
@@ -158,13 +154,16 @@ def test_business_mode_checks_names_missing_scopes_and_reads_with_rotation(
     run_manifest_only: RunManifestOnly, emulator: Callable[..., TikTokEmulator]
 ) -> None:
     tiktok = emulator(video_count=30)
-    config = tiktok.business_connector_config()
-    tiktok.add_business_refresh_token("no-insights", ("user.info.basic", "user.info.username", "video.list"))
-    lacking = dict(config, credentials=dict(config["credentials"], refresh_token="no-insights"))
+    # Both created from the whole file tiktok-organic-auth --business wrote (the grant included).
+    lacking = business_form(
+        tiktok, 1, ("user.info.basic", "user.info.username", "video.list"), whole_file=True
+    )
+    config = business_form(tiktok, 1, whole_file=True)
 
     refused = run_manifest_only("check", lacking).connection_status.message or ""
     check = run_manifest_only("check", config)
     assert check.connection_status.status.value == "SUCCEEDED", check.transcript()
+    assert check.latest_config is None, "the check spent no refresh token"
     listed = refused.split("missing the scope(s) ")[1].split(" (granted")[0]
     assert listed.split(", ") == [
         "user.info.profile",
@@ -174,10 +173,10 @@ def test_business_mode_checks_names_missing_scopes_and_reads_with_rotation(
         "video.insights",
     ]
 
-    discovered = run_manifest_only("discover", check.latest_config).catalog
+    discovered = run_manifest_only("discover", config).catalog
     catalog = catalog_json(configure(discovered, incremental=True))
     tiktok.reset_counters()
-    first = run_manifest_only("read", check.latest_config, catalog=catalog)
+    first = run_manifest_only("read", config, catalog=catalog)
     assert not first.errors, first.transcript()
     # The streams share their pages here too: 30 videos are 2 pages, 2 business/get (issue 21).
     asked = tiktok.snapshot()["requests_by_endpoint"]
@@ -185,7 +184,7 @@ def test_business_mode_checks_names_missing_scopes_and_reads_with_rotation(
     assert sorted(r["item_id"] for r in first.records("business_videos")) == sorted(
         v["id"] for v in tiktok.videos
     )
-    saved = first.latest_config or check.latest_config
+    saved = first.latest_config or config
     expired = dict(saved, credentials=dict(saved["credentials"], token_expiry_date="2000-01-01T00:00:00Z"))
     second = run_manifest_only("read", expired, catalog=catalog, state=first.final_state)
     assert not second.errors, second.transcript()

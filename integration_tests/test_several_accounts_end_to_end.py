@@ -18,6 +18,7 @@ from source_tiktok_organic.tiktok_protocol import USER_INFO_PATH, VIDEO_LIST_PAT
 from testkit.catalogs import configure
 from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
+from testkit.platform_oauth import business_form
 from testkit.secrets import assert_run_leaks_no_secret
 from tiktok_emulator import FaultRule, TikTokEmulator
 
@@ -165,7 +166,9 @@ def test_check_names_each_bad_account_in_one_message(
 ) -> None:
     tiktok = emulator(video_count=3, business_accounts=5)
     accounts = list(tiktok.business_accounts)
-    config = emulator_accounts_config(tiktok, 5, LABELS)
+    # Pasted as tiktok-organic-auth --business wrote them, each with its live access token; then
+    # two owners withdraw the app's access, before those tokens expire.
+    config = business_form(tiktok, 5, labels=LABELS)
     tiktok.revoke_business_account(1)
     tiktok.revoke_business_account(4)
 
@@ -176,7 +179,9 @@ def test_check_names_each_bad_account_in_one_message(
     assert message.startswith("2 of 5 TikTok accounts failed the check."), message
     assert f"Account 'Florist' (open_id {accounts[1].open_id}): " in message
     assert f"Account 'Gym' (open_id {accounts[4].open_id}): " in message
+    assert "TikTok refused the stored access token" in message
     assert "The others passed: 'Bakery'" in message and accounts[3].open_id in message
+    assert tiktok.requests_by_endpoint.get("/open_api/v1.3/tt_user/oauth2/refresh_token/", 0) == 0
 
 
 def test_every_accounts_comments_and_replies_arrive_once_tagged_with_it(

@@ -47,6 +47,8 @@ RECORD_QUEUE_SIZE = 1_000
 
 # How every missing-scope message begins (components.missing_scopes_message).
 MISSING_SCOPES_WORDS = "The TikTok authorisation is missing the scope(s)"
+# What a passing check says of credentials it could not prove without spending the refresh token.
+NOT_SENT_WORDS = "The config is valid, but its credentials were not sent to TikTok"
 
 
 class SourceTikTokOrganic(YamlDeclarativeSource):
@@ -236,7 +238,7 @@ def _not_verified_message(reason: str) -> str:
     """What a passing check says of credentials it could not send to TikTok without spending the
     refresh token (``reason``: what was missing)."""
     return (
-        f"The config is valid, but its credentials were not sent to TikTok: {reason}. A check never "
+        f"{NOT_SENT_WORDS}: {reason}. A check never "
         "spends the refresh token, because TikTok's refresh tokens work once and the Airbyte "
         "platform keeps nothing a new source's check writes back. The first sync refreshes the "
         "token, saves the new one and proves the credentials. For a check that proves them now, "

@@ -1,7 +1,9 @@
-"""The Airbyte platform's declarative OAuth flow (the UI's "Authenticate" button), run as the
-platform runs it, against the loopback emulator: consent URL, redirect, token request, and the
-tokens placed in the connector config where the spec's ``complete_oauth_*_output_specification``
-says. Its output is the form the UI then checks and saves (``testkit.airbyte_platform``).
+"""What the Airbyte UI's setup form holds once the user has consented, against the loopback
+emulator: the platform's declarative OAuth flow (the "Authenticate" button), run as the platform
+runs it (consent URL, redirect, token request, the tokens placed where the spec's
+``complete_oauth_*_output_specification`` says), and, where there is no button (the API for
+Business, each added account), the fields ``tiktok-organic-auth`` wrote, pasted. The form is what
+the UI then checks and saves (``testkit.airbyte_platform``).
 
 The spec's key names and templates are the connector's own; TikTok's hosts are swapped for the
 emulator's. The template variables are the ones Airbyte documents (docs.airbyte.com, "OAuth
@@ -10,6 +12,7 @@ Authentication Methods", Available Template Variables).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -18,12 +21,22 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import jinja2
 import requests
+import yaml
 
+from source_tiktok_organic.auth.business import exchange_auth_code
+from source_tiktok_organic.auth.common import Redactor
+from source_tiktok_organic.auth.config_file import merge_tokens
+from source_tiktok_organic.auth.display import exchange_code
+from source_tiktok_organic.source import MANIFEST_PATH
 from source_tiktok_organic.tiktok_protocol import REQUIRED_SCOPES
 from tiktok_emulator import TikTokEmulator
 
 __all__ = [
     "AIRBYTE_REDIRECT",
+    "authenticated_config",
+    "business_form",
+    "display_form",
+    "pasted",
     "TIKTOK_AUTHORIZE",
     "config_from_platform_output",
     "render",
@@ -135,3 +148,87 @@ def config_from_platform_output(
     for name, output in oauth["complete_oauth_server_output_specification"]["properties"].items():
         put(output["path_in_connector_config"], app[name])
     return config
+
+
+def _oauth_specification() -> dict[str, Any]:
+    spec = yaml.safe_load(MANIFEST_PATH.read_text())["spec"]
+    return dict(spec["advanced_auth"]["oauth_config_specification"])
+
+
+def authenticated_config(emulator: TikTokEmulator) -> dict[str, Any]:
+    """The config the UI's Authenticate button leaves in the form, for the emulator's account 0 (the
+    connector's own spec's flow): refresh token, live access token, its expiry and the grant."""
+    return display_form(emulator, 1)
+
+
+# The labels the forms give the accounts after the first (the first has none).
+_LABELS = (None, "Bakery", "Florist", "Cafe", "Gym")
+
+
+def display_form(emulator: TikTokEmulator, accounts: int) -> dict[str, Any]:
+    """The OAuth button's output for the first account, and each added account as
+    ``tiktok-organic-auth --add-account`` wrote it, pasted into "More Accounts"."""
+    oauth = _oauth_specification()
+    token = run_platform_flow(oauth["oauth_connector_input_specification"], emulator)
+    form = config_from_platform_output(oauth, token, emulator)
+    verifier = "platform-test-verifier-" + "x" * 30
+    added = []
+    for index in range(1, accounts):
+        code = emulator.issue_auth_code(
+            AIRBYTE_REDIRECT, hashlib.sha256(verifier.encode()).hexdigest(), account=index
+        )
+        answer = exchange_code(
+            emulator.base_url,
+            emulator.client_key,
+            emulator.client_secret,
+            code,
+            AIRBYTE_REDIRECT,
+            verifier,
+            Redactor(),
+        )
+        added.append(pasted(answer, str(answer["open_id"]), _LABELS[index]))
+    if added:
+        form["credentials"]["accounts"] = added
+    return form
+
+
+def business_form(
+    emulator: TikTokEmulator,
+    accounts: int,
+    scopes: Sequence[str] | None = None,
+    whole_file: bool = False,
+    labels: Sequence[str | None] = _LABELS,
+) -> dict[str, Any]:
+    """Every account as ``tiktok-organic-auth --business`` wrote it (each granted ``scopes``, all by
+    default), pasted into the form (no OAuth button): refresh token, access token, its expiry and
+    Account ID; with ``whole_file``, the granted scopes too, as a source created through the
+    Airbyte API with the whole file holds them."""
+    entries = []
+    for index in range(accounts):
+        code = emulator.issue_business_auth_code(AIRBYTE_REDIRECT, scopes, account=index)
+        answer = exchange_auth_code(
+            emulator.base_url, emulator.app_id, emulator.app_secret, code, AIRBYTE_REDIRECT, Redactor()
+        )
+        entries.append(pasted(answer, str(answer["open_id"]), labels[index], whole_file))
+    first, *others = entries
+    credentials = {
+        "auth_type": "business_oauth2.0",
+        "app_id": emulator.app_id,
+        "app_secret": emulator.app_secret,
+        **first,
+    }
+    if others:
+        credentials["accounts"] = others
+    return {"credentials": credentials, "business_api_base_url": emulator.base_url}
+
+
+def pasted(
+    answer: Mapping[str, Any], open_id: str, label: str | None, with_grant: bool = False
+) -> dict[str, Any]:
+    """The fields of one account that the form shows: what the auth command wrote, minus the grant
+    (a hidden field, which nobody types) unless ``with_grant``."""
+    written: dict[str, Any] = {}
+    merge_tokens(written, answer, datetime.now(timezone.utc))
+    if not with_grant:
+        written.pop("granted_scopes", None)
+    return {**written, "open_id": open_id, **({"label": label} if label else {})}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests_mock as requests_mock_module
 from airbyte_cdk.models import FailureType, Status
 
 from testkit.catalogs import configured_catalog
-from testkit.configs import make_config, with_live_token
+from testkit.configs import make_business_config, make_config, with_live_token
 from testkit.tiktok_responses import (
     ACCESS_TOKEN,
     ALL_SCOPES,
@@ -265,3 +266,19 @@ def test_malformed_config_is_a_config_error_before_any_request(
     assert status.status == Status.FAILED
     assert expected in status.message
     assert token.call_count == 0
+
+
+@pytest.mark.parametrize("business", [False, True])
+def test_discover_sends_nothing_even_with_an_expired_access_token(
+    run_connector: Any, requests_mock: Any, business: bool
+) -> None:
+    """Discover runs on a config the platform may not save back (it keeps discover's output only
+    for an existing source, on a copy taken when the operation was created): it must spend nothing."""
+    config = make_business_config() if business else make_config()
+    config["credentials"].update(access_token=ACCESS_TOKEN, token_expiry_date="2026-01-01T00:00:00+00:00")
+    any_request = requests_mock.register_uri(requests_mock_module.ANY, requests_mock_module.ANY, json={})
+
+    run = run_connector("discover", config)
+
+    assert run.catalog.streams
+    assert any_request.call_count == 0 and run.emitted_configs == []
