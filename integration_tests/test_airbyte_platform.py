@@ -20,14 +20,13 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalog, Status
 
 from source_tiktok_organic import components
 from source_tiktok_organic.components import CheckRun, TikTokOAuthAuthenticator, granted_scopes_in
-from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.airbyte_platform import AirbytePlatform, SyncJob, secret_paths_of
 from testkit.catalogs import catalog_json
 from testkit.connector_clock import set_connector_clock_ahead
 from testkit.connector_output import ConnectorOutput
 from testkit.in_process import run_in_process
 from testkit.manifest_only import manifest_only_command, require_manifest_only
-from testkit.platform_oauth import business_form, display_form
+from testkit.platform_oauth import business_form, display_form, manifest_spec
 from tiktok_emulator import TikTokEmulator
 
 DAY = 24 * 3600.0
@@ -35,12 +34,6 @@ VIDEOS = 4
 # What the syncs read: each API's profile and videos (every other stream refreshes the same way).
 STREAMS = {"display": ("user_info", "videos"), "business": ("business_profile", "business_videos")}
 TOKEN_PATHS = ("/v2/oauth/token/", "/open_api/v1.3/tt_user/oauth2/refresh_token/")
-
-
-def spec() -> dict[str, Any]:
-    import yaml
-
-    return dict(yaml.safe_load(MANIFEST_PATH.read_text())["spec"])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,7 +133,7 @@ def emulator() -> Iterator[TikTokEmulator]:
 def new_platform(connector: Any, api: str) -> AirbytePlatform:
     return AirbytePlatform(
         connector=connector,
-        is_secret=secret_paths_of(spec()["connection_specification"]),
+        is_secret=secret_paths_of(manifest_spec()["connection_specification"]),
         streams=STREAMS[api],
     )
 

@@ -284,8 +284,8 @@ def _named(
 @dataclass
 class CheckRun:
     """What one ``check`` asks of the authenticators and error handlers it builds, and what they
-    tell it back: the scopes TikTok granted (the Accounts API's token inspector tells those of a live access
-    token), the accounts whose credentials the check could not send to TikTok without spending a
+    tell it back: the scopes the Accounts API's token inspector says a live access token was
+    granted, the accounts whose credentials the check could not send to TikTok without spending a
     refresh token (``RefreshWithheld``), and TikTok's rate-limit answer if it throttled the check.
 
     It travels in a context variable that ``check`` sets for its own thread (``checking``), not in
@@ -532,12 +532,13 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         return token
 
     def _learn_granted_scopes(self, run: CheckRun) -> str:
-        """Tell the check which scopes the token was granted; the access token to use afterwards.
+        """Tell the check which scopes the token was granted, if TikTok can say so without a
+        refresh; the access token to use afterwards.
 
         The Display API tells the scopes only in a token answer, never for a live access token, so
-        the check goes by the grant stored with the token (the Airbyte UI's OAuth flow,
-        tiktok-organic-auth and every refresh write it)."""
-        run.record_grant(granted_scopes_in(self._tiktok_config, self._account))
+        this tells nothing, and the check goes by the grant stored with the token (``source.py``;
+        the Airbyte UI's OAuth flow, tiktok-organic-auth and every refresh write it)."""
+        run.record_grant(None)
         return self.access_token
 
     def _keep_grant(self, scope: Any) -> None:
@@ -574,11 +575,10 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         )
 
     def _refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:
-        retry_seconds = TOKEN_REFRESH_RETRY_SECONDS
         request_with_retries = backoff.on_exception(
             backoff.expo,
             _RETRYABLE_TOKEN_REQUEST_ERRORS,
-            max_time=retry_seconds,
+            max_time=TOKEN_REFRESH_RETRY_SECONDS,
             on_backoff=lambda details: logger.info(
                 "TikTok token refresh failed (attempt %s); retrying in %.1f s.",
                 details["tries"],
@@ -593,7 +593,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
             raise AirbyteTracedException(
                 message=(
                     f"Could not reach TikTok's token endpoint {self.get_token_refresh_endpoint()} "
-                    f"after retrying for {retry_seconds:.0f} s. Check "
+                    f"after retrying for {TOKEN_REFRESH_RETRY_SECONDS:.0f} s. Check "
                     "api_base_url and the network between Airbyte and TikTok; if both are right, "
                     "TikTok is unavailable and a later sync will succeed."
                 ),

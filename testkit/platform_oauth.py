@@ -36,6 +36,7 @@ __all__ = [
     "authenticated_config",
     "business_form",
     "display_form",
+    "manifest_spec",
     "pasted",
     "TIKTOK_AUTHORIZE",
     "config_from_platform_output",
@@ -150,9 +151,9 @@ def config_from_platform_output(
     return config
 
 
-def _oauth_specification() -> dict[str, Any]:
-    spec = yaml.safe_load(MANIFEST_PATH.read_text())["spec"]
-    return dict(spec["advanced_auth"]["oauth_config_specification"])
+def manifest_spec() -> dict[str, Any]:
+    """The manifest's ``spec`` block: the form the UI renders and its OAuth flow."""
+    return dict(yaml.safe_load(MANIFEST_PATH.read_text())["spec"])
 
 
 def authenticated_config(emulator: TikTokEmulator) -> dict[str, Any]:
@@ -168,7 +169,7 @@ _LABELS = (None, "Bakery", "Florist", "Cafe", "Gym")
 def display_form(emulator: TikTokEmulator, accounts: int) -> dict[str, Any]:
     """The OAuth button's output for the first account, and each added account as
     ``tiktok-organic-auth --add-account`` wrote it, pasted into "More Accounts"."""
-    oauth = _oauth_specification()
+    oauth = manifest_spec()["advanced_auth"]["oauth_config_specification"]
     token = run_platform_flow(oauth["oauth_connector_input_specification"], emulator)
     form = config_from_platform_output(oauth, token, emulator)
     verifier = "platform-test-verifier-" + "x" * 30
