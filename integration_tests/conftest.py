@@ -113,3 +113,9 @@ def http_session() -> Iterator[requests.Session]:
     """A ``requests`` session (kept-alive connections), closed after the test."""
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def emu(emulator: Callable[..., TikTokEmulator]) -> Callable[..., TikTokEmulator]:
+    """Small emulators: these tests need an account, not a long video history."""
+    return lambda **options: emulator(video_count=25, **options)
