@@ -20,20 +20,22 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Self
 
 import backoff
+import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
 from airbyte_cdk.sources.declarative.auth.oauth import (
     DeclarativeSingleUseRefreshTokenOauth2Authenticator,
 )
+from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
@@ -960,7 +962,8 @@ class ScopeNamingErrorHandler(ErrorHandler):
     token answer (the authenticator writes them to the source's config, which the factory hands this
     handler too), so when a request fails with a config error and required scopes are missing, the
     message names them all at once, in ``check`` and in a sync alike, whichever runtime loads the
-    manifest. A rate-limit answer during a check is told to the check (see ``CheckRun``).
+    manifest. A rate-limit answer during a check is told to the check (see ``CheckRun``), and
+    every response it sees is decoded once for all the filters and extractors (``page_body``).
     Everything else is the wrapped handler's: its filters, retries and backoff strategies.
     """
 
@@ -991,6 +994,8 @@ class ScopeNamingErrorHandler(ErrorHandler):
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
+        if type(response_or_exception) is requests.Response:
+            response_or_exception.__class__ = DecodedOnceResponse
         resolution = self.error_handler.interpret_response(response_or_exception)
         run = current_check()
         if run is not None and resolution.response_action == ResponseAction.RATE_LIMITED:
@@ -1034,6 +1039,93 @@ def missing_scopes_message(
     )
 
 
+# The last page each thread decoded (see page_body).
+_decoded_page = threading.local()
+
+
+def page_body(response: requests.Response) -> Any:
+    """The JSON body of ``response``, decoded once for everything that reads it.
+
+    The CDK's error handler decodes a body once per predicate (ten for the Accounts API, twice over
+    for a shared page), with the standard library, and then each extractor decodes it again. Here
+    it is decoded once, with orjson, and kept for the page the thread decoded last: the worker that
+    asks a page reads its records next, and a page kept for other streams keeps no decoded copy.
+    Nothing may change what this returns: the extractors copy each record out of it.
+    """
+    if getattr(_decoded_page, "response", None) is response:
+        return _decoded_page.body
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = requests.Response.json(response)  # raises requests' own error, which the CDK expects
+    _decoded_page.response, _decoded_page.body = response, body
+    return body
+
+
+class DecodedOnceResponse(requests.Response):
+    """A response whose ``json()`` is ``page_body``: what the CDK's response filters and backoff
+    strategies read (``ScopeNamingErrorHandler`` gives every response this class)."""
+
+    def json(self, **kwargs: Any) -> Any:
+        return page_body(self)
+
+
+class PageBodyDecoder(JsonDecoder):
+    """The CDK's JSON decoder, reading ``page_body``: a paginator's look at the page its stream
+    has just decoded."""
+
+    def decode(self, response: requests.Response) -> Generator[MutableMapping[str, Any], None, None]:
+        try:
+            body = page_body(response)
+        except ValueError:
+            body = None
+        yield body if isinstance(body, dict) else {}
+
+
+def _objects_at(body: Any, path: list[str]) -> list[Mapping[str, Any]]:
+    """The objects at ``path`` of a decoded page: the list's objects, or the one object."""
+    node = body
+    for step in path:
+        node = node.get(step) if isinstance(node, Mapping) else None
+    found = node if isinstance(node, list) else [node] if isinstance(node, Mapping) else []
+    return [item for item in found if isinstance(item, Mapping)]
+
+
+def _cast_integers(row: dict[str, Any], names: Iterable[str]) -> None:
+    """Casts the fields TikTok sends as text (``create_time``, ``hour``) to the integers the schema
+    declares, as the CDK's schema normalization did: text that is no integer stays as it is."""
+    for name in names:
+        value = row.get(name)
+        if isinstance(value, str):
+            with suppress(ValueError):
+                row[name] = int(value)
+
+
+@dataclass
+class PageRecordsExtractor(RecordExtractor):
+    """The objects at ``path`` of a page, one record each, with ``integer_fields`` cast from text.
+
+    Why not plain YAML: a ``DpathExtractor`` yields TikTok's objects as sent, and only the
+    selector's ``schema_normalization`` can then cast the few numbers TikTok sends as text; it does
+    so by walking every field of every record through jsonschema validators, which was about half
+    of a business sync's CPU. Here the cast touches the named fields only, where the rows are built.
+    """
+
+    path: list[str]
+    parameters: InitVar[Mapping[str, Any]]
+    integer_fields: list[str] = field(default_factory=list)
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        try:
+            body = page_body(response)
+        except ValueError:
+            return
+        for item in _objects_at(body, self.path):
+            record = dict(item)
+            _cast_integers(record, self.integer_fields)
+            yield record
+
+
 @dataclass
 class ArrayRowsExtractor(RecordExtractor):
     """One record per element of arrays nested in the response, with the parent's identifying fields.
@@ -1049,7 +1141,8 @@ class ArrayRowsExtractor(RecordExtractor):
     ``alternative_keys`` read when an element lacks it. Each row holds ``parent_fields`` of the
     parent, the array's name (renamed by ``array_names``) under ``array_name_field`` and the naming
     key's value, as a string, under ``key_field`` (when those are set; the key then leaves the
-    element), then the element's other fields.
+    element), then the element's other fields, ``integer_fields`` cast from text (see
+    ``PageRecordsExtractor``).
     """
 
     parents_path: list[str]
@@ -1060,18 +1153,14 @@ class ArrayRowsExtractor(RecordExtractor):
     key_field: str | None = None
     array_names: Mapping[str, str] = field(default_factory=dict)
     alternative_keys: Mapping[str, str] = field(default_factory=dict)
+    integer_fields: list[str] = field(default_factory=list)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         try:
-            node: Any = response.json()
+            body = page_body(response)
         except ValueError:
             return
-        for step in self.parents_path:
-            node = node.get(step) if isinstance(node, Mapping) else None
-        parents = node if isinstance(node, list) else [node] if isinstance(node, Mapping) else []
-        for parent in parents:
-            if not isinstance(parent, Mapping):
-                continue
+        for parent in _objects_at(body, self.parents_path):
             inherited = {name: parent.get(name) for name in self.parent_fields}
             for array, key in self.arrays.items():
                 for element in parent.get(array) or ():
@@ -1086,6 +1175,7 @@ class ArrayRowsExtractor(RecordExtractor):
                         value = rest.pop(name, None)
                         row[self.key_field] = None if value is None else str(value)
                     row.update(rest)
+                    _cast_integers(row, self.integer_fields)
                     yield row
 
 
@@ -1102,6 +1192,10 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
     guarded too. The page that repeated the cursor is still emitted; only the next request, which
     would return the same videos again, is not sent.
     """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.decoder = PageBodyDecoder(parameters={})
 
     def next_page_token(
         self,
@@ -1354,8 +1448,10 @@ class AddAccountFields(RecordTransformation):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         # The fields each account's records get, by the account key of their slice: looked up once
-        # per account, not once per record (a sync can bring hundreds of thousands).
+        # per account, not once per record (a sync can bring hundreds of thousands); and the last
+        # slice's, since a page's records come one after another with the same slice.
         self._fields_by_key: dict[str | None, dict[str, str | None]] = {}
+        self._last: tuple[object, dict[str, str | None]] = (None, {})
 
     def transform(
         self,
@@ -1364,13 +1460,21 @@ class AddAccountFields(RecordTransformation):
         stream_state: StreamState | None = None,
         stream_slice: StreamSlice | None = None,
     ) -> None:
+        last_slice, fields = self._last
+        if stream_slice is None or stream_slice is not last_slice:
+            fields = self._fields_of(stream_slice)
+        record.update(fields)
+
+    def _fields_of(self, stream_slice: StreamSlice | None) -> dict[str, str | None]:
         key = _account_key_of(stream_slice)
         fields = self._fields_by_key.get(key)
         if fields is None:
             fields = self._account_fields(stream_slice)
-            if not fields or fields[self.id_field] is not None:  # an open_id not learnt yet is asked again
-                self._fields_by_key[key] = fields
-        record.update(fields)
+            if fields and fields[self.id_field] is None:
+                return fields  # an open_id not learnt yet is asked again
+            self._fields_by_key[key] = fields
+        self._last = (stream_slice, fields)
+        return fields
 
     def _account_fields(self, stream_slice: StreamSlice | None) -> dict[str, str | None]:
         if not (self.with_one_account or has_several_accounts(self.config)):
