@@ -20,6 +20,7 @@ import requests
 from integration_tests.emulator_helpers import bearer
 from tiktok_emulator import TOKEN_PATH, VIDEO_LIST_PATH
 from tiktok_emulator.documented_business import ACCESS_TOKEN_HEADER, BENCHMARK_PATH, REFRESH_TOKEN_PATH
+from tiktok_emulator.documented_business import VIDEO_LIST_PATH as BUSINESS_VIDEO_LIST_PATH
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +88,9 @@ def test_cli_flags_reach_the_emulator(tmp_path: Path) -> None:
         f"http_429,endpoint={BENCHMARK_PATH}",
         "--today",
         "2026-03-15",
+        "--refuse-field",
+        "video_views",
+        "--refusals-unnamed",
         "--write-business-config",
         str(business_path),
     ) as url:
@@ -107,6 +111,13 @@ def test_cli_flags_reach_the_emulator(tmp_path: Path) -> None:
                 timeout=5,
             )
             assert throttled.json()["code"] == 40132
+            refused = s.get(
+                url + BUSINESS_VIDEO_LIST_PATH,
+                params={"business_id": data["open_id"], "fields": '["item_id","video_views"]'},
+                headers={ACCESS_TOKEN_HEADER: data["access_token"]},
+                timeout=5,
+            ).json()
+            assert refused["code"] == 40002 and "video_views" not in refused["message"]
 
 
 def test_cli_help_names_every_fault_kind() -> None:

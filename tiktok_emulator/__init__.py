@@ -27,6 +27,7 @@ Modules, one job each:
 - ``tokens``: grants, access and refresh tokens, authorization codes;
 - ``data``: the generated account (profile and videos) from a seed;
 - ``faults``: ``FaultRule`` and the schedule that decides which request a rule hits;
+- ``field_refusals``: fields an app or region is not served, refused in both APIs (named or not);
 - ``rate_limit``: the sliding-window limiter (per endpoint; on the Accounts API per account and
   endpoint, and app-wide);
 - ``counters``: request statistics (per endpoint, status, and per account on each API);

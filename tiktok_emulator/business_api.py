@@ -51,6 +51,7 @@ from tiktok_emulator.documented_insights import (
     VIDEO_LIST_MAX_COUNT,
 )
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultSchedule
+from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter, acquire_all
 from tiktok_emulator.routing import Handler, Route
 from tiktok_emulator.tokens import AccessTokenRejected, Grant
@@ -74,6 +75,7 @@ class BusinessSettings(CommentSettings, Protocol):
     analytics_days: int
     today: datetime.date | None
     business_throttle_code: int
+    field_refusals: FieldRefusals
 
 
 def _project(item: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
@@ -184,7 +186,7 @@ class BusinessApi:
     def _business_get(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         settings = self._settings
         params.business_id(request, account.open_id)
-        fields = params.fields(request, GET_FIELD_SCOPES, DEFAULT_PROFILE_FIELDS)
+        fields = params.fields(request, GET_FIELD_SCOPES, DEFAULT_PROFILE_FIELDS, settings.field_refusals)
         params.require_scopes(
             grant, {GET_FIELD_SCOPES[f] for f in fields}, settings.business_missing_scope_code
         )
@@ -217,7 +219,9 @@ class BusinessApi:
 
     def _video_list(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         params.business_id(request, account.open_id)
-        fields = params.fields(request, VIDEO_FIELD_SCOPES, DEFAULT_VIDEO_FIELDS)
+        fields = params.fields(
+            request, VIDEO_FIELD_SCOPES, DEFAULT_VIDEO_FIELDS, self._settings.field_refusals
+        )
         if "item_id" not in fields:
             raise params.invalid("fields must include item_id.")
         params.require_scopes(

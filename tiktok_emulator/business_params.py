@@ -15,8 +15,12 @@ from typing import Any
 from tiktok_emulator.business_envelope import BusinessError
 from tiktok_emulator.documented_business import CODE_PARAM_ERROR
 from tiktok_emulator.documented_insights import DEFAULT_START_DAYS_BACK, MAX_DAYS_BACK
+from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.tokens import Grant
 from tiktok_emulator.wire import Request
+
+# What a 40002 says when it does not say which parameter (the emulator's wording).
+PARAM_ERROR_MESSAGE = "Invalid parameters."
 
 
 def invalid(message: str) -> BusinessError:
@@ -46,8 +50,11 @@ def string_list(request: Request, name: str, most: int | None = None) -> list[st
     return value
 
 
-def fields(request: Request, known: Iterable[str], default: Sequence[str]) -> list[str]:
-    """``fields``: a JSON array of known field names, duplicates dropped; ``default`` if absent."""
+def fields(
+    request: Request, known: Iterable[str], default: Sequence[str], refusals: FieldRefusals
+) -> list[str]:
+    """``fields``: a JSON array of known field names, duplicates dropped; ``default`` if absent.
+    A field ``refusals`` names is refused as if unknown (see ``field_refusals``)."""
     value = string_list(request, "fields")
     if value is None:
         return list(default)
@@ -57,6 +64,9 @@ def fields(request: Request, known: Iterable[str], default: Sequence[str]) -> li
     unknown = [f for f in value if f not in known_fields]
     if unknown:
         raise invalid(f"Invalid field(s): {', '.join(unknown)}.")
+    refused = refusals.refused(value)
+    if refused:
+        raise invalid(refusals.message(refused) or PARAM_ERROR_MESSAGE)
     return list(dict.fromkeys(value))
 
 

@@ -3,7 +3,8 @@
 Every flag sets the ``TikTokEmulator`` constructor argument of the same name (``--no-rotation``:
 ``rotate_refresh_tokens=False``; ``--user-info-omit-ungranted``:
 ``user_info_omits_ungranted_fields=True``; ``--business-rate-limit``:
-``business_app_rate_limit_per_minute``; ``--fault``: one ``FaultRule`` each).
+``business_app_rate_limit_per_minute``; ``--fault``: one ``FaultRule`` each; ``--refuse-field``:
+one of ``refused_fields`` each; ``--refusals-unnamed``: ``refusals_name_fields=False``).
 
 It announces itself on one line, ``TikTok emulator listening on <url>``, then prints one line per
 account, ``business account <i>: open_id=<open_id> refresh_token=<business refresh token>
@@ -175,6 +176,19 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fault", action="append", type=_parse_fault, default=[], metavar="KIND[,key=value...]"
     )
+    parser.add_argument(
+        "--refuse-field",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="refuse every request asking for FIELD, in both APIs, as a field this app or region "
+        "is not served (repeatable)",
+    )
+    parser.add_argument(
+        "--refusals-unnamed",
+        action="store_true",
+        help="refusals of --refuse-field fields do not name them (TikTok's message is undocumented)",
+    )
     parser.add_argument("--write-config", metavar="PATH", help="write the connector config JSON here")
     parser.add_argument(
         "--write-business-config",
@@ -221,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         business_accounts=args.business_accounts,
         business_app_rate_limit_per_minute=args.business_rate_limit,
         faults=list(args.fault),
+        refused_fields=args.refuse_field,
+        refusals_name_fields=not args.refusals_unnamed,
     )
     stop = threading.Event()
 

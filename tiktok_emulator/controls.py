@@ -1,4 +1,5 @@
-"""``TikTokEmulator``'s methods for tests to script faults and read the request counters.
+"""``TikTokEmulator``'s methods for tests to script faults and field refusals and read the request
+counters.
 
 Why a mixin: scripting and observing the emulator is a job of its own, apart from its settings,
 wiring and lifecycle (``emulator``) and the credentials (``display_credentials``,
@@ -7,10 +8,12 @@ wiring and lifecycle (``emulator``) and the credentials (``display_credentials``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.faults import FaultRule, FaultSchedule
+from tiktok_emulator.field_refusals import FieldRefusals
 
 
 class Controls:
@@ -18,6 +21,7 @@ class Controls:
 
     counters: EmulatorCounters
     _faults: FaultSchedule
+    field_refusals: FieldRefusals
 
     # -- faults ----------------------------------------------------------------------
     def add_fault(self, rule: FaultRule) -> None:
@@ -30,6 +34,11 @@ class Controls:
     @property
     def faults(self) -> list[FaultRule]:
         return self._faults.rules
+
+    def refuse_fields(self, fields: Iterable[str], named: bool = True) -> None:
+        """From now on, refuse every request asking for one of ``fields`` (none: refuse nothing),
+        naming them in the message when ``named`` (see ``field_refusals``)."""
+        self.field_refusals = FieldRefusals.of(fields, named)
 
     # -- counters --------------------------------------------------------------------
     @property

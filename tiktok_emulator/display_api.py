@@ -34,6 +34,7 @@ from tiktok_emulator.documented import (
 )
 from tiktok_emulator.envelope import ERROR_MESSAGES, ApiError, envelope, error_envelope
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
+from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter
 from tiktok_emulator.routing import Handler, Route
 from tiktok_emulator.tokens import AccessTokenRejected, Grant
@@ -52,6 +53,8 @@ class DisplaySettings(Protocol):
     #: user/info leaves out the fields of ungranted scopes instead of refusing the request (some
     #: clients report TikTok answers so; its documentation says it refuses).
     user_info_omits_ungranted_fields: bool
+    #: Fields refused as not served to this app or region (see ``field_refusals``).
+    field_refusals: FieldRefusals
 
 
 def _bearer(request: Request) -> str | None:
@@ -62,7 +65,7 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _fields(request: Request, known: Iterable[str]) -> list[str]:
+def _fields(request: Request, known: Iterable[str], refusals: FieldRefusals) -> list[str]:
     raw = request.param("fields")
     fields = list(dict.fromkeys(f.strip() for f in (raw or "").split(",") if f.strip()))
     if not fields:
@@ -71,6 +74,9 @@ def _fields(request: Request, known: Iterable[str]) -> list[str]:
     unknown = [f for f in fields if f not in known_fields]
     if unknown:
         raise ApiError("invalid_params", f"Invalid field(s): {', '.join(unknown)}.")
+    refused = refusals.refused(fields)
+    if refused:
+        raise ApiError("invalid_params", refusals.message(refused))
     return fields
 
 
@@ -193,7 +199,7 @@ class DisplayApi:
 
     # -- endpoints -------------------------------------------------------------------
     def _user_info(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
-        fields = _fields(request, USER_FIELD_SCOPES)
+        fields = _fields(request, USER_FIELD_SCOPES, self._settings.field_refusals)
         user = account.data.user
         if self._settings.user_info_omits_ungranted_fields:
             return {"user": {f: user[f] for f in fields if USER_FIELD_SCOPES[f] in grant.scopes}}
@@ -209,7 +215,7 @@ class DisplayApi:
 
     def _video_list(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         _require_video_scope(grant)
-        fields = _fields(request, VIDEO_FIELDS)
+        fields = _fields(request, VIDEO_FIELDS, self._settings.field_refusals)
         body = _json_body(request)
         cursor = body.get("cursor")
         if cursor is None:
@@ -234,7 +240,7 @@ class DisplayApi:
 
     def _video_query(self, request: Request, grant: Grant, account: BusinessAccount) -> dict[str, Any]:
         _require_video_scope(grant)
-        fields = _fields(request, VIDEO_FIELDS)
+        fields = _fields(request, VIDEO_FIELDS, self._settings.field_refusals)
         body = _json_body(request)
         filters = body.get("filters")
         ids = filters.get("video_ids") if isinstance(filters, dict) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from tiktok_emulator.business_accounts import (
@@ -42,6 +42,7 @@ from tiktok_emulator.documented_business import (
 from tiktok_emulator.documented_comments import COMMENTS_REPEAT_AFTER
 from tiktok_emulator.envelope import envelope
 from tiktok_emulator.faults import FaultRule, FaultSchedule
+from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.http_server import LoopbackHTTPServer
 from tiktok_emulator.oauth import OAuthApi
 from tiktok_emulator.rate_limit import SLIDING_MINUTE, SlidingWindowRateLimiter
@@ -87,6 +88,11 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     and ``http_429``'s code) and ``comments_repeat_after`` (500: past this many comments,
     comment/list pages repeat earlier ones).  Every setting is read per request, so assigning
     one on a running emulator takes effect at once.
+
+    Both APIs: ``refused_fields`` are refused in every request that asks for them, as fields an
+    app or region is not served (HTTP 400 ``invalid_params``, code 40002), naming them unless
+    ``refusals_name_fields`` is False (``field_refusals``); ``refuse_fields`` changes them on a
+    running emulator.
 
     Several business accounts (``business_accounts``, default 1) authorise the one business
     app, each on its own.  Account 0 is the creator the Display API serves (``user``,
@@ -178,6 +184,8 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         business_accounts: int = 1,
         business_video_counts: Sequence[int] | None = None,
         business_app_rate_limit_per_minute: int | None = None,
+        refused_fields: Iterable[str] = (),
+        refusals_name_fields: bool = True,
     ) -> None:
         now = DEFAULT_NOW if now is None else int(now)
         if video_count < 0:
@@ -238,6 +246,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         self.business_missing_scope_code = business_missing_scope_code
         self.business_throttle_code = business_throttle_code
         self.comments_repeat_after = comments_repeat_after
+        self.field_refusals = FieldRefusals.of(refused_fields, refusals_name_fields)
         self.business_app_rate_limit_per_minute = business_app_rate_limit_per_minute
 
         account = Account(
