@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Self
+from urllib.parse import quote, unquote
 
 import backoff
 import orjson
@@ -38,6 +40,7 @@ from airbyte_cdk.sources.declarative.auth.oauth import (
 from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
+from airbyte_cdk.sources.declarative.interpolation.interpolated_boolean import InterpolatedBoolean
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
@@ -964,6 +967,8 @@ class ScopeNamingErrorHandler(ErrorHandler):
     message names them all at once, in ``check`` and in a sync alike, whichever runtime loads the
     manifest. A rate-limit answer during a check is told to the check (see ``CheckRun``), and
     every response it sees is decoded once for all the filters and extractors (``page_body``).
+    TikTok refusing an optional field (``field_refusal``) is handed back to the requester, which
+    asks again without it (``RefusedFields``), instead of failing the stream.
     Everything else is the wrapped handler's: its filters, retries and backoff strategies.
     """
 
@@ -977,6 +982,23 @@ class ScopeNamingErrorHandler(ErrorHandler):
     how_to_reauthenticate: str = REAUTHENTICATE_HINT
     # The source's config, passed by the component factory: where the granted scopes are kept.
     config: Mapping[str, Any] = field(default_factory=dict)
+    # What TikTok answers a request for a field it does not serve the app or region: a condition
+    # on the decoded body (see AccountRequester, which asks again without the field).
+    field_refusal: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        refusal = self.field_refusal
+        self._field_refusal = InterpolatedBoolean(refusal, parameters) if refusal else None
+
+    def is_field_refusal(self, response: requests.Response | None) -> bool:
+        """Whether ``response`` is TikTok refusing a field (which one, it may not say)."""
+        if self._field_refusal is None or response is None:
+            return False
+        try:
+            body = page_body(response)
+        except ValueError:
+            return False
+        return isinstance(body, Mapping) and bool(self._field_refusal.eval(self.config, response=body))
 
     @property
     def max_retries(self) -> int | None:
@@ -996,6 +1018,13 @@ class ScopeNamingErrorHandler(ErrorHandler):
     ) -> ErrorResolution:
         if type(response_or_exception) is requests.Response:
             response_or_exception.__class__ = DecodedOnceResponse
+        if (
+            isinstance(response_or_exception, requests.Response)
+            and _field_refusal_expected.get()
+            and self.is_field_refusal(response_or_exception)
+        ):
+            # Handed back to the requester, which finds the refused fields and asks without them.
+            return ErrorResolution(ResponseAction.IGNORE, None, "TikTok refused a field; asking without it.")
         resolution = self.error_handler.interpret_response(response_or_exception)
         run = current_check()
         if run is not None and resolution.response_action == ResponseAction.RATE_LIMITED:
@@ -1663,6 +1692,128 @@ class SharedPages:
             del self._pages[key]
 
 
+# --------------------------------------------------------------------------------------------------
+# Fields TikTok refuses
+# --------------------------------------------------------------------------------------------------
+
+# Set while a request that may be refused for its optional fields is sent: the error handler then
+# hands a refusal back to the requester instead of failing the stream.
+_field_refusal_expected: ContextVar[bool] = ContextVar("tiktok_field_refusal_expected", default=False)
+# Fields a probe leaves out of the request being sent, besides those refused in this sync.
+_probe_leaves_out: ContextVar[frozenset[str]] = ContextVar("tiktok_probe_leaves_out", default=frozenset())
+
+
+class RefusedFields:
+    """The fields TikTok refused in one sync, per endpoint: every stream and account asks without
+    them for the rest of the sync (the next sync asks again).
+
+    TikTok adds and retires fields often, and answers a field it does not serve the app or region
+    as an invalid parameter, for the whole request. So that one refused field costs a few requests,
+    not one per stream and time window asking at the same moment, the first request of each list
+    of fields goes alone (``first_answer``), and one requester at a time finds out which fields an
+    endpoint refuses (``finding``). Lives on the sync's API budget, like ``SharedPages``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._refused: dict[str, frozenset[str]] = {}
+        self._answered: dict[tuple[str, frozenset[str]], threading.Event] = {}
+        self._finding: dict[str, threading.Lock] = {}
+
+    def of(self, endpoint: str) -> frozenset[str]:
+        with self._lock:
+            return self._refused.get(endpoint, frozenset())
+
+    def add(self, endpoint: str, fields: Iterable[str]) -> list[str]:
+        """Note ``fields`` as refused by ``endpoint``; those not noted before."""
+        with self._lock:
+            before = self._refused.get(endpoint, frozenset())
+            self._refused[endpoint] = before | frozenset(fields)
+            return sorted(self._refused[endpoint] - before)
+
+    def finding(self, endpoint: str) -> threading.Lock:
+        with self._lock:
+            return self._finding.setdefault(endpoint, threading.Lock())
+
+    @contextmanager
+    def first_answer(self, endpoint: str, fields: frozenset[str]) -> Iterator[None]:
+        """The first request asking ``endpoint`` for ``fields`` runs the block alone; the others
+        wait for it to end (with the refused fields found, if any) before running theirs."""
+        with self._lock:
+            answered = self._answered.get((endpoint, fields))
+            leads = answered is None
+            if answered is None:
+                answered = self._answered[(endpoint, fields)] = threading.Event()
+        if not leads:
+            answered.wait()
+        try:
+            yield
+        finally:
+            answered.set()
+
+
+def _named_in(message: str, field_name: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(field_name)}(?![\w])", message) is not None
+
+
+def _answer_message(response: requests.Response) -> str:
+    """What an answer says: the Display API's ``error.message``, the Accounts API's ``message``."""
+    try:
+        body = page_body(response)
+    except ValueError:
+        return ""
+    if not isinstance(body, Mapping):
+        return ""
+    error = body.get("error")
+    return str((error.get("message") if isinstance(error, Mapping) else body.get("message")) or "")
+
+
+def refused_fields(
+    core: list[str], optional: list[str], refused_without: Callable[[frozenset[str]], bool]
+) -> tuple[list[str], list[str]]:
+    """Which fields an endpoint refuses, when asking for ``core`` and ``optional`` was refused and
+    the refusal did not say which: the refused optional fields, and a refused core field.
+
+    ``refused_without(left_out)`` asks again without the fields ``left_out`` and says whether that
+    was refused too. Halves of the optional fields are asked for, each half only while it may hold
+    a refused field: one refused field of 15 costs at most 8 requests. When even the core fields
+    alone are refused, the refusal is about one of them if asking without it is served (with two or
+    more core fields), else about no field: nothing is found. An endpoint with no core field is
+    asked for one optional field alone (the first of the first two that is served) as the base.
+    """
+    base: list[str] = []
+
+    def refused_with(kept: list[str], core_left_out: frozenset[str] = frozenset()) -> bool:
+        return refused_without(frozenset(optional) - frozenset(kept) - frozenset(base) | core_left_out)
+
+    def refused_among(candidates: list[str], known_refused: bool) -> list[str]:
+        if not candidates or (not known_refused and not refused_with(candidates)):
+            return []
+        if len(candidates) == 1:
+            return candidates
+        half = len(candidates) // 2
+        left = refused_among(candidates[:half], known_refused=False)
+        return left + refused_among(candidates[half:], known_refused=not left)
+
+    if core:
+        if not refused_with([]):
+            return refused_among(optional, known_refused=True), []
+        for name in core if len(core) > 1 else []:
+            if not refused_with([], core_left_out=frozenset({name})):
+                return [], [name]
+        return [], []
+    first_refused = []
+    for name in optional[:2]:
+        if not refused_with([name]):
+            base = [name]
+            break
+        first_refused.append(name)
+    if not base:
+        return [], []
+    rest = [name for name in optional if name not in base and name not in first_refused]
+    return first_refused + refused_among(rest, known_refused=not first_refused), []
+
+
 @dataclass
 class AccountRequester(HttpRequester):
     """The CDK's ``HttpRequester``, sending each request as the account its stream slice reads.
@@ -1679,6 +1830,9 @@ class AccountRequester(HttpRequester):
 
     request_parameters: Mapping[str, Any] | None = None
     request_body_json: dict[str, Any] | None = None
+    # The fields each endpoint's records mean nothing without (path -> fields): TikTok refusing
+    # one ends the sync; every other field asked is optional, and a refusal costs its column only.
+    core_fields: Mapping[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         if self.request_options_provider is None:
@@ -1689,6 +1843,70 @@ class AccountRequester(HttpRequester):
                 request_body_json=self.request_body_json,
             )
         super().__post_init__(parameters)
+        self._core = {path.lstrip("/"): frozenset(names) for path, names in self.core_fields.items()}
+        self._refused_fields: RefusedFields = self._sync_scoped("tiktok_refused_fields", RefusedFields)
+
+    def _sync_scoped(self, name: str, make: Callable[[], Any]) -> Any:
+        return sync_scoped_attribute(self.api_budget, name, make) if self.api_budget is not None else make()
+
+    def get_path(
+        self,
+        *,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> str:
+        """The manifest's path, without the fields left out (``fields`` as a JSON array in the
+        query, as the Accounts API takes it)."""
+        path = super().get_path(
+            stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
+        )
+        endpoint, marker, listed = path.partition("?fields=")
+        left_out = self._left_out(endpoint)
+        if not marker or not left_out:
+            return path
+        kept = [name for name in json.loads(unquote(listed)) if name not in left_out]
+        return f"{endpoint}{marker}{quote(json.dumps(kept), safe='')}"
+
+    def get_request_params(
+        self,
+        *,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> MutableMapping[str, Any]:
+        """The manifest's parameters, without the fields left out (``fields`` as a comma-separated
+        list, as the Display API takes it)."""
+        params = super().get_request_params(
+            stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
+        )
+        listed = params.get("fields")
+        if isinstance(listed, str):
+            path = super().get_path(
+                stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
+            )
+            left_out = self._left_out(path.partition("?")[0])
+            if left_out:
+                params = {**params, "fields": ",".join(n for n in listed.split(",") if n not in left_out)}
+        return params
+
+    def _left_out(self, endpoint: str) -> frozenset[str]:
+        return self._refused_fields.of(endpoint) | _probe_leaves_out.get()
+
+    def _fields_asked(self, request: _Request) -> tuple[str, list[str]]:
+        """The endpoint of ``request`` and every field the manifest asks of it, none left out."""
+        state, stream_slice, page = request.stream_state, request.stream_slice, request.next_page_token
+        path = HttpRequester.get_path(
+            self, stream_state=state, stream_slice=stream_slice, next_page_token=page
+        )
+        endpoint, _, listed = path.partition("?fields=")
+        if listed:
+            return endpoint, list(json.loads(unquote(listed)))
+        params = HttpRequester.get_request_params(
+            self, stream_state=state, stream_slice=stream_slice, next_page_token=page
+        )
+        fields = params.get("fields")
+        return endpoint, [name for name in fields.split(",") if name] if isinstance(fields, str) else []
 
     def send_request(
         self,
@@ -1722,7 +1940,7 @@ class AccountRequester(HttpRequester):
         )
         try:
             with using_account(account):
-                return self._send_as(account, request)
+                return self._send_minding_fields(account, request)
         except RefreshWithheld as withheld:
             if withheld.refused:
                 if has_several_accounts(self.config):
@@ -1751,6 +1969,109 @@ class AccountRequester(HttpRequester):
     def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
         """Send ``request`` (the account's token is the one in use)."""
         return super().send_request(**request._asdict())
+
+    def _send_minding_fields(self, account: AccountPath, request: _Request) -> requests.Response | None:
+        """Send ``request``; while TikTok refuses optional fields it asks for, find which (from
+        the message when it names them, else by asking for halves of them) and ask without them."""
+        endpoint, asked = self._fields_asked(request)
+        core = self._core.get(endpoint, frozenset()) & frozenset(asked)
+        while True:
+            refused = self._refused_fields.of(endpoint)
+            optional = [name for name in asked if name not in core and name not in refused]
+            if not optional:
+                return self._send_as(account, request)
+            with self._refused_fields.first_answer(endpoint, frozenset(optional)):
+                response = self._send_expecting_refusal(account, request)
+                if not self._is_field_refusal(response):
+                    return response
+                with self._refused_fields.finding(endpoint):
+                    if self._refused_fields.of(endpoint) == refused and response is not None:
+                        self._find_refused(endpoint, core, optional, response, account, request)
+
+    def _send_expecting_refusal(
+        self, account: AccountPath, request: _Request, probe_leaving_out: frozenset[str] | None = None
+    ) -> requests.Response | None:
+        """Send ``request`` (a probe: alone, without ``probe_leaving_out``), a field refusal handed
+        back by the error handler rather than failing the stream."""
+        expected = _field_refusal_expected.set(True)
+        left_out = _probe_leaves_out.set(probe_leaving_out or frozenset())
+        try:
+            if probe_leaving_out is None:
+                return self._send_as(account, request)
+            return AccountRequester._send_as(self, account, request)  # never a shared page
+        finally:
+            _probe_leaves_out.reset(left_out)
+            _field_refusal_expected.reset(expected)
+
+    def _is_field_refusal(self, response: requests.Response | None) -> bool:
+        handler = self.error_handler
+        return isinstance(handler, ScopeNamingErrorHandler) and handler.is_field_refusal(response)
+
+    def _find_refused(
+        self,
+        endpoint: str,
+        core: frozenset[str],
+        optional: list[str],
+        refusal: requests.Response,
+        account: AccountPath,
+        request: _Request,
+    ) -> None:
+        """Note the fields of ``optional`` that ``endpoint`` refuses, warning once for each; raise a
+        config error for a refused core field. A refusal not about any field (the request is
+        refused without them too) fails the stream as the error handler says, TikTok's message in."""
+        message = _answer_message(refusal)
+        named_core = sorted(name for name in core if _named_in(message, name))
+        if named_core:
+            raise self._core_refused(endpoint, named_core, message)
+        refused = [name for name in optional if _named_in(message, name)] or self._probe_refused(
+            endpoint, sorted(core), optional, message, account, request
+        )
+        if not refused:
+            failure = self.error_handler.interpret_response(refusal) if self.error_handler else None
+            raise AirbyteTracedException(
+                message=(failure.error_message if failure else None) or message,
+                internal_message=f"{endpoint} refused the request whatever fields it asked for: {message}",
+                failure_type=(failure.failure_type if failure else None) or FailureType.system_error,
+            )
+        for name in self._refused_fields.add(endpoint, refused):
+            logger.warning(
+                f"TikTok refused the field {name} of {endpoint} (stream {self.name}): it does not "
+                "serve it to this app or region, yet or any more. This sync asks without it, so its "
+                "column stays empty while every record arrives with its other fields; the next sync "
+                "asks for it again. Nothing to do unless you need it: then check the app's products "
+                "and scopes in TikTok's developer portal."
+            )
+
+    def _core_refused(self, endpoint: str, names: list[str], message: str) -> AirbyteTracedException:
+        return AirbyteTracedException(
+            message=(
+                f"TikTok refused the field {', '.join(names)} of {endpoint}, which stream {self.name} "
+                f"cannot do without (TikTok said: {message}). TikTok may not serve it to this app or "
+                "region: check the app's products and scopes in TikTok's developer portal, or leave "
+                "the stream out of the connection."
+            ),
+            failure_type=FailureType.config_error,
+        )
+
+    def _probe_refused(
+        self,
+        endpoint: str,
+        core: list[str],
+        optional: list[str],
+        message: str,
+        account: AccountPath,
+        request: _Request,
+    ) -> list[str]:
+        """The fields of ``optional`` refused, found by asking without some (``refused_fields``);
+        a core field found refused raises its config error."""
+
+        def refused_without(left_out: frozenset[str]) -> bool:
+            return self._is_field_refusal(self._send_expecting_refusal(account, request, left_out))
+
+        refused, refused_core = refused_fields(core, optional, refused_without)
+        if refused_core:
+            raise self._core_refused(endpoint, refused_core, message)
+        return refused
 
 
 class _Request(NamedTuple):
@@ -1808,13 +2129,8 @@ class SharedPageRequester(AccountRequester):
             InterpolatedString.create(str(self.account_calls_per_minute), parameters={}).eval(self.config)
         )
 
-        def sync_scoped(name: str, make: Callable[[], Any]) -> Any:
-            return (
-                sync_scoped_attribute(self.api_budget, name, make) if self.api_budget is not None else make()
-            )
-
-        self._shared_pages: SharedPages = sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
-        self._pacing: AccountPacing = sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
+        self._shared_pages: SharedPages = self._sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
+        self._pacing: AccountPacing = self._sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
 
     def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
         endpoint = self.get_path(stream_slice=request.stream_slice, next_page_token=request.next_page_token)
