@@ -16,7 +16,10 @@ import json
 import logging
 import re
 import shlex
+import subprocess
+import sys
 import uuid
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -144,7 +147,7 @@ def test_metadata_identity_fields_are_well_formed() -> None:
     repository = METADATA["dockerRepository"]
     owner, _, image = repository.partition("/")
     assert owner and image and re.fullmatch(r"[a-z0-9]+(?:[._-][a-z0-9]+)*", image), repository
-    assert image == PYPROJECT["project"]["name"], "the image is named after the Python package"
+    assert image == CONSOLE_SCRIPT, "the image is named after the connector and its command"
     assert METADATA["githubIssueLabel"] == image, "Airbyte labels issues with the connector's image name"
     url = urlsplit(METADATA["documentationUrl"])
     assert url.scheme == "https" and url.netloc, "documentationUrl must be an https URL"
@@ -160,7 +163,9 @@ def test_metadata_follows_the_registry_validators() -> None:
     if pypi.get("enabled"):
         assert "language:python" in tags or "language:low-code" in tags
     if pypi:
-        assert pypi["packageName"] == f"airbyte-{PYPROJECT['project']['name']}"
+        # PyAirbyte installs airbyte-<connector> (and asks its version by that name): the wheel's name.
+        connector = METADATA["dockerRepository"].rsplit("/", 1)[-1]
+        assert pypi["packageName"] == f"airbyte-{connector}" == PYPROJECT["project"]["name"]
     major, minor, patch = (int(part) for part in re.match(SEMVER, VERSION).groups()[:3])
     if major > 0 and minor == 0 and patch == 0:
         breaking = METADATA.get("releases", {}).get("breakingChanges", {})
@@ -365,6 +370,38 @@ def test_dockerignore_lets_in_what_the_build_copies() -> None:
             assert not is_ignored(relative, rules), f"{relative} is copied by the Dockerfile but ignored"
     for packaged in PYPROJECT["tool"]["setuptools"]["package-data"]["source_tiktok_organic"]:
         assert not is_ignored(f"source_tiktok_organic/{packaged}", rules)
+
+
+def test_wheel_and_sdist_are_what_pypi_and_pyairbyte_expect(tmp_path: Path) -> None:
+    """Both distributions pass ``twine check``, carry the registry's package name and this version,
+    and install the connector's two commands."""
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--sdist", "--outdir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    wheels, sdists = sorted(tmp_path.glob("*.whl")), sorted(tmp_path.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in tmp_path.iterdir())
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(wheels[0]), str(sdists[0])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    name = METADATA["remoteRegistries"]["pypi"]["packageName"]
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        dist_info = f"{name.replace('-', '_')}-{VERSION}.dist-info"
+        wheel_metadata = wheel.read(f"{dist_info}/METADATA").decode()
+        entry_points = wheel.read(f"{dist_info}/entry_points.txt").decode()
+    assert f"\nName: {name}\n" in wheel_metadata and f"\nVersion: {VERSION}\n" in wheel_metadata
+    assert f"{CONSOLE_SCRIPT} = source_tiktok_organic.run:run" in entry_points
+    assert "tiktok-organic-auth = source_tiktok_organic.auth.cli:main" in entry_points
+    assert sdists[0].name == f"{name.replace('-', '_')}-{VERSION}.tar.gz"
 
 
 def test_wheel_ships_the_connector_package_alone() -> None:

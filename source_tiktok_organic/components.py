@@ -10,6 +10,25 @@ the components rely on are kept here (``adopt_authenticator_state`` and ``sync_s
 contract test. Nothing here is module-level state: what components of one source share is in that
 source's config, what one sync's streams share hangs on that sync's API budget, and what a check
 shares with its components travels in a context variable.
+
+Sections, in this order (each opens with a ``# ---`` banner):
+
+- a CDK internal (``adopt_authenticator_state``);
+- the scopes of a source's token, kept in its config;
+- several accounts in one connection: where each account's tokens live, its name and key;
+- a check in progress (``CheckRun``, ``checking``);
+- when a refresh token may be spent (``refresh_tokens_kept``, ``RefreshWithheld``);
+- authenticators: ``TikTokOAuthAuthenticator`` (Display API), ``TikTokBusinessOAuthAuthenticator``
+  (Accounts API), ``TikTokAccountsAuthenticator`` (one of several accounts per request);
+- reading TikTok's answers: ``ScopeNamingErrorHandler``, ``page_body`` (one decoding per page),
+  ``PageRecordsExtractor``, ``ArrayRowsExtractor``, ``AdvancingCursorPagination``, ``WindowVideos``,
+  ``FirstSightings``;
+- several accounts' partitions, state and records (``partitions_by_account``, ``PerAccountState``,
+  ``AddAccountFields``, ``AccountPacing``);
+- pages shared within one sync (``sync_scoped_attribute``, ``SharedPages``);
+- fields TikTok refuses (``RefusedFields``, ``refused_fields``);
+- requesters: ``AccountRequester`` (each request as its slice's account, refused fields left out),
+  ``SharedPageRequester`` (pages shared by streams), and ``KeepFields``.
 """
 
 from __future__ import annotations
@@ -956,6 +975,11 @@ def _log_refresh_token_lifetime(seconds_left: Any, how_to_reauthorise: str, whos
         logger.info(message)
 
 
+# --------------------------------------------------------------------------------------------------
+# Reading TikTok's answers: errors, pages, records
+# --------------------------------------------------------------------------------------------------
+
+
 @dataclass
 class ScopeNamingErrorHandler(ErrorHandler):
     """The manifest's error handler, whose config errors name every scope the token lacks.
@@ -1812,6 +1836,11 @@ def refused_fields(
         return [], []
     rest = [name for name in optional if name not in base and name not in first_refused]
     return first_refused + refused_among(rest, known_refused=not first_refused), []
+
+
+# --------------------------------------------------------------------------------------------------
+# Requesters
+# --------------------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -353,9 +353,10 @@ class ImageTest:
             f"(bound {MAX_CONNECTOR_LAYERS_MB} MB)",
         )
 
+        distribution = self.pyproject["project"]["name"]
         probe = self.container_shell(
             "id -u; "
-            "python -c 'import importlib.metadata as m; print(m.version(\"source-tiktok-organic\"))'; "
+            f"python -c 'import importlib.metadata as m; print(m.version(\"{distribution}\"))'; "
             "python -c 'import importlib.util as u; "
             f'print(",".join(n for n in {json.dumps(NEVER_IMPORTABLE)} if u.find_spec(n)) or "none")\'; '
             "test -w /opt/connector && echo writable || echo read-only; "
