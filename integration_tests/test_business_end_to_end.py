@@ -3,6 +3,7 @@ it (a subprocess), against the emulator's Accounts API on 127.0.0.1."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,6 +21,7 @@ from source_tiktok_organic.business_protocol import (
     BUSINESS_REFRESH_TOKEN_PATH,
     BUSINESS_VIDEO_LIST_PATH,
 )
+from source_tiktok_organic.components import SharedPageRequester
 from testkit.catalogs import BUSINESS_STREAMS, configure
 from testkit.clock import utc_clock
 from testkit.connector_output import ConnectorOutput
@@ -298,6 +300,43 @@ def test_a_sync_of_every_stream_asks_for_each_page_once(
     assert Counter(r["item_id"] for r in every.records("business_video_breakdowns")) == breakdown_rows(
         every.records("business_videos")
     )
+
+
+def test_a_stream_whose_first_page_comes_after_the_first_token_still_shares_every_page(
+    tmp_path: Path, emulator: Callable[..., TikTokEmulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account's open_id is learnt from the sync's first token answer. A stream that asks its
+    first page after that (here the breakdowns, held back until the videos have three pages) reads
+    the same list of kept pages as the stream that asked before: a list named by the open_id was two
+    lists, the first stream counted a page behind, and every breakdowns page was asked again."""
+    tiktok = emulator(video_count=1000)
+    config = tiktok.business_connector_config(business_requests_per_minute=600)
+    catalog = configure(
+        run_in_process(tmp_path, "discover", config).catalog,
+        only=["business_videos", "business_video_breakdowns"],
+    )
+    three_video_pages = threading.Event()
+    pages_by_stream: Counter[str] = Counter()
+    send = SharedPageRequester._send_as
+
+    def breakdowns_start_late(self: SharedPageRequester, account: Any, request: Any) -> Any:
+        if self.name == "business_video_breakdowns" and not pages_by_stream[self.name]:
+            assert three_video_pages.wait(30), "the videos never got three pages"
+        answer = send(self, account, request)
+        pages_by_stream[self.name] += 1
+        if pages_by_stream["business_videos"] >= 3:
+            three_video_pages.set()
+        return answer
+
+    monkeypatch.setattr(SharedPageRequester, "_send_as", breakdowns_start_late)
+    tiktok.reset_counters()
+    run = run_in_process(
+        tmp_path, "read", tiktok.business_connector_config(business_requests_per_minute=600), catalog
+    )
+
+    assert not run.errors, run.transcript()
+    assert len(run.records("business_videos")) == 1000
+    assert tiktok.snapshot()["requests_by_endpoint"][BUSINESS_VIDEO_LIST_PATH] == 50, "each page once"
 
 
 def test_a_stream_read_alone_asks_only_its_own_pages(

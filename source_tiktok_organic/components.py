@@ -2175,7 +2175,7 @@ class SharedPageRequester(AccountRequester):
         endpoint = endpoint.split("?")[0]
 
         def ask() -> requests.Response | None:
-            self._pacing.wait_for_turn(account_partition_key(self.config, account), endpoint)
+            self._pacing.wait_for_turn(str(_position(account)), endpoint)
             return super(SharedPageRequester, self)._send_as(account, request)
 
         key = self._page_key(
@@ -2190,7 +2190,10 @@ class SharedPageRequester(AccountRequester):
         )
         # Each account's pages of an endpoint are a list of their own, read by its own streams: the
         # pages kept, and how far each stream has read, are per account.
-        account_list = f"{account_partition_key(self.config, account)} {endpoint}"
+        # Named by the account's place in the config, which a sync never changes: its open_id is
+        # learnt from the first token answer, so a list named by it would be two lists, and the
+        # streams whose first page came before would be counted a page behind where they are.
+        account_list = f"{_position(account)} {endpoint}"
         return self._shared_pages.get(account_list, key, self, ask, self._is_success)
 
     def _page_key(
