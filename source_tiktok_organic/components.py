@@ -1018,10 +1018,7 @@ class ScopeNamingErrorHandler(ErrorHandler):
         """Whether ``response`` is TikTok refusing a field (which one, it may not say)."""
         if self._field_refusal is None or response is None:
             return False
-        try:
-            body = page_body(response)
-        except ValueError:
-            return False
+        body = _decoded_or_none(response)
         return isinstance(body, Mapping) and bool(self._field_refusal.eval(self.config, response=body))
 
     @property
@@ -1115,6 +1112,14 @@ def page_body(response: requests.Response) -> Any:
     return body
 
 
+def _decoded_or_none(response: requests.Response) -> Any:
+    """``page_body``, or None when the body is not JSON."""
+    try:
+        return page_body(response)
+    except ValueError:
+        return None
+
+
 class DecodedOnceResponse(requests.Response):
     """A response whose ``json()`` is ``page_body``: what the CDK's response filters and backoff
     strategies read (``ScopeNamingErrorHandler`` gives every response this class)."""
@@ -1128,15 +1133,12 @@ class PageBodyDecoder(JsonDecoder):
     has just decoded."""
 
     def decode(self, response: requests.Response) -> Generator[MutableMapping[str, Any], None, None]:
-        try:
-            body = page_body(response)
-        except ValueError:
-            body = None
+        body = _decoded_or_none(response)
         yield body if isinstance(body, dict) else {}
 
 
 def _objects_at(body: Any, path: list[str]) -> list[Mapping[str, Any]]:
-    """The objects at ``path`` of a decoded page: the list's objects, or the one object."""
+    """The objects at ``path`` of a decoded page (None: none): the list's objects, or the one object."""
     node = body
     for step in path:
         node = node.get(step) if isinstance(node, Mapping) else None
@@ -1169,11 +1171,7 @@ class PageRecordsExtractor(RecordExtractor):
     integer_fields: list[str] = field(default_factory=list)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        try:
-            body = page_body(response)
-        except ValueError:
-            return
-        for item in _objects_at(body, self.path):
+        for item in _objects_at(_decoded_or_none(response), self.path):
             record = dict(item)
             _cast_integers(record, self.integer_fields)
             yield record
@@ -1209,11 +1207,7 @@ class ArrayRowsExtractor(RecordExtractor):
     integer_fields: list[str] = field(default_factory=list)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        try:
-            body = page_body(response)
-        except ValueError:
-            return
-        for parent in _objects_at(body, self.parents_path):
+        for parent in _objects_at(_decoded_or_none(response), self.parents_path):
             inherited = {name: parent.get(name) for name in self.parent_fields}
             for array, key in self.arrays.items():
                 for element in parent.get(array) or ():
@@ -1782,10 +1776,7 @@ def _named_in(message: str, field_name: str) -> bool:
 
 def _answer_message(response: requests.Response) -> str:
     """What an answer says: the Display API's ``error.message``, the Accounts API's ``message``."""
-    try:
-        body = page_body(response)
-    except ValueError:
-        return ""
+    body = _decoded_or_none(response)
     if not isinstance(body, Mapping):
         return ""
     error = body.get("error")
