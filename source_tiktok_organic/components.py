@@ -41,7 +41,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -2000,18 +2000,13 @@ class AccountRequester(HttpRequester):
             optional = [name for name in asked if name not in core and name not in refused]
             if not optional:
                 return self._send_as(account, request)
-            with self._first_request_alone(endpoint, frozenset(optional)):
+            with self._refused_fields.first_answer(endpoint, frozenset(optional)):
                 response = self._send_expecting_refusal(account, request)
                 if not self._is_field_refusal(response):
                     return response
                 with self._refused_fields.finding(endpoint):
                     if self._refused_fields.of(endpoint) == refused and response is not None:
                         self._find_refused(endpoint, core, optional, response, account, request)
-
-    def _first_request_alone(self, endpoint: str, fields: frozenset[str]) -> AbstractContextManager[None]:
-        """The first request for ``fields`` goes alone (``RefusedFields.first_answer``), so that
-        streams and windows asking at the same moment do not all meet the same refusal."""
-        return self._refused_fields.first_answer(endpoint, fields)
 
     def _send_expecting_refusal(
         self, account: AccountPath, request: _Request, probe_leaving_out: frozenset[str] | None = None
@@ -2156,10 +2151,6 @@ class SharedPageRequester(AccountRequester):
 
         self._shared_pages: SharedPages = self._sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
         self._pacing: AccountPacing = self._sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
-
-    def _first_request_alone(self, endpoint: str, fields: frozenset[str]) -> AbstractContextManager[None]:
-        # Streams asking for the same page at the same moment already send one request (SharedPages).
-        return nullcontext()
 
     def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
         endpoint = self.get_path(stream_slice=request.stream_slice, next_page_token=request.next_page_token)
