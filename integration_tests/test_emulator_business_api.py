@@ -257,7 +257,7 @@ def test_bad_parameters_answer_40002(emu: TikTokEmulator, http_session: requests
         (GET_PATH, {"fields": "[]"}),
         (GET_PATH, {"fields": '["username"]', "business_id": "someone-else"}),
         (VIDEO_LIST_PATH, {"fields": '["caption"]'}),
-        (VIDEO_LIST_PATH, {"fields": '["item_id", "media_type"]'}),  # on no reference page
+        (VIDEO_LIST_PATH, {"fields": '["item_id", "no_such_field"]'}),
         (VIDEO_LIST_PATH, {"fields": '["item_id"]', "max_count": VIDEO_LIST_MAX_COUNT + 1}),
         (VIDEO_LIST_PATH, {"fields": '["item_id"]', "filters": '{"ids": []}'}),
         (VIDEO_LIST_PATH, {"fields": '["item_id"]', "filters": '{"ad_post_only": true}'}),

@@ -80,11 +80,22 @@ def test_video_filters_and_insight_breakdowns(emu: TikTokEmulator, http_session:
         types = {r["type"]: r["percentage"] for r in video["audience_types"]}
         assert types["NEW_VIEWER"] + types["RETURN_VIEWER"] == pytest.approx(1.0, abs=1e-3)
         assert types["FOLLOWER_PERCENT"] + types["NON_FOLLOWER_PERCENT"] == pytest.approx(1.0, abs=1e-3)
-    spark = json.dumps({"video_ids": wanted, "ad_post_only": True})
-    assert (
-        business_data(business_call(emu, http_session, VIDEO_LIST_PATH, token, filters=spark))["videos"] == []
-    )
+    assert {v["media_type"] for v in data["videos"]} <= {"VIDEO", "PHOTO"}
+    assert all(isinstance(v["is_ad"], bool) for v in data["videos"])
     unseen = business_data(
         business_call(emu, http_session, VIDEO_LIST_PATH, token, VIDEO_FIELDS, max_count=1)
     )
     assert unseen["videos"][0]["video_views"] == 0 and unseen["videos"][0]["impression_sources"] == []
+
+
+def test_media_type_and_is_ad_and_the_ad_post_filter_agree(http_session: requests.Session) -> None:
+    with TikTokEmulator(video_count=60) as emu:
+        token = emu.issue_business_access_token()
+        videos = _all_videos(emu, http_session, token, max_count=VIDEO_LIST_MAX_COUNT)
+        assert {v["media_type"] for v in videos} == {"VIDEO", "PHOTO"}
+        ads = [v["item_id"] for v in videos if v["is_ad"] is True]
+        assert 0 < len(ads) < len(videos) and all(isinstance(v["is_ad"], bool) for v in videos)
+        asked = [v["item_id"] for v in videos[:30]]
+        spark = json.dumps({"video_ids": asked, "ad_post_only": True})
+        data = business_data(business_call(emu, http_session, VIDEO_LIST_PATH, token, filters=spark))
+        assert [v["item_id"] for v in data["videos"]] == [i for i in asked if i in ads]

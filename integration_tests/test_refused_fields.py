@@ -23,6 +23,7 @@ from testkit.catalogs import configure
 from testkit.connector_output import ConnectorOutput
 from testkit.in_process import run_in_process
 from tiktok_emulator import TikTokEmulator
+from tiktok_emulator.business_media import post_kind
 
 DEFINITIONS = yaml.safe_load(MANIFEST_PATH.read_text())["definitions"]
 CORE = {**DEFINITIONS["core_fields"], **DEFINITIONS["business_core_fields"]}
@@ -155,6 +156,33 @@ def test_a_refused_core_field_ends_the_sync_with_a_config_error_naming_it(
     assert errors, run.transcript()
     assert "the field create_time" in errors[0].message and "cannot do without" in errors[0].message
     assert run.records(stream) == []
+
+
+@pytest.mark.parametrize("refused", [[], ["media_type", "is_ad"]], ids=["served", "both-refused"])
+def test_business_videos_carry_media_type_and_is_ad_as_tiktok_serves_them(
+    tiktok: TikTokEmulator, discovered: dict[str, AirbyteCatalog], tmp_path: Path, refused: list[str]
+) -> None:
+    """The two fields TikTok added after its reference page: read where served, empty where not."""
+    tiktok.refuse_fields(refused, named=False)
+    try:
+        run = run_in_process(
+            tmp_path,
+            "read",
+            config_of(tiktok, "business"),
+            configure(discovered["business"], only=["business_videos"]),
+        )
+    finally:
+        tiktok.refuse_fields([])
+
+    assert not run.errors, run.transcript()
+    account = tiktok.business_accounts[0]
+    served = {video["id"]: post_kind(video, account.seed) for video in account.videos}
+    read = {
+        r["item_id"]: {f: r[f] for f in ("media_type", "is_ad") if f in r}
+        for r in run.records("business_videos")
+    }
+    assert read == {item_id: ({} if refused else kind) for item_id, kind in served.items()}
+    assert sorted(f for f in ("media_type", "is_ad") if warnings_naming(run, f)) == sorted(refused)
 
 
 def video_list_requests(tiktok: TikTokEmulator, workdir: Path, refused: list[str]) -> int:

@@ -109,12 +109,16 @@ DEMOGRAPHIC_FIELDS: Final[dict[str, str]] = {
 MAX_DAYS_BACK: Final = 60
 
 # business/video/list fields (scope video.list), then the insights (scope video.insights).
+# media_type and is_ad are on no copied reference page: is_ad from TikTok's changelog of 2026-05-15
+# (a third party's transcription), media_type from SPEC.md's field list; both optional fields.
 VIDEO_LIST_FIELDS: Final[tuple[str, ...]] = (
     "item_id",
     "thumbnail_url",
     "share_url",
     "embed_url",
     "caption",
+    "media_type",
+    "is_ad",
     "create_time",
     "video_duration",
     "likes",

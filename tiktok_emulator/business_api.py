@@ -24,7 +24,7 @@ from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
 from tiktok_emulator.business_comment_api import CommentSettings
 from tiktok_emulator.business_data import daily_metrics, demographics, metric_days, profile
 from tiktok_emulator.business_envelope import BusinessError, business_envelope, error_answer, render_fault
-from tiktok_emulator.business_media import business_video
+from tiktok_emulator.business_media import business_video, post_kind
 from tiktok_emulator.business_scopes import GET_FIELD_SCOPES, VIDEO_FIELD_SCOPES
 from tiktok_emulator.counters import EmulatorCounters
 from tiktok_emulator.documented_business import (
@@ -257,9 +257,10 @@ class BusinessApi:
         ad_post_only = filters.get("ad_post_only", False)
         if not isinstance(ad_post_only, bool) or (ad_post_only and ids is None):
             raise params.invalid("filters.ad_post_only is a boolean, valid only with filters.video_ids.")
+        videos = account.data.find(ids or [])
         if ad_post_only:
-            return []  # no video of the emulated account was used as a Spark Ad
-        return self._items(account, account.data.find(ids or []), fields)
+            videos = [v for v in videos if post_kind(v, account.seed)["is_ad"]]
+        return self._items(account, videos, fields)
 
     def _items(
         self, account: BusinessAccount, videos: Sequence[Mapping[str, Any]], fields: Sequence[str]

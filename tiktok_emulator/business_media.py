@@ -16,6 +16,7 @@ from tiktok_emulator.business_data import AUDIENCE_VALUES, shares
 from tiktok_emulator.documented_insights import (
     AUDIENCE_TYPES,
     IMPRESSION_SOURCES,
+    MEDIA_TYPES,
     REGISTERED_BUSINESS_VIDEO_FIELDS,
     VIDEO_AUDIENCE_MAX_ROWS,
     VIDEO_BREAKDOWN_KEYS,
@@ -53,6 +54,7 @@ def business_video(video: Mapping[str, Any], seed: int, *, is_business: bool) ->
         "share_url": video["share_url"],
         "embed_url": video["embed_link"],
         "caption": video["video_description"],
+        **post_kind(video, seed),
         "video_duration": duration,
         "likes": likes,
         "comments": video["comment_count"],
@@ -81,6 +83,15 @@ def business_video(video: Mapping[str, Any], seed: int, *, is_business: bool) ->
     item["audience_types"] = _audience_types(rng) if views else []
     assert set(item) == set(VIDEO_FIELDS), "keep in step with documented_business"
     return item
+
+
+def post_kind(video: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """``media_type`` and ``is_ad``: about one post in ten a photo post, one in twelve used in an ad.
+
+    Drawn apart from the metrics, so that adding them moved no other value of a seeded emulator.
+    """
+    rng = _rng(seed, "kind", video["id"])
+    return {"media_type": MEDIA_TYPES[rng.random() < 0.1], "is_ad": rng.random() < 1 / 12}
 
 
 def _retention(rng: random.Random, seconds: list[str]) -> list[dict[str, Any]]:

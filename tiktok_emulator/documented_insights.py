@@ -74,7 +74,13 @@ MAX_DAYS_BACK: Final = 60
 DEFAULT_START_DAYS_BACK: Final = 7
 
 # VIDEOS_PAGE: business/video/list.  Every field of data.videos[] (create_time: epoch seconds as a
-# STRING); metrics are lifetime totals.
+# STRING); metrics are lifetime totals.  Two fields came after the copied page:
+#   is_ad       TikTok's Accounts API changelog of 2026-05-15 adds it to business/video/list (a third
+#               party's transcription, quoted in SPEC.md section 5): whether the post was used in an
+#               ad, the sense of the page's own `filters.ad_post_only`; a boolean.
+#   media_type  listed with video.list's fields in SPEC.md section 5 and asked for by third-party code
+#               written against TikTok's page (doc 1762228421622786); its values are on no page seen,
+#               so "VIDEO" and "PHOTO" (photo posts) are this emulator's assumption.
 VIDEO_FIELDS: Final[tuple[str, ...]] = (
     "item_id",
     "create_time",
@@ -82,6 +88,8 @@ VIDEO_FIELDS: Final[tuple[str, ...]] = (
     "share_url",
     "embed_url",
     "caption",
+    "media_type",
+    "is_ad",
     "video_duration",
     "likes",
     "comments",
@@ -127,6 +135,8 @@ VIDEO_BREAKDOWN_KEYS: Final[dict[str, str]] = {
     "audience_cities": "city_name",
     "audience_types": "type",
 }
+#: media_type's values: the emulator's assumption (see VIDEO_FIELDS).
+MEDIA_TYPES: Final[tuple[str, ...]] = ("VIDEO", "PHOTO")
 IMPRESSION_SOURCES: Final[tuple[str, ...]] = (
     "For You",
     "Follow",

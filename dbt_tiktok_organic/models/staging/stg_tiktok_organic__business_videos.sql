@@ -6,6 +6,8 @@
     ['account_label', ['account_label'], 'string'],
     ['created_at', ['create_time'], 'epoch'],
     ['caption', ['caption'], 'string'],
+    ['media_type', ['media_type'], 'string'],
+    ['is_ad', ['is_ad'], 'boolean'],
     ['share_url', ['share_url'], 'string'],
     ['embed_url', ['embed_url'], 'string'],
     ['thumbnail_url', ['thumbnail_url'], 'string'],
