@@ -14,6 +14,7 @@ import pytest
 import requests
 from airbyte_cdk.models import ConfiguredAirbyteCatalog
 
+from testkit import manifest_memo
 from testkit.catalogs import catalog_json, configured_catalog
 from testkit.connector_output import ConnectorOutput
 from testkit.console_script import run_console_script
@@ -24,6 +25,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The emulator that acceptance-test-config.yml's emulator_*.json configs point at.
 ACCEPTANCE_EMULATOR_PORT = 41807
 BASIC_SCOPE_REFRESH_TOKEN = "emulator-basic-scope-refresh-token"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    manifest_memo.install()  # the CDK's parse of the manifest once per process (testkit.manifest_memo)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -13,8 +13,13 @@ from typing import Any
 import pytest
 import requests_mock as requests_mock_module
 
+from testkit import manifest_memo
 from testkit.connector_output import ConnectorOutput
 from testkit.in_process import run_in_process
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    manifest_memo.install()  # the CDK's parse of the manifest once per process (testkit.manifest_memo)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ precisely what to fix, or what it could not prove."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -229,15 +230,29 @@ def test_rejected_credentials_fail_the_sync_with_an_actionable_config_error(
 
 
 def test_check_fails_fast_when_tiktok_is_unreachable(
-    run_connector: Any, monkeypatch: pytest.MonkeyPatch
+    run_connector: Any, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from source_tiktok_organic import source
 
     monkeypatch.setattr(source, "CHECK_DEADLINE_SECONDS", 0.5)
+    released = threading.Event()
+
+    def no_answer(request: Any, context: Any) -> dict[str, Any]:
+        """A host that does not answer until the test is done; then a refusal ends the check's
+        thread, which would otherwise go on retrying into the next test's mocks."""
+        released.wait(30)
+        context.status_code = 401
+        return envelope({}, "access_token_invalid", "The token is invalid.")
+
+    requests_mock.register_uri(requests_mock_module.ANY, requests_mock_module.ANY, json=no_answer)
 
     run = run_connector(
         "check", with_live_token(make_config(api_base_url="https://tiktok-proxy.invalid"), scope=ALL_SCOPES)
     )
+    released.set()
+    for thread in threading.enumerate():
+        if thread.name == "tiktok-check":
+            thread.join(10)
 
     status = run.connection_status
     assert status.status == Status.FAILED
