@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: ruff (lint and format) and mypy, the container image (built
-# and run against the loopback emulator on Docker, which image_test.sh sets up itself, podman only
-# if no Docker engine can be started), then pytest over unit_tests (mocked HTTP) and
-# integration_tests (emulator end to end, the CDK's standard tests, PyAirbyte from the venv and from
-# the image the image test left, the manifest-only runtime, dbt_tiktok_organic and the report,
-# packaging and docs checks).
+# The whole test suite, as CI runs it: ruff (lint and format) and mypy, then two lanes side by side:
+# the container image (built and run against the loopback emulator on Docker, which image_test.sh
+# sets up itself, podman only if no Docker engine can be started) followed by PyAirbyte running it,
+# and pytest on several workers (pytest-xdist) over unit_tests (mocked HTTP) and integration_tests
+# (emulator end to end, the CDK's standard tests, PyAirbyte from the venv, the manifest-only
+# runtime, dbt_tiktok_organic and the report, packaging and docs checks).
 # Where no container engine answers nor can be set up (tools/container_engine.py decides, as for the
 # image test and the PyAirbyte test), everything that needs none still runs, and a banner at the end
 # names what was skipped: the image test and PyAirbyte's docker_image tests. Under CI (the CI
 # variable set, and not 0 or false) nothing is skipped: without an engine the image test fails the run.
-#   bash scripts/test.sh --fast                 the quick loop: ruff, mypy and unit_tests only
+#   bash scripts/test.sh --fast                 the quick loop: ruff, mypy and unit_tests only (no
+#                                               network, server or process: unit_tests/conftest.py)
 #   bash scripts/test.sh --fast -k pagination   the same, with pytest arguments for unit_tests
 # With other arguments, only pytest runs, with those arguments: bash scripts/test.sh -k pagination
 source "$(dirname "$0")/bootstrap.sh"
@@ -23,7 +24,7 @@ static_checks() {
 if [ "${1:-}" = "--fast" ]; then
   shift
   static_checks
-  exec python -m pytest unit_tests "$@"
+  exec python -m pytest -n auto unit_tests "$@"   # one worker per core
 fi
 if [ "$#" -gt 0 ]; then
   exec python -m pytest "$@"
@@ -37,17 +38,38 @@ static_checks
 bash scripts/pyairbyte_test.sh --setup-only
 bash scripts/manifest_only_env.sh
 bash scripts/report_env.sh   # .venv-report and Chromium, for dbt_tiktok_organic's and the report's tests
-pytest_args=()
+export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
+# The tests run on WORKERS pytest-xdist workers: more than this machine's cores, because many tests
+# mostly wait (on TikTok's pacing, retries, dbt, Chromium, containers).
+workers="${TEST_WORKERS:-4}"
+status=0
 skipped=0
 if [ "$in_ci" = 1 ] || python -m tools.container_engine setup; then
-  bash scripts/image_test.sh   # under CI, no engine fails here: nothing is skipped
+  # The image lane, beside the other tests: the image test (under CI, no engine fails it: nothing
+  # is skipped), then PyAirbyte running the image it leaves. Its output follows the other tests'.
+  image_log="$(mktemp)"
+  image_tmp="$(mktemp -d)"
+  (
+    bash scripts/image_test.sh &&
+      python -m pytest -p no:cacheprovider --basetemp "$image_tmp" -k "test_pyairbyte and docker_image" \
+        integration_tests/test_pyairbyte.py
+  ) >"$image_log" 2>&1 &
+  image_lane=$!
+  python -m pytest -n "$workers" -k "not (test_pyairbyte and docker_image)" || status=$?
+  image_status=0
+  wait "$image_lane" || image_status=$?
+  echo
+  echo "== the image lane: scripts/image_test.sh, then PyAirbyte's [docker_image] tests"
+  cat "$image_log"
+  rm -rf "$image_log" "$image_tmp"
+  if [ "$image_status" != 0 ]; then
+    echo "FAILED: the image lane (exit $image_status)" >&2
+    status="$image_status"
+  fi
 else
   skipped=1
-  pytest_args=(-k "not (test_pyairbyte and docker_image)")
+  python -m pytest -n "$workers" -k "not (test_pyairbyte and docker_image)" || status=$?
 fi
-export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
-status=0
-python -m pytest "${pytest_args[@]}" || status=$?
 if [ "$skipped" = 1 ]; then
   cat >&2 <<'EOF'
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 
+from testkit import preloaded
 from testkit.connector_output import ConnectorOutput
 
 __all__ = ["CONSOLE_SCRIPT", "console_script", "run_console_script"]
@@ -40,8 +44,29 @@ def run_console_script(
     env: Mapping[str, str] | None = None,
 ) -> ConnectorOutput:
     """Run ``source-tiktok-organic <args>`` and read what it printed; ``env`` adds variables,
-    ``timeout=None`` waits as long as it takes."""
+    ``timeout=None`` waits as long as it takes. The process is a fork of a preloaded one where the
+    system allows (``testkit.preloaded``), else the installed script started afresh."""
     started = time.perf_counter()
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    if preloaded.enabled():
+        with tempfile.TemporaryDirectory() as outputs:
+            stdout_path, stderr_path = Path(outputs, "stdout"), Path(outputs, "stderr")
+            returncode = _preloaded_script().run(
+                args,
+                cwd=cwd,
+                env=environment,
+                timeout=timeout,
+                stdout_path=stdout_path,
+                stderr_path=stderr_path,
+            )
+            if returncode is not None:
+                return ConnectorOutput(
+                    stdout_path.read_text(encoding="utf-8"),
+                    stderr_path.read_text(encoding="utf-8"),
+                    command=shlex.join(args),
+                    returncode=returncode,
+                    seconds=time.perf_counter() - started,
+                )
     completed = subprocess.run(
         [str(console_script()), *args],
         capture_output=True,
@@ -49,7 +74,7 @@ def run_console_script(
         encoding="utf-8",
         timeout=timeout,
         cwd=cwd,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        env=environment,
     )
     return ConnectorOutput(
         completed.stdout,
@@ -58,3 +83,10 @@ def run_console_script(
         returncode=completed.returncode,
         seconds=time.perf_counter() - started,
     )
+
+
+@cache
+def _preloaded_script() -> preloaded.PreloadedConsoleScript:
+    script = preloaded.PreloadedConsoleScript(console_script())
+    atexit.register(script.close)
+    return script

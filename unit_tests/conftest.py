@@ -1,10 +1,15 @@
 """Fixtures: the connector run in-process through its real entrypoint, mocked HTTP, recorded sleeps.
 
-The TikTok answers, configs and catalogs the tests build are in ``testkit``.
+The TikTok answers, configs and catalogs the tests build are in ``testkit``. Unit tests are the quick
+loop (``scripts/test.sh --fast``): ``offline`` fails any of them that opens a network connection,
+starts a server or a process (an emulator, an image, a console script); those belong in
+integration_tests.
 """
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +25,25 @@ from testkit.in_process import run_in_process
 
 def pytest_configure(config: pytest.Config) -> None:
     manifest_memo.install()  # the CDK's parse of the manifest once per process (testkit.manifest_memo)
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the quick loop quick and self-contained: no real network, server or process."""
+
+    def refuse(what: str) -> Callable[..., Any]:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError(
+                f"a unit test {what}: unit tests mock HTTP (requests-mock) and run the connector in "
+                "this process; a test needing the emulator, an image or a console script belongs in "
+                "integration_tests"
+            )
+
+        return refused
+
+    monkeypatch.setattr(socket.socket, "connect", refuse("opened a network connection"))
+    monkeypatch.setattr(socket.socket, "bind", refuse("started a server"))
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse("started a process"))
 
 
 @pytest.fixture
