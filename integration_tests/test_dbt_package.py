@@ -36,10 +36,6 @@ from tools.report import REPO_ROOT
 from tools.report.dbt_build import dbt_build
 from tools.report.warehouse import LAST_DAY
 
-# One worker runs the dbt package's and the report's tests: they share the warehouses it builds
-# (report_warehouses.built_warehouse).
-pytestmark = pytest.mark.xdist_group("warehouses")
-
 MARTS = "analytics"
 DATA_TESTS = (
     "account_daily_followers_are_the_raw_streams",

@@ -27,10 +27,6 @@ from integration_tests.report_warehouses import (
 from tools.report import REPO_ROOT
 from tools.report.dbt_build import REPORT_VENV
 
-# One worker runs the dbt package's and the report's tests: they share the warehouses it builds
-# (report_warehouses.built_warehouse).
-pytestmark = pytest.mark.xdist_group("warehouses")
-
 ACCOUNT = "@emu.creator_5305"  # the emulator's default account (seed 7)
 CHARTS = {
     "display": ["Followers", "Views per day", "Top 10 videos by views gained in the last 7 days"],

@@ -13,8 +13,8 @@ from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 
 from source_tiktok_organic.source import SourceTikTokOrganic
 
-# One worker runs them all: the acceptance configs name the emulator's one fixed port.
-pytestmark = [pytest.mark.usefixtures("acceptance_emulator"), pytest.mark.xdist_group("acceptance")]
+# One worker runs this file (--dist loadfile): the acceptance configs name the emulator's one port.
+pytestmark = pytest.mark.usefixtures("acceptance_emulator")
 
 
 class TestSourceTikTokOrganic(SourceTestSuiteBase):
