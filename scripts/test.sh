@@ -39,9 +39,10 @@ bash scripts/pyairbyte_test.sh --setup-only
 bash scripts/manifest_only_env.sh
 bash scripts/report_env.sh   # .venv-report and Chromium, for dbt_tiktok_organic's and the report's tests
 export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
-# The tests run on TEST_WORKERS pytest-xdist workers (2: the development machine's cores; on 4 its
-# CPU was saturated, and a CPython 3.11 race in ast, which the CDK's templates hit, showed up).
-workers="${TEST_WORKERS:-2}"
+# The tests run on TEST_WORKERS pytest-xdist workers: 1 until a CPython 3.11 race in ast (reached
+# through the CDK's templates in worker threads) is dealt with; it failed a read in two of three
+# runs on 4 workers, never on one (README, "How the tests run").
+workers="${TEST_WORKERS:-1}"
 status=0
 skipped=0
 if [ "$in_ci" = 1 ] || python -m tools.container_engine setup; then
