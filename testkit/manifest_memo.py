@@ -19,14 +19,10 @@ from airbyte_cdk.sources.declarative import concurrent_declarative_source as cdk
 
 __all__ = ["install"]
 
-_installed: list[bool] = []
 
-
+@cache  # once per process, however many conftests call it
 def install() -> None:
-    """Memoize the schema, the resolution and the validation (idempotent)."""
-    if _installed:
-        return
-    _installed.append(True)
+    """Memoize the schema, the resolution and the validation."""
     source_class = cdk_source.ConcurrentDeclarativeSource
     resolve, validate = source_class._pre_process_manifest, source_class._validate_source
     resolved: dict[str, dict[str, Any]] = {}
