@@ -24,7 +24,7 @@ from tiktok_emulator import (
     VIDEO_LIST_PATH,
     TikTokEmulator,
 )
-from tiktok_emulator.documented_business import ACCESS_TOKEN_HEADER, REFRESH_TOKEN_PATH
+from tiktok_emulator.documented.business import ACCESS_TOKEN_HEADER, REFRESH_TOKEN_PATH
 
 #: The emulator's shape fixtures: bodies in the shape of the reference pages' examples.
 FIXTURES = Path(tiktok_emulator.__file__).parent / "fixtures"

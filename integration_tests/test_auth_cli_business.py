@@ -44,7 +44,7 @@ from source_tiktok_organic.business_protocol import (
 from source_tiktok_organic.tiktok_protocol import AUTHORIZE_URL
 from testkit.secrets import assert_no_secrets
 from tiktok_emulator import FaultRule
-from tiktok_emulator.business_envelope import CODE_INVALID_CLIENT, CODE_INVALID_GRANT
+from tiktok_emulator.business.envelope import CODE_INVALID_CLIENT, CODE_INVALID_GRANT
 
 # ------------------------------------------------------------------------------------------
 # minting

@@ -33,7 +33,7 @@ from source_tiktok_organic.business_protocol import (
 )
 from testkit.secrets import assert_no_secrets
 from tiktok_emulator import FaultRule, TikTokEmulator
-from tiktok_emulator.business_envelope import CODE_INVALID_GRANT
+from tiktok_emulator.business.envelope import CODE_INVALID_GRANT
 
 # ------------------------------------------------------------------------------------------
 # several business accounts in one config (--add-account, --label, --revoke --account)

@@ -29,9 +29,9 @@ from integration_tests.report_warehouses import (
     built_warehouse,
     run_report_module,
 )
-from tiktok_emulator.business_accounts import BusinessAccount
-from tiktok_emulator.business_data import audience_activity, daily_metrics, demographics
-from tiktok_emulator.business_media import business_video
+from tiktok_emulator.business.accounts import BusinessAccount
+from tiktok_emulator.business.data import audience_activity, daily_metrics, demographics
+from tiktok_emulator.business.media import business_video
 from tools.report import REPO_ROOT
 from tools.report.dbt_build import dbt_build
 from tools.report.warehouse import LAST_DAY

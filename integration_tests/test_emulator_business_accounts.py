@@ -27,9 +27,9 @@ from integration_tests.emulator_helpers import (
 from integration_tests.test_emulator_cli import emulator_process
 from testkit.clock import ManualClock
 from tiktok_emulator import FaultRule, TikTokEmulator
-from tiktok_emulator.business_accounts import BusinessAccount
-from tiktok_emulator.business_envelope import CODE_ERROR_IN_200, CODE_INVALID_GRANT
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.business.accounts import BusinessAccount
+from tiktok_emulator.business.envelope import CODE_ERROR_IN_200, CODE_INVALID_GRANT
+from tiktok_emulator.documented.business import (
     CODE_ACCESS_TOKEN_EXPIRE,
     CODE_INVALID_ACCESS_TOKEN,
     CODE_OK,
@@ -43,7 +43,7 @@ from tiktok_emulator.documented_business import (
     TOKEN_PATH,
     VIDEO_LIST_PATH,
 )
-from tiktok_emulator.documented_insights import AUDIENCE_ACTIVITY_FIELD, DAILY_METRIC_FIELDS
+from tiktok_emulator.documented.insights import AUDIENCE_ACTIVITY_FIELD, DAILY_METRIC_FIELDS
 
 TODAY = datetime.date(2026, 3, 15)
 PROFILE = ["username", "display_name", "followers_count", "videos_count"]

@@ -19,13 +19,13 @@ import requests
 
 from integration_tests.emulator_helpers import bearer, business_call, business_code, business_data, user_info
 from tiktok_emulator import TikTokEmulator
-from tiktok_emulator.business_scopes import (
+from tiktok_emulator.business.scopes import (
     INSIGHTS_SCOPE,
     PROFILE_SCOPES,
     VIDEO_INSIGHTS_SCOPE,
     VIDEO_LIST_SCOPE,
 )
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.documented.business import (
     ACCESS_TOKEN_HEADER,
     CODE_ACCESS_TOKEN_EXPIRE,
     CODE_EMPTY_ACCESS_TOKEN,
@@ -39,7 +39,7 @@ from tiktok_emulator.documented_business import (
     GET_PATH,
     VIDEO_LIST_PATH,
 )
-from tiktok_emulator.documented_insights import (
+from tiktok_emulator.documented.insights import (
     ALL_ACCOUNTS_METRIC_FIELDS,
     AUDIENCE_ACTIVITY_FIELD,
     DAILY_METRIC_FIELDS,

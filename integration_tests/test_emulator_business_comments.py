@@ -19,15 +19,15 @@ import requests
 
 from integration_tests.emulator_helpers import business_call, business_code, business_data, business_pages
 from tiktok_emulator import TikTokEmulator
-from tiktok_emulator.business_comments import LONG_THREAD_REPLIES, crowd_size
-from tiktok_emulator.business_scopes import VIDEO_LIST_SCOPE
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.business.comments import LONG_THREAD_REPLIES, crowd_size
+from tiktok_emulator.business.scopes import VIDEO_LIST_SCOPE
+from tiktok_emulator.documented.business import (
     CODE_PARAM_ERROR,
     CODE_SCOPE_NOT_AUTHORIZED,
     COMMENT_LIST_PATH,
     REPLY_LIST_PATH,
 )
-from tiktok_emulator.documented_comments import (
+from tiktok_emulator.documented.comments import (
     COMMENT_FIELDS,
     COMMENT_LIST_DEFAULT_COUNT,
     COMMENT_LIST_MAX_COUNT,

@@ -16,8 +16,8 @@ import requests
 
 from integration_tests.emulator_helpers import business_call, business_code, business_data, user_info
 from tiktok_emulator import FaultRule, TikTokEmulator
-from tiktok_emulator.business_envelope import CODE_ERROR_IN_200, CODE_INTERNAL_ERROR
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.business.envelope import CODE_ERROR_IN_200, CODE_INTERNAL_ERROR
+from tiktok_emulator.documented.business import (
     BENCHMARK_PATH,
     CODE_ACCESS_TOKEN_EXPIRE,
     CODE_INVALID_ACCESS_TOKEN,

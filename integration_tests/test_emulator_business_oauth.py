@@ -23,15 +23,15 @@ from integration_tests.emulator_helpers import (
     user_info,
 )
 from tiktok_emulator import FaultRule, TikTokEmulator, tokens
-from tiktok_emulator.business_envelope import (
+from tiktok_emulator.business.envelope import (
     CODE_BAD_AUTH_CODE,
     CODE_INTERNAL_ERROR,
     CODE_INVALID_CLIENT,
     CODE_INVALID_GRANT,
     CODE_REFRESH_EXPIRED,
 )
-from tiktok_emulator.business_scopes import PROFILE_SCOPES
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.business.scopes import PROFILE_SCOPES
+from tiktok_emulator.documented.business import (
     ACCESS_TOKEN_LIFETIME_SECONDS,
     CODE_ACCESS_TOKEN_EXPIRE,
     CODE_INVALID_ACCESS_TOKEN,

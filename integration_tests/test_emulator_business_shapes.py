@@ -26,8 +26,8 @@ from integration_tests.emulator_helpers import (
     shape,
 )
 from tiktok_emulator import TikTokEmulator
-from tiktok_emulator.business_benchmark import CATEGORY_NAMES
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.business.benchmark import CATEGORY_NAMES
+from tiktok_emulator.documented.business import (
     BENCHMARK_PATH,
     CODE_PARAM_ERROR,
     COMMENT_LIST_PATH,
@@ -38,7 +38,7 @@ from tiktok_emulator.documented_business import (
     TOKEN_PATH,
     VIDEO_LIST_PATH,
 )
-from tiktok_emulator.documented_insights import BENCHMARK_FIELDS, BUSINESS_CATEGORIES
+from tiktok_emulator.documented.insights import BENCHMARK_FIELDS, BUSINESS_CATEGORIES
 
 TODAY = datetime.date(2026, 3, 15)
 

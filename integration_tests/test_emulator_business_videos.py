@@ -16,8 +16,8 @@ import requests
 
 from integration_tests.emulator_helpers import business_call, business_data
 from tiktok_emulator import TikTokEmulator
-from tiktok_emulator.documented_business import VIDEO_LIST_PATH
-from tiktok_emulator.documented_insights import (
+from tiktok_emulator.documented.business import VIDEO_LIST_PATH
+from tiktok_emulator.documented.insights import (
     VIDEO_BREAKDOWN_KEYS,
     VIDEO_FIELDS,
     VIDEO_LIST_DEFAULT_COUNT,

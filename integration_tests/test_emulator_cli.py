@@ -19,8 +19,8 @@ import requests
 
 from integration_tests.emulator_helpers import bearer
 from tiktok_emulator import TOKEN_PATH, VIDEO_LIST_PATH
-from tiktok_emulator.documented_business import ACCESS_TOKEN_HEADER, BENCHMARK_PATH, REFRESH_TOKEN_PATH
-from tiktok_emulator.documented_business import VIDEO_LIST_PATH as BUSINESS_VIDEO_LIST_PATH
+from tiktok_emulator.documented.business import ACCESS_TOKEN_HEADER, BENCHMARK_PATH, REFRESH_TOKEN_PATH
+from tiktok_emulator.documented.business import VIDEO_LIST_PATH as BUSINESS_VIDEO_LIST_PATH
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -45,8 +45,8 @@ from tiktok_emulator import (
     FaultRule,
     TikTokEmulator,
 )
-from tiktok_emulator.business_envelope import CODE_INVALID_GRANT
-from tiktok_emulator.documented_business import GET_PATH
+from tiktok_emulator.business.envelope import CODE_INVALID_GRANT
+from tiktok_emulator.documented.business import GET_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ import requests
 
 from integration_tests.emulator_helpers import business_call, business_code, error_code, user_info, video_list
 from tiktok_emulator import TikTokEmulator
-from tiktok_emulator.documented_business import CODE_PARAM_ERROR, GET_PATH, VIDEO_LIST_PATH
+from tiktok_emulator.documented.business import CODE_PARAM_ERROR, GET_PATH, VIDEO_LIST_PATH
 
 DISPLAY_VIDEO_FIELDS = "id,create_time,is_aigc,title"
 BUSINESS_VIDEO_FIELDS = ["item_id", "create_time", "video_views", "caption"]

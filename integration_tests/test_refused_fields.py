@@ -23,7 +23,7 @@ from testkit.catalogs import configure
 from testkit.connector_output import ConnectorOutput
 from testkit.in_process import run_in_process
 from tiktok_emulator import TikTokEmulator
-from tiktok_emulator.business_media import post_kind
+from tiktok_emulator.business.media import post_kind
 
 DEFINITIONS = yaml.safe_load(MANIFEST_PATH.read_text())["definitions"]
 CORE = {**DEFINITIONS["core_fields"], **DEFINITIONS["business_core_fields"]}

@@ -10,42 +10,37 @@ so end-to-end tests, the CDK standard tests, a no-credentials demo and a benchma
 against the same behaviour.
 
 It never imports the connector: the protocol facts it serves (paths, fields, scopes, codes, limits,
-token lifetimes) are its own copy, read from TikTok's pages and cited there (``documented``,
-``documented_business``), so that a test passing against it proves the connector agrees with
+token lifetimes) are its own copy, read from TikTok's pages and cited there (``documented.display``,
+``documented.business``), so that a test passing against it proves the connector agrees with
 TikTok, not with itself.  ``unit_tests/test_protocol_facts.py`` compares the two copies.  Only the
 standard library is used.
 
-Modules, one job each:
+The package, by folder: one subpackage per TikTok API, one for the cited facts, and the shared
+machinery at the top.
 
-- ``emulator``: ``TikTokEmulator``, which owns the settings and state, registers the API modules'
-  routes and starts and stops the server; ``display_credentials``, ``business_credentials`` and
-  ``controls``: its methods for credentials, fault rules and counters;
-- ``documented``, ``documented_business``: TikTok's documented facts, each group citing its page;
-- ``oauth``: Login Kit's authorize, token and revoke endpoints;
-- ``display_api``: the user/info, video/list and video/query endpoints (every account's, each
-  reached with its own Display grant, kept in ``business_accounts``);
-- ``tokens``: grants, access and refresh tokens, authorization codes;
-- ``data``: the generated account (profile and videos) from a seed;
-- ``faults``: ``FaultRule`` and the schedule that decides which request a rule hits;
-- ``field_refusals``: fields an app or region is not served, refused in both APIs (named or not);
-- ``rate_limit``: the sliding-window limiter (per endpoint; on the Accounts API per account and
-  endpoint, and app-wide);
-- ``counters``: request statistics (per endpoint, status, and per account on each API);
-- ``envelope``: TikTok v2's ``{"data", "error"}`` response body and error codes;
-- ``routing``: the (method, path) -> handler table the API modules fill;
-- ``http_server``: the threaded HTTP/1.1 server;
-- ``wire``: the request and response records passed between them;
-- ``cli``: ``python -m tiktok_emulator``;
-- the Accounts API: ``business_accounts`` (the accounts authorising the business app and the
-  Display app, each with its own data and a token store per app; account 0 is the creator a
-  single-account emulator serves),
-  ``business_oauth`` (JSON token, refresh, revoke and token-info endpoints),
-  ``business_api`` (the gate, business/get and video/list), ``business_comment_api``
-  (comment/list, comment/reply/list), ``business_benchmark`` (business/benchmark),
-  ``business_params`` (parameter checks), ``business_scopes`` (the inferred field -> scope map),
-  ``business_data`` (profile, daily metrics, activity, demographics), ``business_media`` (videos
-  with insights), ``business_comments`` (the generated comment threads), ``business_envelope``
-  (the ``{code, message, request_id, data}`` answer) and ``business_credentials``;
+- ``documented/``: TikTok's documented facts, the emulator's own copy, each group citing its page:
+  ``display`` (Open API v2), ``business`` (the Accounts API's paths, codes, scopes, limits),
+  ``insights`` (its fields), ``comments``, ``mentions`` (the Mentions API);
+- ``display/``: Login Kit's OAuth (``oauth``), the user/info, video/list and video/query endpoints
+  (``api``), the generated creator account (``data``), v2's ``{"data", "error"}`` answer
+  (``envelope``) and the emulator's credential methods (``credentials``);
+- ``business/``: the Accounts API: the accounts authorising both apps, each with its own data and
+  token stores (``accounts``; account 0 is the creator a single-account emulator serves), the JSON
+  OAuth endpoints (``oauth``), the gate with business/get and video/list (``api``), comment/list
+  and comment/reply/list (``comment_api``), business/benchmark (``benchmark``), parameter checks
+  (``params``), the inferred field -> scope map (``scopes``), the generated profile, metrics and
+  videos (``data``, ``media``, ``comments``), the ``{code, message, request_id, data}`` answer
+  (``envelope``) and ``credentials``;
+- ``mentions/``: the Mentions API (who talks about the brand), served behind the Accounts API's
+  gate: mentioned posts, mentions in comments, brand-hashtag posts, top hashtags and words, the
+  enabled brand hashtags;
+- shared: ``emulator`` (``TikTokEmulator``: settings, state, the API modules' routes, the server;
+  ``controls`` holds its fault-rule and counter methods), ``tokens`` (grants, access and refresh
+  tokens, codes), ``faults`` (``FaultRule`` and its schedule), ``field_refusals`` (fields an app
+  or region is not served), ``rate_limit`` (the sliding-window limiter), ``counters`` (request
+  statistics), ``routing`` (the (method, path) -> handler table), ``http_server`` (the threaded
+  HTTP/1.1 server), ``wire`` (request and response records), ``cli`` (``python -m
+  tiktok_emulator``);
 - ``fixtures/``: small JSON bodies in the shape of the reference pages' examples, which the
   emulator's tests compare its answers with.
 
@@ -63,9 +58,9 @@ from __future__ import annotations
 
 from tiktok_emulator.cli import main
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.data import DEFAULT_NOW
-from tiktok_emulator.display_api import API_PATHS
-from tiktok_emulator.documented import (
+from tiktok_emulator.display.api import API_PATHS
+from tiktok_emulator.display.data import DEFAULT_NOW
+from tiktok_emulator.documented.display import (
     AUTHORIZE_PATH,
     REVOKE_PATH,
     TOKEN_PATH,

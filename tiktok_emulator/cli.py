@@ -26,19 +26,19 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from tiktok_emulator.data import POSTING_PATTERNS
-from tiktok_emulator.documented import (
-    ACCESS_TOKEN_LIFETIME_SECONDS,
-    REFRESH_TOKEN_LIFETIME_SECONDS,
-    REQUESTS_PER_ENDPOINT_MINUTE,
-)
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.display.data import POSTING_PATTERNS
+from tiktok_emulator.documented.business import (
     MISSING_SCOPE_CODES,
     REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE,
     REQUESTS_PER_APP_MINUTE,
     THROTTLE_CODES,
 )
-from tiktok_emulator.documented_comments import COMMENTS_REPEAT_AFTER
+from tiktok_emulator.documented.comments import COMMENTS_REPEAT_AFTER
+from tiktok_emulator.documented.display import (
+    ACCESS_TOKEN_LIFETIME_SECONDS,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+    REQUESTS_PER_ENDPOINT_MINUTE,
+)
 from tiktok_emulator.emulator import TikTokEmulator
 from tiktok_emulator.faults import FAULT_KINDS, FaultRule
 

@@ -2,8 +2,8 @@
 counters.
 
 Why a mixin: scripting and observing the emulator is a job of its own, apart from its settings,
-wiring and lifecycle (``emulator``) and the credentials (``display_credentials``,
-``business_credentials``).
+wiring and lifecycle (``emulator``) and the credentials (``display.credentials``,
+``business.credentials``).
 """
 
 from __future__ import annotations

@@ -13,38 +13,38 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from tiktok_emulator.business_accounts import (
+from tiktok_emulator.business.accounts import (
     BusinessAccount,
     BusinessAccounts,
     account_refresh_token,
     account_seed,
 )
-from tiktok_emulator.business_api import BusinessApi
-from tiktok_emulator.business_credentials import BusinessCredentials
-from tiktok_emulator.business_oauth import BusinessOAuthApi
-from tiktok_emulator.business_scopes import DEFAULT_GRANTED_SCOPES
+from tiktok_emulator.business.api import BusinessApi
+from tiktok_emulator.business.credentials import BusinessCredentials
+from tiktok_emulator.business.oauth import BusinessOAuthApi
+from tiktok_emulator.business.scopes import DEFAULT_GRANTED_SCOPES
 from tiktok_emulator.controls import Controls
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.data import DEFAULT_NOW, TIKTOK_LAUNCH, Account
-from tiktok_emulator.display_api import DisplayApi
-from tiktok_emulator.display_credentials import DisplayCredentials
-from tiktok_emulator.documented import (
-    ACCESS_TOKEN_LIFETIME_SECONDS,
-    DISPLAY_SCOPES,
-    REFRESH_TOKEN_LIFETIME_SECONDS,
-)
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.display.api import DisplayApi
+from tiktok_emulator.display.credentials import DisplayCredentials
+from tiktok_emulator.display.data import DEFAULT_NOW, TIKTOK_LAUNCH, Account
+from tiktok_emulator.display.envelope import envelope
+from tiktok_emulator.display.oauth import OAuthApi
+from tiktok_emulator.documented.business import (
     CODE_REQUEST_TOO_FREQUENT,
     CODE_SCOPE_NOT_AUTHORIZED,
     MISSING_SCOPE_CODES,
     THROTTLE_CODES,
 )
-from tiktok_emulator.documented_comments import COMMENTS_REPEAT_AFTER
-from tiktok_emulator.envelope import envelope
+from tiktok_emulator.documented.comments import COMMENTS_REPEAT_AFTER
+from tiktok_emulator.documented.display import (
+    ACCESS_TOKEN_LIFETIME_SECONDS,
+    DISPLAY_SCOPES,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+)
 from tiktok_emulator.faults import FaultRule, FaultSchedule
 from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.http_server import LoopbackHTTPServer
-from tiktok_emulator.oauth import OAuthApi
 from tiktok_emulator.rate_limit import SLIDING_MINUTE, SlidingWindowRateLimiter
 from tiktok_emulator.routing import Api, RouteTable
 from tiktok_emulator.tokens import TokenStore
@@ -94,7 +94,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     ``refusals_name_fields`` is False (``field_refusals``); ``refuse_fields`` changes them on a
     running emulator.
 
-    Several business accounts (``business_accounts``, default 1) authorise the one business
+    Several business accounts (``business.accounts``, default 1) authorise the one business
     app, each on its own.  Account 0 is the creator the Display API serves (``user``,
     ``videos``, ``seed``, ``followers``, refresh token ``business_refresh_token``), exactly as
     with one account.  Account ``i >= 1`` is generated from a seed derived from ``(seed, i)``:
@@ -102,9 +102,9 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     ``business_video_counts[i]``: one count per account, the first equal to ``video_count``),
     daily metrics, demographics, comments and follower count; its first refresh token is
     ``f"{business_refresh_token}-account-{i}"``, granting ``business_granted_scopes``, in a token
-    store of its own (its own rotation, expiry and revocation).  ``business_accounts`` (the
+    store of its own (its own rotation, expiry and revocation).  ``business.accounts`` (the
     attribute) lists them: each has ``index``, ``open_id``, ``user``, ``videos``, ``followers``
-    and ``current_refresh_token`` (``business_accounts.BusinessAccount``).  The token
+    and ``current_refresh_token`` (``business.accounts.BusinessAccount``).  The token
     endpoints answer the account that issued the presented refresh token, auth code
     (``issue_business_auth_code(..., account=i)``) or access token; the data endpoints serve the
     account whose token the ``Access-Token`` header carries, and refuse (40002) a ``business_id``
@@ -130,7 +130,7 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     requests together: whether TikTok counts the Display limit per app or per user token is
     unverified), and the
     Accounts API per account per endpoint (TikTok documents 40 a minute:
-    ``documented_business.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE``); with
+    ``documented.business.REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE``); with
     ``business_app_rate_limit_per_minute`` the Accounts API's data endpoints are also limited
     app-wide, over every account and endpoint together (TikTok: 600 a minute at the basic
     level, ``REQUESTS_PER_APP_MINUTE``).  Every limiter answers ``business_throttle_code`` on

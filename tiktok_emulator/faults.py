@@ -60,7 +60,7 @@ class FaultRule:
 
     ``endpoint=None`` matches the Display API's data endpoints (user/info, video/list,
     video/query) and nothing else: the OAuth endpoints and every Accounts API endpoint
-    (``documented_business``'s ``*_PATH``, data and token alike) are only faulted when
+    (``documented.business``'s ``*_PATH``, data and token alike) are only faulted when
     named explicitly (e.g. ``endpoint="/v2/oauth/token/"`` or
     ``endpoint=documented_business.COMMENT_LIST_PATH``).  Why: a rule written for the
     Display API keeps its schedule (which request it hits) when a connector also reads
@@ -74,7 +74,7 @@ class FaultRule:
     40102.  The Accounts API renders every fired rule in its own way: HTTP 200 with a
     ``code`` for everything but ``http_500``/``http_503``; its ``http_429`` answers the
     emulator's ``business_throttle_code`` (40100) unless the rule's ``error_code`` is a
-    number (e.g. ``"40132"``); see ``business_envelope.render_fault``.
+    number (e.g. ``"40132"``); see ``business.envelope.render_fault``.
 
     ``business_id`` (an Accounts API account's ``open_id``) narrows a rule to that account's
     requests: it sees, counts and fires on them only.  On the Accounts API's data endpoints a

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.envelope import error_envelope
+from tiktok_emulator.display.envelope import error_envelope
 from tiktok_emulator.wire import LogIds, Request, Response, to_json
 
 #: Not a TikTok endpoint: lets a process that started the emulator through the CLI read

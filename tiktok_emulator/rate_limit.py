@@ -3,7 +3,7 @@
 TikTok allows ``tiktok_protocol.REQUESTS_PER_ENDPOINT_MINUTE`` requests per endpoint in any sliding
 minute. The emulator enforces a limit only when asked to (``rate_limit_per_minute``), usually a much
 smaller one, so that a test sees throttling within a handful of requests.  The Accounts API counts
-per account and endpoint, and optionally app-wide as well (``documented_business``'s limits):
+per account and endpoint, and optionally app-wide as well (``documented.business``'s limits):
 ``acquire_all`` takes one request through several limiters at once.
 """
 

@@ -1,6 +1,6 @@
 """The route table: (method, path) -> handler, filled by the API modules.
 
-Each API module (``oauth``, ``display_api``) lists its endpoints as ``Route`` records and the
+Each API module (``display.oauth``, ``display.api``) lists its endpoints as ``Route`` records and the
 emulator registers them all here, so serving another TikTok API means one more module with its own
 ``routes()``; neither the table nor the HTTP server changes.
 """

@@ -3,8 +3,8 @@
 Two kinds of copies are compared.  The manifest's copies equal the connector's ``tiktok_protocol``
 and ``business_protocol``, their one home in the connector: YAML cannot import Python, so the
 manifest spells out the base URL, the paths, the fields and the scopes again.  And the connector's
-facts equal the emulator's independent copy (``tiktok_emulator.documented``,
-``documented_business``, ``documented_insights``, ``documented_comments``), read from TikTok's pages:
+facts equal the emulator's independent copy (``tiktok_emulator.documented``: ``display``,
+``business``, ``insights``, ``comments``), read from TikTok's pages:
 the emulator never imports the connector, so an end-to-end test against it proves the connector
 agrees with TikTok rather than with itself.  A difference names the page the emulator's copy was
 read from; the emulator serves the documented value, so the connector is the copy to fix.
@@ -25,7 +25,10 @@ from source_tiktok_organic import components
 from source_tiktok_organic import tiktok_protocol as tiktok
 from source_tiktok_organic.source import MANIFEST_PATH
 from testkit.configs import credentials_option
-from tiktok_emulator import documented, documented_business, documented_comments, documented_insights
+from tiktok_emulator.documented import business as documented_business
+from tiktok_emulator.documented import comments as documented_comments
+from tiktok_emulator.documented import display as documented_display
+from tiktok_emulator.documented import insights as documented_insights
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +161,7 @@ class SharedFact:
         return set(self.documented) if self.as_set else self.documented
 
 
-_D, _B, _I, _C = documented, documented_business, documented_insights, documented_comments
+_D, _B, _I, _C = documented_display, documented_business, documented_insights, documented_comments
 
 DISPLAY_FACTS: tuple[SharedFact, ...] = (
     SharedFact(tiktok, "AUTHORIZE_PATH", _D.AUTHORIZE_PATH, _D.LOGIN_KIT_PAGE),

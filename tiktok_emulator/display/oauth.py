@@ -4,7 +4,7 @@ They answer with TikTok's flat OAuth body (``{"error", "error_description", "log
 rather than the data envelope, take form-encoded bodies only, and are faulted only by rules that
 name them explicitly.
 
-Every account of ``business_accounts`` authorised the Display app, each in a token store of its own:
+Every account of ``business.accounts`` authorised the Display app, each in a token store of its own:
 a refresh is answered from the account whose Display grant issued the presented refresh token, a
 code exchange from the account the code was issued for (``issue_auth_code(..., account=i)``), a
 revocation from the account that issued the access token; what no account issued goes to account 0,
@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.business.accounts import BusinessAccount, BusinessAccounts
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.documented import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
-from tiktok_emulator.envelope import ERROR_MESSAGES
+from tiktok_emulator.display.envelope import ERROR_MESSAGES
+from tiktok_emulator.documented.display import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
 from tiktok_emulator.faults import RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
 from tiktok_emulator.routing import Handler, Route
 from tiktok_emulator.tokens import IssuedTokens

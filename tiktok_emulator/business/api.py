@@ -1,6 +1,6 @@
 """The Accounts API's data endpoints: business/get and business/video/list here, behind one gate that
-also guards the comment endpoints (``business_comment_api``) and business/benchmark
-(``business_benchmark``), for every business account (``business_accounts``).
+also guards the comment endpoints (``business.comment_api``) and business/benchmark
+(``business.benchmark``), for every business account (``business.accounts``).
 
 The gate, in the Display API's order: the account is the one that issued the ``Access-Token``
 (account 0 for a token no account issued, which then fails authentication as before); the rate
@@ -19,15 +19,15 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
-from tiktok_emulator import business_params as params
-from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
-from tiktok_emulator.business_comment_api import CommentSettings
-from tiktok_emulator.business_data import daily_metrics, demographics, metric_days, profile
-from tiktok_emulator.business_envelope import BusinessError, business_envelope, error_answer, render_fault
-from tiktok_emulator.business_media import business_video, post_kind
-from tiktok_emulator.business_scopes import GET_FIELD_SCOPES, VIDEO_FIELD_SCOPES
+from tiktok_emulator.business import params
+from tiktok_emulator.business.accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.business.comment_api import CommentSettings
+from tiktok_emulator.business.data import daily_metrics, demographics, metric_days, profile
+from tiktok_emulator.business.envelope import BusinessError, business_envelope, error_answer, render_fault
+from tiktok_emulator.business.media import business_video, post_kind
+from tiktok_emulator.business.scopes import GET_FIELD_SCOPES, VIDEO_FIELD_SCOPES
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.documented.business import (
     ACCESS_TOKEN_HEADER,
     BENCHMARK_PATH,
     CODE_ACCESS_TOKEN_EXPIRE,
@@ -39,7 +39,7 @@ from tiktok_emulator.documented_business import (
     REPLY_LIST_PATH,
     VIDEO_LIST_PATH,
 )
-from tiktok_emulator.documented_insights import (
+from tiktok_emulator.documented.insights import (
     AUDIENCE_ACTIVITY_FIELD,
     DAILY_METRIC_FIELDS,
     DEFAULT_PROFILE_FIELDS,

@@ -5,7 +5,7 @@ no further), the response-replacing faults, bearer authentication, then the endp
 and parameter checks; video/list finally consults the page faults. Answers, good or bad, use the
 ``{"data", "error"}`` envelope.
 
-Every account of ``business_accounts`` authorised the Display app too: a request is served from
+Every account of ``business.accounts`` authorised the Display app too: a request is served from
 the account whose Display grant issued its Bearer token (alive or not; a token no account issued is
 account 0's to refuse, as with one account), with that account's user and videos, projected and
 paged as for account 0.  That account's ``open_id`` is what fault rules with a ``business_id`` are
@@ -18,9 +18,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.business.accounts import BusinessAccount, BusinessAccounts
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.documented import (
+from tiktok_emulator.display.envelope import ERROR_MESSAGES, ApiError, envelope, error_envelope
+from tiktok_emulator.documented.display import (
     BASIC_SCOPE,
     USER_FIELD_SCOPES,
     USER_INFO_PATH,
@@ -32,7 +33,6 @@ from tiktok_emulator.documented import (
     VIDEO_QUERY_PATH,
     VIDEO_SCOPE,
 )
-from tiktok_emulator.envelope import ERROR_MESSAGES, ApiError, envelope, error_envelope
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultRule, FaultSchedule, retry_after_headers
 from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter
@@ -112,7 +112,7 @@ class DisplayApi:
     """The data endpoints over every generated account, each reached with its own Display grant.
 
     The rate limiter counts per endpoint, every account's requests together: TikTok documents the
-    Display API's limit per endpoint (``documented.REQUESTS_PER_ENDPOINT_MINUTE``) without saying
+    Display API's limit per endpoint (``documented.display.REQUESTS_PER_ENDPOINT_MINUTE``) without saying
     whether it is counted per app or per user token; per app is the stricter reading, so a
     connector that keeps under it here keeps under it either way (unverified against TikTok).
     """

@@ -2,7 +2,7 @@
 
 Why a module of its own: the reference pages lost their "Required permission" column, so apart from
 ``is_business_account`` (``user.account.type``) every link below is the emulator's reading of the
-scope names (``documented_business.SCOPE_NAMES``); keeping the guesses here keeps them out of the
+scope names (``documented.business.SCOPE_NAMES``); keeping the guesses here keeps them out of the
 documented facts.  A connector that needs other scopes than these fails here, not silently.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from tiktok_emulator.documented_business import ACCOUNT_TYPE_SCOPE
-from tiktok_emulator.documented_insights import (
+from tiktok_emulator.documented.business import ACCOUNT_TYPE_SCOPE
+from tiktok_emulator.documented.insights import (
     AUDIENCE_ACTIVITY_FIELD,
     DAILY_METRIC_FIELDS,
     DEMOGRAPHIC_FIELDS,

@@ -6,7 +6,7 @@ picks comments or replies by id), reply/list pages every reply of one comment; b
 ``status`` (ALL, the default, or PUBLIC) and sort by ``sort_field``/``sort_order``, and page with
 an offset ``cursor``.  Past the repeat threshold (500 comments by default) comment/list serves the
 rest by likes, descending, without removing the comments already served: later pages repeat some.
-The gate in front (rate limit, faults, authentication) is ``business_api``'s.
+The gate in front (rate limit, faults, authentication) is ``business.api``'s.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from tiktok_emulator import business_params as params
-from tiktok_emulator.business_comments import Thread, Threads
-from tiktok_emulator.business_scopes import COMMENT_SCOPE
-from tiktok_emulator.data import Account
-from tiktok_emulator.documented_comments import (
+from tiktok_emulator.business import params
+from tiktok_emulator.business.comments import Thread, Threads
+from tiktok_emulator.business.scopes import COMMENT_SCOPE
+from tiktok_emulator.display.data import Account
+from tiktok_emulator.documented.comments import (
     COMMENT_FIELDS,
     COMMENT_IDS_MAX,
     COMMENT_LIST_DEFAULT_COUNT,

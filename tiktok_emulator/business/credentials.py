@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.business.accounts import BusinessAccount, BusinessAccounts
 
 
 class BusinessCredentials:

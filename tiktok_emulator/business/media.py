@@ -3,7 +3,7 @@
 Why built on the Display API's videos: both APIs describe one creator, so the same ids and creation
 times come back from either (a connector that joins them must find every video in both).  Insights
 are computed per request from ``(seed, video id)``: the same on every call, never stored, and cheap
-for the one page a request asks for.  The comments are in ``business_comments``.
+for the one page a request asks for.  The comments are in ``business.comments``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import random
 from collections.abc import Mapping
 from typing import Any, Final
 
-from tiktok_emulator.business_data import AUDIENCE_VALUES, shares
-from tiktok_emulator.documented_insights import (
+from tiktok_emulator.business.data import AUDIENCE_VALUES, shares
+from tiktok_emulator.documented.insights import (
     AUDIENCE_TYPES,
     IMPRESSION_SOURCES,
     MEDIA_TYPES,

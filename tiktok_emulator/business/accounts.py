@@ -23,11 +23,11 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, overload
 
-from tiktok_emulator.business_benchmark import BenchmarkEndpoint
-from tiktok_emulator.business_comment_api import CommentEndpoints, CommentSettings
-from tiktok_emulator.business_comments import Thread
-from tiktok_emulator.data import Account
-from tiktok_emulator.documented_business import ACCESS_TOKEN_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS
+from tiktok_emulator.business.benchmark import BenchmarkEndpoint
+from tiktok_emulator.business.comment_api import CommentEndpoints, CommentSettings
+from tiktok_emulator.business.comments import Thread
+from tiktok_emulator.display.data import Account
+from tiktok_emulator.documented.business import ACCESS_TOKEN_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS
 from tiktok_emulator.tokens import TokenLifetimes, TokenStore
 
 

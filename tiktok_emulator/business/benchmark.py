@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from typing import Any, Final
 
-from tiktok_emulator import business_params as params
-from tiktok_emulator.documented_insights import BENCHMARK_FIELDS, BUSINESS_CATEGORIES
+from tiktok_emulator.business import params
+from tiktok_emulator.documented.insights import BENCHMARK_FIELDS, BUSINESS_CATEGORIES
 from tiktok_emulator.tokens import Grant
 from tiktok_emulator.wire import Request
 

@@ -4,7 +4,7 @@ Why the emulator keeps its own copy rather than importing the connector's ``tikt
 emulator that imports the connector's assumptions can only agree with them.  These facts were read
 from TikTok's developer documentation, each group citing its page; ``unit_tests/test_protocol_facts.py``
 compares them with the connector's independent copy and names the page when the two differ.  The
-Accounts API's facts are in ``documented_business``.
+Accounts API's facts are in ``documented.business``.
 """
 
 from __future__ import annotations

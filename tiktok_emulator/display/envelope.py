@@ -1,7 +1,7 @@
 """TikTok v2's ``{"data": ..., "error": {"code", "message", "log_id"}}`` response envelope.
 
 The data endpoints answer in it, success or failure, and so does the server for requests that no
-route accepts. The error codes and their HTTP statuses are TikTok's (``documented.ERROR_STATUS``); the
+route accepts. The error codes and their HTTP statuses are TikTok's (``documented.display.ERROR_STATUS``); the
 wording is the emulator's, in TikTok's style.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiktok_emulator.documented import ERROR_STATUS
+from tiktok_emulator.documented.display import ERROR_STATUS
 from tiktok_emulator.wire import LogIds, Response, ResponseHeaders, to_json
 
 #: Human sentences in TikTok's style, so that connector error messages read naturally.
@@ -42,7 +42,7 @@ def envelope(
     data: dict[str, Any] | None = None,
     headers: ResponseHeaders = (),
 ) -> Response:
-    """One enveloped response; ``data`` is ``{}`` when there is none, as TikTok sends it."""
+    """One enveloped response; ``display.data`` is ``{}`` when there is none, as TikTok sends it."""
     log_id = log_ids.next()
     body = to_json(
         {

@@ -1,6 +1,6 @@
 """The API for Business's token endpoints: code exchange, refresh, revoke and token info.
 
-Why apart from ``oauth``: these take JSON bodies (``client_id`` is the app id), answer HTTP 200 with
+Why apart from ``display.oauth``: these take JSON bodies (``client_id`` is the app id), answer HTTP 200 with
 the ``{"code", "message", "request_id", "data"}`` envelope, and keep their grants in token stores of
 their own (one per business account), so a connector that mixes up the two APIs' token endpoints
 fails here as it would at TikTok.  Like the Display API's OAuth endpoints they are faulted only by
@@ -18,8 +18,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from tiktok_emulator.business_accounts import BusinessAccount, BusinessAccounts
-from tiktok_emulator.business_envelope import (
+from tiktok_emulator.business.accounts import BusinessAccount, BusinessAccounts
+from tiktok_emulator.business.envelope import (
     CODE_BAD_AUTH_CODE,
     CODE_INVALID_CLIENT,
     CODE_INVALID_GRANT,
@@ -30,7 +30,7 @@ from tiktok_emulator.business_envelope import (
     render_fault,
 )
 from tiktok_emulator.counters import EmulatorCounters
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.documented.business import (
     ACCESS_TOKEN_LIFETIME_SECONDS,
     CODE_ACCESS_TOKEN_EXPIRE,
     CODE_INVALID_ACCESS_TOKEN,

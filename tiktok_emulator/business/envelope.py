@@ -3,7 +3,7 @@
 Why a module of its own: the Accounts API's OAuth and data endpoints answer in this one shape (HTTP
 200 even for errors, the outcome is in ``code``), unlike the Display API's ``{"data", "error"}``
 envelope, and both render fired fault rules the same way.  The codes are TikTok's
-(``documented_business``, from its SDK's code table); which code answers which OAuth failure is the
+(``documented.business``, from its SDK's code table); which code answers which OAuth failure is the
 emulator's choice where no page says, and marked so.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from tiktok_emulator.documented_business import (
+from tiktok_emulator.documented.business import (
     CODE_ACCESS_TOKEN_EXPIRE,
     CODE_AUTH_CODE_ERROR,
     CODE_EMPTY_ACCESS_TOKEN,
@@ -81,7 +81,7 @@ def business_envelope(
     status: int = 200,
     headers: ResponseHeaders = (),
 ) -> Response:
-    """One answer; ``request_id`` is the response's unique log id, ``data`` is ``{}`` when none."""
+    """One answer; ``request_id`` is the response's unique log id, ``display.data`` is ``{}`` when none."""
     request_id = log_ids.next()
     body = {"code": code, "message": message, "request_id": request_id, "data": data or {}}
     return Response(status, to_json(body), request_id, headers=headers)

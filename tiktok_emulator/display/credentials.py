@@ -1,8 +1,8 @@
 """``TikTokEmulator``'s methods for the Display API's credentials: config, tokens, further grants.
 
-Why a mixin: they are the Display app's counterpart of ``business_credentials``, and keeping them
+Why a mixin: they are the Display app's counterpart of ``business.credentials``, and keeping them
 apart keeps ``emulator`` about settings, wiring and the server's lifecycle.  Every account of
-``business_accounts`` authorised the Display app too, each in a token store of its own; every
+``business.accounts`` authorised the Display app too, each in a token store of its own; every
 method that concerns one account takes ``account`` (its index; default 0, the account a
 single-account emulator has), so a single-account test reads as it always did.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tiktok_emulator.business_accounts import BusinessAccounts
+from tiktok_emulator.business.accounts import BusinessAccounts
 from tiktok_emulator.tokens import TokenStore
 
 

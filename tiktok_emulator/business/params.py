@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tiktok_emulator.business_envelope import BusinessError
-from tiktok_emulator.documented_business import CODE_PARAM_ERROR
-from tiktok_emulator.documented_insights import DEFAULT_START_DAYS_BACK, MAX_DAYS_BACK
+from tiktok_emulator.business.envelope import BusinessError
+from tiktok_emulator.documented.business import CODE_PARAM_ERROR
+from tiktok_emulator.documented.insights import DEFAULT_START_DAYS_BACK, MAX_DAYS_BACK
 from tiktok_emulator.field_refusals import FieldRefusals
 from tiktok_emulator.tokens import Grant
 from tiktok_emulator.wire import Request

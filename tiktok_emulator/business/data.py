@@ -3,7 +3,7 @@
 Why computed per request from ``(seed, date)`` rather than stored: the metrics window moves with the
 emulated "today", any day must give the same numbers on every request and in every run (so a test
 can compare two syncs), and nothing has to be generated for days nobody asks for.  The videos are in
-``business_media``, the comments in ``business_comments``.
+``business.media``, the comments in ``business.comments``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from tiktok_emulator.documented_insights import (
+from tiktok_emulator.documented.insights import (
     AGE_GROUPS,
     ALL_ACCOUNTS_METRIC_FIELDS,
     AUDIENCE_ACTIVITY_FIELD,

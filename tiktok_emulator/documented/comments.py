@@ -2,7 +2,7 @@
 business/comment/reply/list (fields, filters, sorts, page sizes), each group citing its page.
 
 The emulator's own copy, never the connector's; the ``*_PAGE`` names in the comments are the page paths
-of ``documented_business``, which explains why the copy exists.
+of ``documented.business``, which explains why the copy exists.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tiktok_emulator.data import AWKWARD_TEXTS
-from tiktok_emulator.documented_comments import COMMENT_STATUSES
+from tiktok_emulator.display.data import AWKWARD_TEXTS
+from tiktok_emulator.documented.comments import COMMENT_STATUSES
 
 #: Videos with this many comments or more (Display comment_count) get a long thread.
 LONG_THREAD_MIN_COMMENTS: Final = 80
