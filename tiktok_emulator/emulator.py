@@ -89,6 +89,12 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
     comment/list pages repeat earlier ones).  Every setting is read per request, so assigning
     one on a running emulator takes effect at once.
 
+    The Mentions API (``mentions``) is served behind the Accounts API's gate: each account has
+    ``mentioned_posts`` mentioned posts, ``mention_comments`` comments mentioning it and
+    ``brand_hashtag_posts`` posts under its brand hashtags (counts read when an account's mentions
+    are first asked for), over the last 120 days; ``mention_arrivals_per_page`` new mentions
+    arrive before each page past the first (so offsets shift under a paging reader).
+
     Both APIs: ``refused_fields`` are refused in every request that asks for them, as fields an
     app or region is not served (HTTP 400 ``invalid_params``, code 40002), naming them unless
     ``refusals_name_fields`` is False (``field_refusals``); ``refuse_fields`` changes them on a
@@ -186,6 +192,10 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         business_app_rate_limit_per_minute: int | None = None,
         refused_fields: Iterable[str] = (),
         refusals_name_fields: bool = True,
+        mentioned_posts: int = 150,
+        mention_comments: int = 90,
+        brand_hashtag_posts: int = 60,
+        mention_arrivals_per_page: int = 0,
     ) -> None:
         now = DEFAULT_NOW if now is None else int(now)
         if video_count < 0:
@@ -219,6 +229,8 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
             raise ValueError(
                 "every business video count must be >= 0 and fit between TikTok's launch and now"
             )
+        if min(mentioned_posts, mention_comments, brand_hashtag_posts, mention_arrivals_per_page) < 0:
+            raise ValueError("the mention counts must be >= 0")
         if business_app_rate_limit_per_minute is not None and business_app_rate_limit_per_minute < 1:
             raise ValueError("business_app_rate_limit_per_minute must be >= 1")
 
@@ -248,6 +260,10 @@ class TikTokEmulator(DisplayCredentials, BusinessCredentials, Controls):
         self.comments_repeat_after = comments_repeat_after
         self.field_refusals = FieldRefusals.of(refused_fields, refusals_name_fields)
         self.business_app_rate_limit_per_minute = business_app_rate_limit_per_minute
+        self.mentioned_posts = mentioned_posts
+        self.mention_comments = mention_comments
+        self.brand_hashtag_posts = brand_hashtag_posts
+        self.mention_arrivals_per_page = mention_arrivals_per_page
 
         account = Account(
             seed=seed,

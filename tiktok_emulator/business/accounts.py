@@ -28,6 +28,7 @@ from tiktok_emulator.business.comment_api import CommentEndpoints, CommentSettin
 from tiktok_emulator.business.comments import Thread
 from tiktok_emulator.display.data import Account
 from tiktok_emulator.documented.business import ACCESS_TOKEN_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS
+from tiktok_emulator.mentions.data import Mentions
 from tiktok_emulator.tokens import TokenLifetimes, TokenStore
 
 
@@ -78,6 +79,9 @@ class AccountSettings(CommentSettings, TokenLifetimes, Protocol):
     """The emulator settings an account reads: account 0 reads its seed and followers live."""
 
     followers: int
+    mentioned_posts: int
+    mention_comments: int
+    brand_hashtag_posts: int
 
 
 def account_seed(seed: int, index: int) -> int:
@@ -136,6 +140,16 @@ class BusinessAccount:
         self.display_revoked = False
         self.comments = CommentEndpoints(settings=settings, account=data, seed=self._seed)
         self.benchmark = BenchmarkEndpoint(seed=self._seed, open_id=self.open_id)
+        #: Who talks about it (the Mentions API), made from the counts set when first asked.
+        self.mentions = Mentions(
+            seed=self._seed,
+            handle=data.user["username"],
+            counts=lambda: (
+                settings.mentioned_posts,
+                settings.mention_comments,
+                settings.brand_hashtag_posts,
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"BusinessAccount(index={self.index}, open_id={self.open_id!r})"

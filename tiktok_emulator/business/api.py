@@ -52,6 +52,7 @@ from tiktok_emulator.documented.insights import (
 )
 from tiktok_emulator.faults import PAGE_FAULTS, RESPONSE_FAULTS, FaultSchedule
 from tiktok_emulator.field_refusals import FieldRefusals
+from tiktok_emulator.mentions.api import MentionEndpoints, MentionSettings
 from tiktok_emulator.rate_limit import SlidingWindowRateLimiter, acquire_all
 from tiktok_emulator.routing import Handler, Route
 from tiktok_emulator.tokens import AccessTokenRejected, Grant
@@ -68,7 +69,7 @@ Endpoint = Callable[[Request, Grant, BusinessAccount], dict[str, Any]]
 _APP_KEY: Final = "app"
 
 
-class BusinessSettings(CommentSettings, Protocol):
+class BusinessSettings(CommentSettings, MentionSettings, Protocol):
     """The emulator settings the data endpoints read on every request."""
 
     is_business_account: bool
@@ -116,6 +117,7 @@ class BusinessApi:
             Route("GET", COMMENT_LIST_PATH, self._endpoint(lambda r, g, a: a.comments.comment_list(r, g))),
             Route("GET", REPLY_LIST_PATH, self._endpoint(lambda r, g, a: a.comments.reply_list(r, g))),
             Route("GET", BENCHMARK_PATH, self._endpoint(lambda r, g, a: a.benchmark.benchmark(r, g))),
+            *MentionEndpoints(settings=self._settings, today=self.today).routes(self._endpoint),
         ]
 
     def today(self) -> datetime.date:

@@ -17,6 +17,7 @@ from tiktok_emulator.documented.insights import (
     DEMOGRAPHIC_FIELDS,
     VIDEO_FIELDS,
 )
+from tiktok_emulator.documented.mentions import MENTION_SCOPE
 
 BASIC_SCOPE: Final = "user.info.basic"
 USERNAME_SCOPE: Final = "user.info.username"
@@ -40,6 +41,7 @@ DEFAULT_GRANTED_SCOPES: Final[tuple[str, ...]] = (
     VIDEO_LIST_SCOPE,
     VIDEO_INSIGHTS_SCOPE,
     COMMENT_SCOPE,
+    MENTION_SCOPE,
 )
 
 # Lifetime fields, modelled on the Display API's user fields.
