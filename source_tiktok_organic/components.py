@@ -1238,7 +1238,12 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
     first page of a time window (whose cursor comes from the window, not from a page token) is
     guarded too. The page that repeated the cursor is still emitted; only the next request, which
     would return the same videos again, is not sent.
+
+    ``cursor_moves: forward`` is the same guard for an offset cursor (the Mentions API's lists),
+    which must grow from page to page.
     """
+
+    cursor_moves: str = "back"
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
@@ -1267,15 +1272,17 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
         if token is None or sent is None:
             return token
         try:
-            advanced = int(token) < int(sent)
+            forward = self.cursor_moves == "forward"
+            advanced = int(token) > int(sent) if forward else int(token) < int(sent)
         except (TypeError, ValueError):
             advanced = token != sent
         if not advanced:
             logger.warning(
                 "TikTok returned pagination cursor %s after cursor %s with has_more=true; the "
-                "cursor did not move back in time, so paging stops here instead of looping.",
+                "cursor did not move %s, so paging stops here instead of looping.",
                 token,
                 sent,
+                "on" if self.cursor_moves == "forward" else "back in time",
             )
             return None
         return token
@@ -1325,14 +1332,15 @@ class WindowVideos(RecordFilter):
 
 @dataclass
 class FirstSightings(RecordFilter):
-    """Keeps the first record with each value of ``key_field``; later ones are repeats. With a
-    ``condition``, keeps only the first sightings that meet it.
+    """Keeps the first record with each value of ``key_field`` for each account; later ones are
+    repeats. With a ``condition``, keeps only the first sightings that meet it.
 
     Why not plain YAML: TikTok's comment/list says that past a video's 500th comment its pages may
-    repeat earlier comments. A ``RecordFilter`` condition sees one record at a time and cannot know
-    which comments came before; the ids seen are remembered here, for the stream's whole read (the
-    comments of recent videos: a few thousand ids at most). Partitions are read on several threads,
-    hence the lock.
+    repeat earlier comments, and the Mentions API's offset pages repeat items when a mention arrives
+    mid-read. A ``RecordFilter`` condition sees one record at a time and cannot know which came
+    before; the ids seen are remembered here, for the stream's whole read (a few thousand ids at
+    most), per account (a post may mention two brands of one connection). Partitions are read on
+    several threads, hence the lock.
     """
 
     key_field: str = "id"
@@ -1349,14 +1357,16 @@ class FirstSightings(RecordFilter):
         stream_slice: StreamSlice | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any]]:
-        kept = self._first_sightings(records)
+        kept = self._first_sightings(records, _account_key_of(stream_slice))
         if self.condition:
             return super().filter_records(kept, stream_state, stream_slice, next_page_token)
         return kept
 
-    def _first_sightings(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    def _first_sightings(
+        self, records: Iterable[Mapping[str, Any]], account: str | None
+    ) -> Iterator[Mapping[str, Any]]:
         for record in records:
-            key = record.get(self.key_field)
+            key = (account, record.get(self.key_field))
             with self._seen_lock:
                 if key in self._seen:
                     continue
@@ -1850,6 +1860,9 @@ class AccountRequester(HttpRequester):
 
     request_parameters: Mapping[str, Any] | None = None
     request_body_json: dict[str, Any] | None = None
+    # Parameters TikTok takes as JSON text (the Mentions API's regions): the CDK evaluates a rendered
+    # list as a Python list, which requests would send as one parameter per element.
+    json_parameters: list[str] = field(default_factory=list)
     # The fields each endpoint's records mean nothing without (path -> fields): TikTok refusing
     # one ends the sync; every other field asked is optional, and a refusal costs its column only.
     core_fields: Mapping[str, list[str]] = field(default_factory=dict)
@@ -1900,6 +1913,9 @@ class AccountRequester(HttpRequester):
         params = super().get_request_params(
             stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
         )
+        for name in self.json_parameters:
+            if isinstance(params.get(name), list):
+                params = {**params, name: json.dumps(params[name], separators=(",", ":"))}
         listed = params.get("fields")
         if isinstance(listed, str):
             path = super().get_path(
@@ -2191,7 +2207,10 @@ class SharedPageRequester(AccountRequester):
     ) -> str:
         """What the request asks, as this requester sends it for ``account``, but for what the
         authenticator adds (the token, and the account's business_id)."""
-        url = path or self.get_url(stream_slice=stream_slice, next_page_token=next_page_token)
+        # The path too: the CDK's get_url is the `url` field only, empty beside url_base and path.
+        url = self.get_url_base(stream_slice=stream_slice, next_page_token=next_page_token) + (
+            path or self.get_path(stream_slice=stream_slice, next_page_token=next_page_token)
+        )
         own_params = self.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token)
         own_headers = self.get_request_headers(stream_slice=stream_slice, next_page_token=next_page_token)
         own_json = self.get_request_body_json(stream_slice=stream_slice, next_page_token=next_page_token)
