@@ -39,6 +39,7 @@ from source_tiktok_organic.business_protocol import (
     BUSINESS_REQUIRED_SCOPES,
     BUSINESS_REVOKE_PATH,
     CODE_OK,
+    MENTION_SCOPE,
     PROFILE_SCOPES,
 )
 from source_tiktok_organic.tiktok_protocol import AUTHORIZE_URL
@@ -266,3 +267,36 @@ def test_business_config_shape_and_defaults() -> None:
     args = cli.build_parser().parse_args(["--business"])
     assert args.authorize_url == AUTHORIZE_URL and args.business_api_base_url == BUSINESS_API_BASE_URL
     assert args.redirect_uri is None and args.scopes is None
+
+
+def test_mentions_asks_for_the_mention_scope_and_turns_the_mention_streams_on(
+    emulator: Start, tmp_path: Path
+) -> None:
+    emu = emulator(video_count=1)
+    output = tmp_path / "config.json"
+    code, term = mint_business_paste(emu, output, "--mentions")
+    assert code == 0, term.output
+    assert query_of(printed_url(term))["scope"] == ",".join((*BUSINESS_REQUIRED_SCOPES, MENTION_SCOPE))
+    config = json.loads(output.read_text())
+    assert config["include_mentions"] is True
+    assert MENTION_SCOPE in config["credentials"]["granted_scopes"].split(",")
+    assert f"{MENTION_SCOPE} was granted" in term.stdout.getvalue()
+
+
+def test_mentions_not_granted_is_said_but_the_config_is_written(emulator: Start, tmp_path: Path) -> None:
+    # The scope name is unverified: TikTok granting something else must not cost the authorisation.
+    emu = emulator(video_count=1, business_granted_scopes=BUSINESS_REQUIRED_SCOPES)
+    output = tmp_path / "config.json"
+    code, term = mint_business_paste(emu, output, "--mentions")
+    assert code == 0, term.output
+    assert json.loads(output.read_text())["include_mentions"] is True
+    said = term.stdout.getvalue()
+    assert f"TikTok did not grant {MENTION_SCOPE}" in said and '"Mentions > Content"' in said
+
+
+def test_mentions_needs_business_and_no_revoke(emulator: Start, tmp_path: Path) -> None:
+    emu = emulator(video_count=1)
+    for argv in (["--mentions"], ["--business", "--revoke", "--mentions"]):
+        term = FakeTerminal(emu, browser=lambda url: None)
+        assert run_cli([*argv, "--output", str(tmp_path / "c.json")], term) == 1
+        assert "--mentions" in term.stderr.getvalue()

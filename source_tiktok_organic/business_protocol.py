@@ -225,6 +225,62 @@ BUSINESS_REQUIRED_SCOPES: Final[tuple[str, ...]] = (
     VIDEO_INSIGHTS_SCOPE,
 )
 
+# The Mentions API (who talks about the brand): same token and business_id; GET, `fields` and
+# `regions` as JSON arrays, `number_of_days` 1 to 90 (no date parameter), an offset `cursor`, at most
+# 100 a page, pages that may be short while has_more is true, the top 1,000 of each list
+# (unverified: TikTok's endpoint index). Times are strings of Unix seconds.
+MENTION_POSTS_PATH: Final = f"{_V13}/business/mention/video/list/"
+MENTION_COMMENTS_PATH: Final = f"{_V13}/business/mention/comment/list/"
+BRAND_HASHTAG_POSTS_PATH: Final = f"{_V13}/business/mention/hashtag/video/list/"
+MENTION_TOP_HASHTAGS_PATH: Final = f"{_V13}/business/mention/top_hashtag/list/"
+MENTION_TOP_WORDS_PATH: Final = f"{_V13}/business/mention/top_word/list/"
+BRAND_HASHTAGS_PATH: Final = f"{_V13}/business/mention/hashtag/manage/list/"
+MENTION_POST_FIELDS: Final[tuple[str, ...]] = (
+    "item_id",
+    "create_time",
+    "video_link",
+    "caption",
+    "likes",
+    "comments",
+    "shares",
+    "thumbnail_url",
+    "views",  # null under 1,000
+    "reach",  # null under 1,000
+    "creator_handle_name",
+)
+MENTION_COMMENT_FIELDS: Final[tuple[str, ...]] = (
+    "comment_id",
+    "comment_create_time",
+    "comment_type",
+    "comment_text",
+    "comment_likes",
+    "commenter_display_name",
+    "item_id",
+    "video_link",
+    "caption",
+    "video_likes",
+    "thumbnail_url",
+)
+BRAND_HASHTAG_POST_FIELDS: Final[tuple[str, ...]] = (
+    "item_id",
+    "create_time",
+    "video_link",
+    "caption",
+    "likes",
+    "comments",
+    "shares",
+    "thumbnail_url",
+    "matched_hashtags",
+)
+MENTION_LIST_MAX_COUNT: Final = 100  # the brand-hashtag list's page states no maximum (unverified)
+MENTION_MAX_DAYS: Final = 90
+# The order parameter: `sort_type` on the posts and comments lists, `sort_order` on the brand-hashtag one.
+BRAND_HASHTAG_POSTS_ORDER_PARAMETER: Final = "sort_order"
+# TikTok's permissions (its endpoint index); their OAuth scope is on no page: TikTok's token example
+# lists biz.brand.insights (unverified), which `tiktok-organic-auth --business --mentions` asks for.
+MENTION_PERMISSIONS: Final[tuple[str, ...]] = ("Mentions > Content", "Mentions > Comment")
+MENTION_SCOPE: Final = "biz.brand.insights"
+
 # Limits (unverified: no reference page gives them): per authorised account per endpoint, and per
 # app at the basic level.
 REQUESTS_PER_ACCOUNT_ENDPOINT_MINUTE: Final = 40

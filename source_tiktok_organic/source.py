@@ -21,6 +21,7 @@ from airbyte_cdk.models import (
     TraceType,
     Type,
 )
+from airbyte_cdk.sources.declarative.checks import CheckStream
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils import AirbyteTracedException
 
@@ -47,6 +48,11 @@ RECORD_QUEUE_SIZE = 1_000
 
 # How every missing-scope message begins (components.missing_scopes_message).
 MISSING_SCOPES_WORDS = "The TikTok authorisation is missing the scope(s)"
+# What a check reads besides the manifest's check streams when mentions are on: TikTok's two
+# Mentions permissions (Content, Comment), one list each. Their OAuth scope is unverified, so the
+# grant cannot tell; TikTok's answer to one page can.
+MENTION_CHECK_STREAMS = ("business_mentioned_posts", "business_mentioned_comments")
+
 # What a passing check says of credentials it could not prove without spending the refresh token.
 NOT_SENT_WORDS = "The config is valid, but its credentials were not sent to TikTok"
 
@@ -159,7 +165,7 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
             # The check's thread runs in this context, so its components find the check.
             context = contextvars.copy_context()
             status = _call_with_deadline(
-                lambda: context.run(super(SourceTikTokOrganic, self).check, logger, config),
+                lambda: context.run(self._manifest_check, logger, config, run),
                 CHECK_DEADLINE_SECONDS,
             )
         if status is None:
@@ -193,6 +199,23 @@ class SourceTikTokOrganic(YamlDeclarativeSource):
         if failure:
             status.message = _throttled_message(run) or failure
         return status, unverified
+
+    def _manifest_check(
+        self, logger: logging.Logger, config: Mapping[str, Any], run: CheckRun
+    ) -> AirbyteConnectionStatus:
+        """The manifest's check; then, with mentions on and the credentials proven, one page of each
+        mention list (``MENTION_CHECK_STREAMS``), so a missing Mentions permission fails the check."""
+        status = super().check(logger, config)
+        if status.status == Status.FAILED or not (is_business(config) and config.get("include_mentions")):
+            return status
+        if run.unverified:
+            return status  # nothing was sent to TikTok: the mentions cannot be asked either
+        available, reason = CheckStream(
+            stream_names=list(MENTION_CHECK_STREAMS), parameters={}
+        ).check_connection(self, logger, config)
+        if available:
+            return status
+        return AirbyteConnectionStatus(status=Status.FAILED, message=check_failure_reason(str(reason)))
 
     def _missing_scopes_message(
         self, config: Mapping[str, Any], missing: list[str], granted: frozenset[str]

@@ -29,6 +29,7 @@ from tiktok_emulator.documented import business as documented_business
 from tiktok_emulator.documented import comments as documented_comments
 from tiktok_emulator.documented import display as documented_display
 from tiktok_emulator.documented import insights as documented_insights
+from tiktok_emulator.documented import mentions as documented_mentions
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +233,32 @@ BUSINESS_FACTS: tuple[SharedFact, ...] = (
     ),
     SharedFact(business, "REQUESTS_PER_APP_MINUTE", _B.REQUESTS_PER_APP_MINUTE, _B.RATE_LIMITS_PAGE),
 )
+_M = documented_mentions
+MENTION_FACTS: tuple[SharedFact, ...] = (
+    SharedFact(business, "MENTION_POSTS_PATH", _M.POSTS_PATH, _M.POSTS_PAGE),
+    SharedFact(business, "MENTION_COMMENTS_PATH", _M.COMMENTS_PATH, _M.COMMENTS_PAGE),
+    SharedFact(business, "BRAND_HASHTAG_POSTS_PATH", _M.HASHTAG_POSTS_PATH, _M.HASHTAG_POSTS_PAGE),
+    SharedFact(business, "MENTION_TOP_HASHTAGS_PATH", _M.TOP_HASHTAGS_PATH, _M.TOP_HASHTAGS_PAGE),
+    SharedFact(business, "MENTION_TOP_WORDS_PATH", _M.TOP_WORDS_PATH, _M.TOP_WORDS_PAGE),
+    SharedFact(business, "BRAND_HASHTAGS_PATH", _M.BRAND_HASHTAGS_PATH, _M.BRAND_HASHTAGS_PAGE),
+    SharedFact(business, "MENTION_POST_FIELDS", _M.POST_FIELDS, _M.POSTS_PAGE, as_set=True),
+    SharedFact(business, "MENTION_COMMENT_FIELDS", _M.COMMENT_FIELDS, _M.COMMENTS_PAGE, as_set=True),
+    SharedFact(
+        business, "BRAND_HASHTAG_POST_FIELDS", _M.HASHTAG_POST_FIELDS, _M.HASHTAG_POSTS_PAGE, as_set=True
+    ),
+    SharedFact(business, "MENTION_LIST_MAX_COUNT", _M.MAX_COUNT, _M.POSTS_PAGE),
+    SharedFact(business, "MENTION_MAX_DAYS", _M.MAX_DAYS, _M.POSTS_PAGE),
+    SharedFact(
+        business,
+        "BRAND_HASHTAG_POSTS_ORDER_PARAMETER",
+        _M.HASHTAG_POSTS_ORDER_PARAMETER,
+        _M.HASHTAG_POSTS_PAGE,
+    ),
+    SharedFact(
+        business, "MENTION_PERMISSIONS", (_M.CONTENT_PERMISSION, _M.COMMENT_PERMISSION), _M.POSTS_PAGE
+    ),
+    SharedFact(business, "MENTION_SCOPE", _M.MENTION_SCOPE, _B.TOKEN_PAGE),
+)
 
 
 def _module_name(module: ModuleType) -> str:
@@ -239,7 +266,9 @@ def _module_name(module: ModuleType) -> str:
 
 
 @pytest.mark.parametrize(
-    "fact", DISPLAY_FACTS + BUSINESS_FACTS, ids=lambda f: f"{_module_name(f.connector)}.{f.name}"
+    "fact",
+    DISPLAY_FACTS + BUSINESS_FACTS + MENTION_FACTS,
+    ids=lambda f: f"{_module_name(f.connector)}.{f.name}",
 )
 def test_the_connector_agrees_with_tiktoks_pages(fact: SharedFact) -> None:
     where = f"{_module_name(fact.connector)}.{fact.name}"
@@ -298,3 +327,38 @@ def test_the_app_wide_business_pace_stays_under_tiktoks_limit_for_an_app(manifes
     assert app_policy["rates"] == [{"$ref": "#/definitions/business_requests_per_app_minute"}]
     limit = manifest["definitions"]["business_requests_per_app_minute"]["limit"]
     assert f"config.get('business_app_requests_per_minute') or {rate['default']}" in limit
+
+
+def test_the_mention_streams_ask_tiktoks_paths_fields_and_limits(manifest: dict[str, Any]) -> None:
+    definitions = manifest["definitions"]
+    streams = {
+        "business_mentioned_posts_stream": (business.MENTION_POSTS_PATH, "mention_post_fields"),
+        "business_mentioned_comments_stream": (business.MENTION_COMMENTS_PATH, "mention_comment_fields"),
+        "business_brand_hashtag_posts_stream": (
+            business.BRAND_HASHTAG_POSTS_PATH,
+            "brand_hashtag_post_fields",
+        ),
+    }
+    for stream, (path, fields) in streams.items():
+        requester = definitions[stream]["retriever"]["requester"]
+        assert requester["path"].startswith(path + "?fields="), stream
+        assert tuple(definitions[fields]) == getattr(business, fields.upper()), stream
+        order = "sort_order" if path == business.BRAND_HASHTAG_POSTS_PATH else "sort_type"
+        assert requester["request_parameters"][order] == "DESC", stream
+        assert {"sort_order", "sort_type"} - {order} - set(requester["request_parameters"]), stream
+    parameters = definitions["mention_requester"]["request_parameters"]
+    assert int(parameters["max_count"]) == business.MENTION_LIST_MAX_COUNT
+    days = manifest["spec"]["connection_specification"]["properties"]["mention_days"]
+    assert (days["minimum"], days["maximum"], days["default"]) == (1, business.MENTION_MAX_DAYS, 90)
+    keywords = definitions["business_mention_keywords_stream"]["retriever"]
+    kinds = keywords["partition_router"][1]["values"]
+    assert {keywords["requester"]["path"].replace("{{ stream_partition.kind }}", k) for k in kinds} == {
+        business.MENTION_TOP_HASHTAGS_PATH,
+        business.MENTION_TOP_WORDS_PATH,
+    }
+    brand = definitions["business_brand_hashtags_stream"]["retriever"]["requester"]
+    assert brand["path"] == business.BRAND_HASHTAGS_PATH
+    for permission in business.MENTION_PERMISSIONS:
+        assert permission in " ".join(
+            (definitions["mention_content_permission"], definitions["mention_comment_permission"])
+        )

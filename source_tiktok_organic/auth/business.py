@@ -58,6 +58,8 @@ from source_tiktok_organic.business_protocol import (
     BUSINESS_REQUIRED_SCOPES,
     BUSINESS_TOKEN_PATH,
     CODE_OK,
+    MENTION_PERMISSIONS,
+    MENTION_SCOPE,
 )
 from source_tiktok_organic.credential_fields import BUSINESS_AUTH_TYPE
 
@@ -224,6 +226,8 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     """
     output = Path(args.output)
     scopes = requested_scopes(args.scopes, BUSINESS_REQUIRED_SCOPES)
+    if args.mentions and MENTION_SCOPE not in scopes:
+        scopes.append(MENTION_SCOPE)
     if not args.redirect_uri:
         raise AuthError(
             "--business needs --redirect-uri: the https redirect URI registered for your app in the "
@@ -254,8 +258,9 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
 
     data = exchange_auth_code(base_url, app_id, app_secret, auth_code, args.redirect_uri, redact)
     granted = granted_scopes(data)
+    # The Mentions permissions' scope is unverified: its absence is said, never fatal.
     require_granted(
-        scopes,
+        [s for s in scopes if s != MENTION_SCOPE],
         granted,
         output,
         "Enable the missing scopes for your app in the TikTok API for Business portal (its TikTok "
@@ -279,17 +284,34 @@ def mint(args: argparse.Namespace, term: Terminal, redact: Redactor) -> int:
     )
     account = accounts.accounts_of(credentials_of(config), output)[place.position]
     summary = (data.get("open_id"), granted, note)
+    notes = [
+        accounts.placed(output, config, place),
+        accounts.form_fields_note(output, config, place.position),
+    ]
+    if args.mentions:
+        config = {**config, "include_mentions": True}
+        notes.append(_mentions_note(granted))
     save_and_report(
         term,
         output,
         existing,
         config,
-        ("credentials", "business_api_base_url"),
+        ("credentials", "business_api_base_url", *(("include_mentions",) if args.mentions else ())),
         summary,
         account=account.describe(),
-        notes=(
-            accounts.placed(output, config, place),
-            accounts.form_fields_note(output, config, place.position),
-        ),
+        notes=notes,
     )
     return EXIT_OK
+
+
+def _mentions_note(granted: list[str] | None) -> str:
+    """What --mentions did, and whether TikTok granted the scope asked for the Mentions API."""
+    permissions = " and ".join(f'"{p}"' for p in MENTION_PERMISSIONS)
+    if granted is None or MENTION_SCOPE in granted:
+        return f"Mentions: include_mentions is on; {MENTION_SCOPE} was granted."
+    return (
+        f"Mentions: include_mentions is on, but TikTok did not grant {MENTION_SCOPE}, the scope asked "
+        f"for its {permissions} permissions (their scope name is unverified). If the mention streams "
+        "fail naming a permission, add it to your app in the TikTok API for Business portal and run "
+        "this command again."
+    )

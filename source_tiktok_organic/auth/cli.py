@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="authorise for the API for Business (business_oauth2.0 credentials) instead of the Display API",
     )
+    group.add_argument(
+        "--mentions",
+        action="store_true",
+        help="with --business: also ask for the Mentions API's scope (biz.brand.insights, unverified) and "
+        "turn include_mentions on in the config; your app needs TikTok's Mentions permissions",
+    )
     group.add_argument("--app-id", help="App ID of your business app (default: $TIKTOK_APP_ID, else asked)")
     group.add_argument(
         "--app-secret",
@@ -134,6 +140,8 @@ def check_options(args: argparse.Namespace) -> None:
     if args.label is not None and not args.label.strip():
         raise AuthError("--label is empty; give the account a name (or leave --label out).")
     args.label = args.label.strip() if args.label else None
+    if args.mentions and (not args.business or args.revoke):
+        raise AuthError("--mentions asks for the Mentions API's scope: use it with --business, to authorise.")
     if args.revoke and (args.add_account or args.label):
         raise AuthError("--add-account and --label authorise an account; --revoke takes --account instead.")
     if args.account is not None and not args.revoke:
