@@ -110,7 +110,7 @@ def test_the_lists_stop_at_the_top_1000() -> None:
         assert len(pages) == LIST_CAP // 100
         assert pages[-1]["has_more"] is False
         read = sum(len(page["videos"]) for page in pages)
-        in_window = [p for p in emu.business_accounts[0].mentions.posts.items if p.age <= 90 * DAY]
+        in_window = emu.business_accounts[0].mentions.lists(MIDNIGHT)[0].window(MIDNIGHT, 90, None)
         assert len(in_window) > LIST_CAP > read
 
 
@@ -223,11 +223,11 @@ def test_a_token_without_the_mention_permission_is_refused_naming_it(
 def test_mentions_arriving_mid_read_shift_the_offsets_so_items_repeat() -> None:
     with TikTokEmulator(today=TODAY, mention_arrivals_per_page=2) as emu, requests.Session() as s:
         token = emu.issue_business_access_token()
-        before = {p.fields["item_id"] for p in emu.business_accounts[0].mentions.posts.items}
+        before = {p.fields["item_id"] for p in emu.business_accounts[0].mentions.lists(MIDNIGHT)[0].items}
         rows = _read(emu, s, token, POSTS_PATH, ["item_id"], "videos", max_count=20)
         ids = Counter(row["item_id"] for row in rows)
         assert any(n > 1 for n in ids.values()), "no repeat: the offsets did not shift"
-        listed = {p.fields["item_id"] for p in emu.business_accounts[0].mentions.posts.items}
+        listed = {p.fields["item_id"] for p in emu.business_accounts[0].mentions.lists(MIDNIGHT)[0].items}
         assert len(listed) > len(before)
 
 

@@ -37,9 +37,13 @@ MENTION_STREAMS = (
 )
 # stream -> (the emulator's list of each account, the record's id field, its time field)
 LISTS: dict[str, tuple[Callable[[BusinessAccount], Any], str, str]] = {
-    "business_mentioned_posts": (lambda a: a.mentions.posts, "item_id", "create_time"),
-    "business_mentioned_comments": (lambda a: a.mentions.comments, "comment_id", "comment_create_time"),
-    "business_brand_hashtag_posts": (lambda a: a.mentions.hashtag_posts, "item_id", "create_time"),
+    "business_mentioned_posts": (lambda a: a.mentions.lists(_midnight())[0], "item_id", "create_time"),
+    "business_mentioned_comments": (
+        lambda a: a.mentions.lists(_midnight())[1],
+        "comment_id",
+        "comment_create_time",
+    ),
+    "business_brand_hashtag_posts": (lambda a: a.mentions.lists(_midnight())[2], "item_id", "create_time"),
 }
 
 
@@ -78,7 +82,7 @@ def _assert_each_brand_read_completely(
     keywords = read.records("business_mention_keywords")
     for account in accounts:
         for kind in ("hashtag", "word"):
-            served = account.mentions.top(kind, window.get("regions"))
+            served = account.mentions.top(_midnight(), kind, window.get("regions"))
             got = [
                 (r["term"], r["count"])
                 for r in keywords

@@ -82,21 +82,22 @@ class PagedList:
     order_parameter: str
     default_count: int
     items_key: str
-    of: Callable[[Mentions], MentionList]
+    #: Which of ``Mentions.lists`` it is.
+    index: int
 
 
 PAGED_LISTS: Final[tuple[PagedList, ...]] = (
     PagedList(
         POSTS_PATH, POST_FIELDS, DEFAULT_POST_FIELDS, POST_SORT_FIELDS, POSTS_ORDER_PARAMETER,
-        POSTS_DEFAULT_COUNT, "videos", lambda m: m.posts,
+        POSTS_DEFAULT_COUNT, "videos", 0,
     ),
     PagedList(
         COMMENTS_PATH, COMMENT_FIELDS, DEFAULT_COMMENT_FIELDS, COMMENT_SORT_FIELDS,
-        COMMENTS_ORDER_PARAMETER, COMMENTS_DEFAULT_COUNT, "comments", lambda m: m.comments,
+        COMMENTS_ORDER_PARAMETER, COMMENTS_DEFAULT_COUNT, "comments", 1,
     ),
     PagedList(
         HASHTAG_POSTS_PATH, HASHTAG_POST_FIELDS, DEFAULT_HASHTAG_POST_FIELDS, HASHTAG_POST_SORT_FIELDS,
-        HASHTAG_POSTS_ORDER_PARAMETER, HASHTAG_POSTS_DEFAULT_COUNT, "videos", lambda m: m.hashtag_posts,
+        HASHTAG_POSTS_ORDER_PARAMETER, HASHTAG_POSTS_DEFAULT_COUNT, "videos", 2,
     ),
 )  # fmt: skip
 
@@ -135,9 +136,7 @@ class MentionEndpoints:
         return routes
 
     def _anchor(self) -> int:
-        """The emulated day's midnight (UTC), in epoch seconds: every list ends there."""
-        day = self._today()
-        return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp())
+        return midnight(self._today())
 
     def _permitted(self, request: Request, grant: Grant, account: MentionAccount) -> None:
         params.business_id(request, account.open_id)
@@ -157,13 +156,14 @@ class MentionEndpoints:
             days = params.integer(request, "number_of_days", MAX_DAYS, MIN_DAYS, MAX_DAYS)
             cursor = params.integer(request, "cursor", 0, 0, 2**31 - 1)
             max_count = params.integer(request, "max_count", paged.default_count, 1, MAX_COUNT)
-            listed = paged.of(account.mentions)
+            anchor = self._anchor()
+            listed = account.mentions.lists(anchor)[paged.index]
             arrivals = self._settings.mention_arrivals_per_page
             if cursor and arrivals:
-                listed.arrive(arrivals)
+                listed.arrive(anchor, arrivals)
             key = _SORT_KEYS[sort_field]
             rows, next_cursor, has_more = listed.page(
-                self._anchor(),
+                anchor,
                 days,
                 regions(request),
                 lambda row: row.get(key) or 0,
@@ -181,7 +181,7 @@ class MentionEndpoints:
 
     def _top(self, request: Request, grant: Grant, account: MentionAccount, kind: str) -> dict[str, Any]:
         self._permitted(request, grant, account)
-        return {"results": account.mentions.top(kind, regions(request))}
+        return {"results": account.mentions.top(self._anchor(), kind, regions(request))}
 
     def _brand_hashtags(self, request: Request, grant: Grant, account: MentionAccount) -> dict[str, Any]:
         self._permitted(request, grant, account)
@@ -193,6 +193,11 @@ class MentionEndpoints:
         return {
             "hashtag_list": [{f: h[f] for f in BRAND_HASHTAG_FIELDS} for h in account.mentions.brand_hashtags]
         }
+
+
+def midnight(day: datetime.date) -> int:
+    """The day's midnight (UTC), in Unix seconds: a list serves what was posted before it."""
+    return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp())
 
 
 def visible(

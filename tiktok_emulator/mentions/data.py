@@ -5,8 +5,9 @@ Why generated: the lists must be long enough to page through (the top 1,000 of e
 the 90-day window, and hold what a connector must survive: views below 1,000 (null), photo posts (an
 empty thumbnail), unicode captions, 19-digit ids, items TikTok withholds from a page ("trust and
 safety": a short page with ``has_more`` true) and new mentions arriving while a sync pages (offsets
-shift).  Times are kept as ages before the emulated day's midnight (UTC), so a list is the same all
-day and moves with ``today``.
+shift).  Each list is made when first asked, around the emulated day's midnight (UTC): its items
+reach 120 days back and 30 days ahead, and a list serves those posted before the midnight of the
+day asked about (``today``), so the window moves a day at a time and every day brings new mentions.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from tiktok_emulator.documented.mentions import (
 DAY: Final = 86_400
 #: How far back the generated mentions reach: beyond TikTok's 90-day window, so it cuts some off.
 HISTORY_DAYS: Final = 120
+#: How far ahead of the day they are made: the mentions later days bring.
+FUTURE_DAYS: Final = 30
 #: Creators' regions (ISO 3166 codes, as the pages' `regions` filter takes them), by weight.
 REGIONS: Final[tuple[str, ...]] = ("US", "US", "US", "GB", "DE", "FR", "BR", "JP", "ID", "MX")
 #: About one item in twelve is withheld from every page (emulator's rate; TikTok names no rate).
@@ -56,10 +59,10 @@ _STOPWORDS: Final = frozenset(
 @dataclass
 class Item:
     """One list item: its answer fields (``create_time`` and its kin filled in when served), its
-    age in seconds before the day's midnight, the creator's region, and whether it is withheld."""
+    time (Unix seconds), the creator's region, and whether it is withheld."""
 
     fields: dict[str, Any]
-    age: int
+    time: int
     region: str
     withheld: bool
     time_field: str
@@ -74,21 +77,22 @@ class MentionList:
     rng: random.Random
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def window(self, days: int, regions: Sequence[str] | None) -> list[Item]:
-        """The items of the last ``days`` days (posted in regions ``regions``, when given)."""
+    def window(self, anchor: int, days: int, regions: Sequence[str] | None) -> list[Item]:
+        """The items of the ``days`` days before ``anchor`` (posted in ``regions``, when given)."""
         with self.lock:
             return [
                 item
                 for item in self.items
-                if item.age <= days * DAY and (regions is None or item.region in regions)
+                if anchor - days * DAY <= item.time < anchor and (regions is None or item.region in regions)
             ]
 
-    def arrive(self, count: int) -> None:
-        """``count`` new items, newer than every item so far (a mention posted mid-sync)."""
+    def arrive(self, anchor: int, count: int) -> None:
+        """``count`` new items, newer than every item served before ``anchor`` (mentions posted
+        mid-sync), each half-way between the newest and ``anchor``."""
         with self.lock:
-            newest = min((item.age for item in self.items), default=DAY)
-            for k in range(count):
-                self.items.append(self.make(self.rng, max(1, newest - 60 * (k + 1))))
+            for _ in range(count):
+                newest = max((item.time for item in self.items if item.time < anchor), default=anchor - DAY)
+                self.items.append(self.make(self.rng, (newest + anchor) // 2))
 
     def page(
         self,
@@ -103,7 +107,7 @@ class MentionList:
         """Positions ``cursor`` to ``cursor + max_count`` of the sorted window, capped at the top
         LIST_CAP, without the withheld items; the next cursor (an offset) and ``has_more``."""
         ranked = sorted(
-            (served(item, anchor) for item in self.window(days, regions)),
+            (served(item) for item in self.window(anchor, days, regions)),
             key=lambda row: (order(row), row["_id"]),
             reverse=descending,
         )
@@ -113,14 +117,13 @@ class MentionList:
         return rows, next_cursor, next_cursor < end
 
 
-def served(item: Item, anchor: int) -> dict[str, Any]:
+def served(item: Item) -> dict[str, Any]:
     """The item as answered (its time as epoch seconds in a STRING), with the sort keys ``_id`` and
     ``_time`` and ``_withheld`` for the list to drop."""
-    time = anchor - item.age
     return {
         **item.fields,
-        item.time_field: str(time),
-        "_time": time,
+        item.time_field: str(item.time),
+        "_time": item.time,
         "_id": item.fields.get("comment_id") or item.fields["item_id"],
         "_withheld": item.withheld,
     }
@@ -175,44 +178,39 @@ class Mentions:
             for name in (tag, f"{tag}style", f"team{tag}")
         ]
 
-    def _made(self) -> tuple[MentionList, MentionList, MentionList]:
+    def lists(self, anchor: int) -> tuple[MentionList, MentionList, MentionList]:
+        """The posts, comments and brand-hashtag posts, made around ``anchor`` (a midnight) when
+        first asked: each count over the 120 days before it, as many again per day after it."""
         with self._lock:
             if self._lists is None:
-                posts, comments, hashtag_posts = self._counts()
+                span = (HISTORY_DAYS + FUTURE_DAYS) / HISTORY_DAYS
+                posts, comments, hashtag_posts = (round(n * span) for n in self._counts())
                 self._lists = (
-                    self._list("posts", posts, self._post),
-                    self._list("comments", comments, self._comment),
-                    self._list("hashtag-posts", hashtag_posts, self._hashtag_post),
+                    self._list("posts", anchor, posts, self._post),
+                    self._list("comments", anchor, comments, self._comment),
+                    self._list("hashtag-posts", anchor, hashtag_posts, self._hashtag_post),
                 )
             return self._lists
 
-    def _list(self, name: str, count: int, make: Callable[[random.Random, int], Item]) -> MentionList:
+    def _list(
+        self, name: str, anchor: int, count: int, make: Callable[[random.Random, int], Item]
+    ) -> MentionList:
         rng = random.Random(f"{self._seed}:mentions:{name}")
-        items = [make(rng, rng.randint(3_600, HISTORY_DAYS * DAY)) for _ in range(count)]
-        return MentionList(items=items, make=make, rng=rng)
+        start, span = anchor - HISTORY_DAYS * DAY, (HISTORY_DAYS + FUTURE_DAYS) * DAY
+        return MentionList(
+            items=[make(rng, start + rng.randrange(span)) for _ in range(count)], make=make, rng=rng
+        )
 
-    @property
-    def posts(self) -> MentionList:
-        return self._made()[0]
-
-    @property
-    def comments(self) -> MentionList:
-        return self._made()[1]
-
-    @property
-    def hashtag_posts(self) -> MentionList:
-        return self._made()[2]
-
-    def _item(self, rng: random.Random, age: int, fields: dict[str, Any], time_field: str) -> Item:
+    def _item(self, rng: random.Random, time: int, fields: dict[str, Any], time_field: str) -> Item:
         return Item(
             fields=fields,
-            age=age,
+            time=time,
             region=rng.choice(REGIONS),
             withheld=rng.random() < WITHHELD_SHARE,
             time_field=time_field,
         )
 
-    def _post(self, rng: random.Random, age: int) -> Item:
+    def _post(self, rng: random.Random, time: int) -> Item:
         item_id = _digits(rng)
         _, views, reach = _counts(rng)
         likes = rng.randint(0, 5_000)
@@ -228,9 +226,9 @@ class Mentions:
             "reach": reach,
             "creator_handle_name": f"{rng.choice(_CREATORS)}{rng.randint(1, 999)}",
         }
-        return self._item(rng, age, fields, "create_time")
+        return self._item(rng, time, fields, "create_time")
 
-    def _hashtag_post(self, rng: random.Random, age: int) -> Item:
+    def _hashtag_post(self, rng: random.Random, time: int) -> Item:
         item_id = _digits(rng)
         matched = rng.sample([h["hashtag"] for h in self.brand_hashtags], rng.randint(1, 2))
         likes = rng.randint(0, 5_000)
@@ -244,9 +242,9 @@ class Mentions:
             "thumbnail_url": _thumbnail(rng, item_id),
             "matched_hashtags": matched,
         }
-        return self._item(rng, age, fields, "create_time")
+        return self._item(rng, time, fields, "create_time")
 
-    def _comment(self, rng: random.Random, age: int) -> Item:
+    def _comment(self, rng: random.Random, time: int) -> Item:
         item_id = _digits(rng)
         text = rng.choice(AWKWARD_TEXTS) if rng.random() < 1 / 9 else rng.choice(_COMMENTS)
         fields = {
@@ -261,15 +259,14 @@ class Mentions:
             "comment_text": f"@{self.handle} {text}",
             "comment_likes": rng.randint(0, 300),
         }
-        return self._item(rng, age, fields, "comment_create_time")
+        return self._item(rng, time, fields, "comment_create_time")
 
-    def top(self, kind: str, regions: Sequence[str] | None) -> list[dict[str, Any]]:
+    def top(self, anchor: int, kind: str, regions: Sequence[str] | None) -> list[dict[str, Any]]:
         """The top TOP_COUNT hashtags (``kind`` "hashtag") or words ("word") of the captions of the
-        mentioned posts of the last 90 days (the window is the emulator's choice: the pages name
-        none), withheld posts left out, most frequent first."""
-        captions = [
-            item.fields["caption"] for item in self.posts.window(MAX_DAYS, regions) if not item.withheld
-        ]
+        mentioned posts of the 90 days before ``anchor`` (the window is the emulator's choice: the
+        pages name none), withheld posts left out, most frequent first."""
+        posts = self.lists(anchor)[0].window(anchor, MAX_DAYS, regions)
+        captions = [item.fields["caption"] for item in posts if not item.withheld]
         counted = Counter(_terms(captions, kind))
         ranked = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_COUNT]
         return [{kind: term, "count": count} for term, count in ranked]
