@@ -11,6 +11,7 @@ warehouses are built once per session (``report_warehouses``).
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from integration_tests.report_warehouses import (
 from tiktok_emulator.business.accounts import BusinessAccount
 from tiktok_emulator.business.data import audience_activity, daily_metrics, demographics
 from tiktok_emulator.business.media import business_video
+from tiktok_emulator.mentions.api import midnight, visible
 from tools.report import REPO_ROOT
 from tools.report.dbt_build import dbt_build
 from tools.report.warehouse import LAST_DAY
@@ -43,6 +45,7 @@ DATA_TESTS = (
     "video_report_views_are_the_newest_raw_read",
     "audience_figures_are_the_raw_streams",
     "posts_are_the_raw_videos",
+    "mentions_daily_counts_are_the_raw_mentions",
 )
 
 
@@ -201,7 +204,7 @@ def test_posts_have_the_social_media_rollup_columns_and_the_emulators_posts(ware
         f"select column_name from information_schema.columns "
         f"where table_schema = '{MARTS}' and table_name = 'tiktok_organic__posts' order by ordinal_position",
         f"select post_id, post_url, impressions, likes, page_id, page_name, platform "
-        f"from {MARTS}.tiktok_organic__posts",
+        f"from {MARTS}.tiktok_organic__posts where post_source = 'own'",
     )
     assert [column for [column] in columns] == [
         "created_timestamp",
@@ -216,6 +219,7 @@ def test_posts_have_the_social_media_rollup_columns_and_the_emulators_posts(ware
         "likes",
         "shares",
         "comments",
+        "post_source",
         "source_relation",
     ]
     assert {post[0]: tuple(post[1:]) for post in posts} == {
@@ -321,7 +325,7 @@ def test_video_marts_have_each_accounts_videos_and_gains(accounts: Warehouse) ->
         f"where date_day = '{LAST_DAY}'",
         f"select account_id, account_label, video_id, views, recent_views_gained "
         f"from {MARTS}.tiktok_organic__video_report",
-        f"select page_id, post_id, impressions from {MARTS}.tiktok_organic__posts",
+        f"select page_id, post_id, impressions from {MARTS}.tiktok_organic__posts where post_source = 'own'",
     )
     labels = {
         account.open_id: label
@@ -444,3 +448,36 @@ def test_the_packages_sql_keeps_to_portable_spellings() -> None:
         sql = text if path.parent.name == "macros" else JINJA.sub(" ", text)
         found = NOT_PORTABLE.findall(sql.replace("dbt.dateadd", "").replace("dbt.datediff", ""))
         assert not found, f"{path.relative_to(REPO_ROOT)}: {found}"
+
+
+def _mentioned_posts_read(warehouse: Warehouse, account: BusinessAccount) -> dict[str, dict[str, Any]]:
+    """Every mentioned post the two syncs read of ``account``, by id, as the emulator served it on the
+    last day that listed it (the window moves a day between the syncs)."""
+    read: dict[str, dict[str, Any]] = {}
+    for day in (YESTERDAY, LAST_DAY):
+        anchor = midnight(day)
+        read.update({row["item_id"]: row for row in visible(account.mentions.lists(anchor)[0], anchor)})
+    return read
+
+
+def test_mentions_daily_counts_what_the_emulator_served_and_posts_carry_the_mentions(
+    business: Warehouse,
+) -> None:
+    account = business.emulator.business_accounts[0]
+    served = _mentioned_posts_read(business, account)
+    daily, mention_posts = business.query(
+        f"select cast(date_day as varchar), mentioned_posts, mentioned_post_likes "
+        f"from {MARTS}.tiktok_organic__mentions_daily where account_id = '{account.open_id}'",
+        f"select post_id, impressions, likes, page_id from {MARTS}.tiktok_organic__posts "
+        f"where post_source = 'mention'",
+    )
+    expected: dict[str, list[int]] = {}
+    for row in served.values():
+        day = datetime.fromtimestamp(int(row["create_time"]), timezone.utc).date().isoformat()
+        counts = expected.setdefault(day, [0, 0])
+        counts[0] += 1
+        counts[1] += row["likes"]
+    assert {day: [posts, likes] for day, posts, likes in daily if posts} == expected
+    assert {post_id: (views, likes, page) for post_id, views, likes, page in mention_posts} == {
+        item_id: (row["views"], row["likes"], account.open_id) for item_id, row in served.items()
+    }

@@ -19,7 +19,7 @@ from source_tiktok_organic.business_protocol import (
     MENTION_SCOPE,
     MENTION_TOP_WORDS_PATH,
 )
-from testkit.catalogs import BUSINESS_STREAMS, configure
+from testkit.catalogs import BUSINESS_STREAMS, MENTION_STREAMS, configure
 from testkit.configs import emulator_accounts_config
 from testkit.connector_output import ConnectorOutput
 from testkit.secrets import assert_run_leaks_no_secret
@@ -28,13 +28,6 @@ from tiktok_emulator.business.accounts import BusinessAccount
 from tiktok_emulator.business.scopes import DEFAULT_GRANTED_SCOPES
 from tiktok_emulator.mentions.api import visible
 
-MENTION_STREAMS = (
-    "business_mentioned_posts",
-    "business_mentioned_comments",
-    "business_brand_hashtag_posts",
-    "business_mention_keywords",
-    "business_brand_hashtags",
-)
 # stream -> (the emulator's list of each account, the record's id field, its time field)
 LISTS: dict[str, tuple[Callable[[BusinessAccount], Any], str, str]] = {
     "business_mentioned_posts": (lambda a: a.mentions.lists(_midnight())[0], "item_id", "create_time"),

@@ -38,6 +38,10 @@ CHARTS = {
         f"{ACCOUNT}: followers by country",
         f"{ACCOUNT}: followers by age",
         f"{ACCOUNT}: followers online by hour",
+        f"{ACCOUNT}: mentions per day",
+        f"{ACCOUNT}: top mentioning creators by views",
+        f"{ACCOUNT}: top hashtags in mentions",
+        f"{ACCOUNT}: top words in mentions",
     ],
 }
 
@@ -48,6 +52,10 @@ ACCOUNT_CHARTS = (
     "followers by country",
     "followers by age",
     "followers online by hour",
+    "mentions per day",
+    "top mentioning creators by views",
+    "top hashtags in mentions",
+    "top words in mentions",
 )
 
 

@@ -24,6 +24,7 @@ from airbyte_cdk.models import (
 
 __all__ = [
     "BUSINESS_STREAMS",
+    "MENTION_STREAMS",
     "CONFIGURED_CATALOG_PATH",
     "catalog_json",
     "configure",
@@ -46,6 +47,14 @@ BUSINESS_STREAMS = (
     "business_video_breakdowns",
     "profile_snapshots",
     "video_snapshots",
+)
+# What discover adds with include_mentions (the Mentions API), in the manifest's order.
+MENTION_STREAMS = (
+    "business_mentioned_posts",
+    "business_mentioned_comments",
+    "business_brand_hashtag_posts",
+    "business_mention_keywords",
+    "business_brand_hashtags",
 )
 # The stream that offers incremental sync, and its cursor.
 INCREMENTAL_STREAM, CURSOR_FIELD = "videos", ["create_time"]

@@ -216,3 +216,22 @@ where newest_first = 1
     ['commenter_display_name', ['display_name'], 'string'],
   ]) }}
 {% endmacro %}
+
+
+{#- The columns of a post in the Mentions API's lists (mentioned posts, brand-hashtag posts), with
+    `extra` columns of one list between the post's identity and its counts. -#}
+{% macro tiktok_organic_mention_post_columns(extra=[]) %}
+  {{ return([
+    ['post_id', ['item_id'], 'string'],
+    ['account_id', ['business_id'], 'string'],
+    ['account_label', ['account_label'], 'string'],
+    ['created_at', ['create_time'], 'epoch'],
+    ['caption', ['caption'], 'string'],
+    ['post_url', ['video_link'], 'string'],
+  ] + extra + [
+    ['likes', ['likes'], 'bigint'],
+    ['comments', ['comments'], 'bigint'],
+    ['shares', ['shares'], 'bigint'],
+    ['read_at', ['read_at'], 'timestamp'],
+  ]) }}
+{% endmacro %}

@@ -229,6 +229,71 @@ def audience(db: duckdb.DuckDBPyConnection, charts: Charts, account: tuple[str, 
         charts.add(f"{name}: followers online by hour", figure)
 
 
+def mentions(db: duckdb.DuckDBPyConnection, charts: Charts, account: tuple[str, str], name: str) -> None:
+    """Who talks about the account (the Mentions API): mentions per day, the creators whose
+    mentioning posts drew the most views, and the top hashtags and words of those posts."""
+    days = rows(
+        db,
+        f"select date_day, mentioned_posts, comment_mentions from {MARTS}.tiktok_organic__mentions_daily "
+        f"where source_relation = ? and account_id = ? order by date_day",
+        *account,
+    )
+    charts.heading(f"Who talks about {name}")
+    if not days:
+        charts.note(
+            "Who talks about the account comes from TikTok's Mentions API: sync with Include Mentions "
+            "on (include_mentions) to see it."
+        )
+        return
+    per_day = go.Figure()
+    per_day.add_trace(go.Bar(x=[d[0] for d in days], y=[d[1] for d in days], name="posts mentioning"))
+    per_day.add_trace(go.Bar(x=[d[0] for d in days], y=[d[2] for d in days], name="comments mentioning"))
+    per_day.update_layout(barmode="stack")
+    charts.add(
+        f"{name}: mentions per day", per_day, "posts and comments that mention the account, by day posted"
+    )
+    creators = rows(
+        db,
+        f"select creator_handle_name, sum(coalesce(views, 0)) as views "
+        f"from {MARTS}.stg_tiktok_organic__business_mentioned_posts "
+        f"where source_relation = ? and account_id = ? and creator_handle_name is not null "
+        f"group by 1 having sum(coalesce(views, 0)) > 0 order by views desc, 1 limit {TOP_VIDEOS}",
+        *account,
+    )
+    if creators:
+        creators.reverse()  # the most viewed on top
+        figure = go.Figure(
+            go.Bar(x=[c[1] for c in creators], y=[f"@{c[0]}" for c in creators], orientation="h")
+        )
+        figure.update_layout(height=max(300, 40 * len(creators) + 100), margin={"l": 200})
+        charts.add(
+            f"{name}: top mentioning creators by views",
+            figure,
+            "views of their posts that mention the account",
+        )
+    for kind, plural in (("hashtag", "hashtags"), ("word", "words")):
+        terms = rows(
+            db,
+            f"select term, mentions from {MARTS}.stg_tiktok_organic__business_mention_keywords "
+            f"where source_relation = ? and account_id = ? and kind = ? and date_day = ("
+            f"select max(date_day) from {MARTS}.stg_tiktok_organic__business_mention_keywords "
+            f"where source_relation = ? and account_id = ? and kind = ?) order by mentions desc, term",
+            *account,
+            kind,
+            *account,
+            kind,
+        )
+        if not terms:
+            continue
+        shown = [("#" if kind == "hashtag" else "") + term for term, _ in terms]
+        figure = go.Figure(go.Bar(x=shown, y=[count for _, count in terms]))
+        charts.add(
+            f"{name}: top {plural} in mentions",
+            figure,
+            "in the captions of the mentioning posts, as last read",
+        )
+
+
 def page(label: str, body: list[str]) -> str:
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
@@ -273,6 +338,7 @@ def render(db_path: Path, label: str) -> str:
             retention(db, charts, (source, account), name)
             charts.heading(f"Who watches {name}")
             audience(db, charts, (source, account), name)
+            mentions(db, charts, (source, account), name)
         return page(label, charts.parts)
     finally:
         db.close()

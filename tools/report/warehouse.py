@@ -173,10 +173,12 @@ def play_days(
     (``emulator_accounts_config``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "config.json"
+    # A business connection reads who talks about the brands too: the report has a section for it.
+    extra = {"include_mentions": True} if business else {}
     if accounts > 1:
-        config = emulator_accounts_config(emulator, accounts, labels, display=not business)
+        config = emulator_accounts_config(emulator, accounts, labels, display=not business, **extra)
     else:
-        config = emulator.business_connector_config() if business else emulator.connector_config()
+        config = emulator.business_connector_config(**extra) if business else emulator.connector_config()
     config_path.write_text(json.dumps(config, indent=2))
     served = Served()
     for open_id, videos in synced_videos(emulator, business=business, accounts=accounts).items():
