@@ -250,7 +250,12 @@ def main() -> int:
             f"the loopback TikTok emulator's {api} at {emulator.base_url} ({args.videos} videos; "
             f"no {SECRETS_CONFIG.relative_to(REPO_ROOT)}, so no credentials are needed)"
         )
-        config = emulator.business_connector_config() if args.business else emulator.connector_config()
+        # The business demo shows who talks about the account too (the Mentions API, opt-in).
+        config = (
+            emulator.business_connector_config(include_mentions=True)
+            if args.business
+            else emulator.connector_config()
+        )
         return sync(config, args.output, persist=None, source_label=label)
 
 
