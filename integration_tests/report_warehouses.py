@@ -40,6 +40,15 @@ ACCOUNT_VIDEOS = 3
 DISPLAY_ACCOUNTS = 3
 DISPLAY_ACCOUNT_LABELS = (None, "Second creator", None)
 MODES = ("display", "business", "accounts", "display_accounts")
+#: The package's data tests (tests/*.sql): each ties a mart to the raw streams; every build runs them.
+DATA_TESTS = (
+    "account_daily_followers_are_the_raw_streams",
+    "video_daily_gains_are_raw_snapshot_differences",
+    "video_report_views_are_the_newest_raw_read",
+    "audience_figures_are_the_raw_streams",
+    "posts_are_the_raw_videos",
+    "mentions_daily_counts_are_the_raw_mentions",
+)
 YESTERDAY = LAST_DAY - timedelta(days=1)
 
 

@@ -22,6 +22,7 @@ from integration_tests.report_warehouses import (
     ACCOUNT_LABELS,
     ACCOUNT_VIDEOS,
     ACCOUNTS,
+    DATA_TESTS,
     DISPLAY_ACCOUNT_LABELS,
     DISPLAY_ACCOUNTS,
     VIDEOS,
@@ -39,14 +40,6 @@ from tools.report.dbt_build import dbt_build
 from tools.report.warehouse import LAST_DAY
 
 MARTS = "analytics"
-DATA_TESTS = (
-    "account_daily_followers_are_the_raw_streams",
-    "video_daily_gains_are_raw_snapshot_differences",
-    "video_report_views_are_the_newest_raw_read",
-    "audience_figures_are_the_raw_streams",
-    "posts_are_the_raw_videos",
-    "mentions_daily_counts_are_the_raw_mentions",
-)
 
 
 @pytest.fixture(scope="module", params=["display", "business"])

@@ -92,10 +92,19 @@
 {% endmacro %}
 
 
+{#- An ordering by `expression` with its nulls last whatever the engine: PostgreSQL and Snowflake put
+    nulls first in a descending order, DuckDB last, and not every dialect has `nulls last`. -#}
+{% macro tiktok_organic_nulls_last(expression, direction) %}
+  {{- return('case when ' ~ expression ~ ' is null then 1 else 0 end, ' ~ expression ~ ' ' ~ direction) -}}
+{% endmacro %}
+
+
 {#- A staging model: the stream's rows from every connection, one per primary key (`unique_key`,
-    output names) and connection, the newest extraction winning. With `connection_account`, a row
-    whose account_id is null (a Display API row that names no account: its connection read one) takes
-    its connection's account (tiktok_organic_connection_accounts) before the newest is chosen, so a
+    output names) and connection, the newest extraction winning. A row without an extraction time
+    loses to any with one, and of two extracted at the same moment the greater _airbyte_raw_id wins,
+    so the choice is the same on every engine and every run. With `connection_account`, a row whose
+    account_id is null (a Display API row that names no account: its connection read one) takes its
+    connection's account (tiktok_organic_connection_accounts) before the newest is chosen, so a
     connection's rows from before and after it read several accounts are one account's rows. -#}
 {% macro tiktok_organic_stage(stream, columns, unique_key, connection_account=false) %}
 with unioned as (
@@ -136,7 +145,8 @@ ranked as (
         accounted.*,
         row_number() over (
             partition by source_relation, {{ unique_key | join(', ') }}
-            order by airbyte_extracted_at desc, airbyte_raw_id desc
+            order by {{ tiktok_organic_nulls_last('airbyte_extracted_at', 'desc') }},
+                {{ tiktok_organic_nulls_last('airbyte_raw_id', 'desc') }}
         ) as newest_first
     from accounted
 )
@@ -168,7 +178,8 @@ where newest_first = 1
             user_info.account_id,
             row_number() over (
                 partition by user_info.source_relation
-                order by user_info.airbyte_extracted_at, user_info.airbyte_raw_id
+                order by {{ tiktok_organic_nulls_last('user_info.airbyte_extracted_at', 'asc') }},
+                    {{ tiktok_organic_nulls_last('user_info.airbyte_raw_id', 'asc') }}
             ) as oldest_first
         from (
             {{ tiktok_organic_union('user_info', [['account_id', ['open_id'], 'string']]) }}

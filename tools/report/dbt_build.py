@@ -1,4 +1,4 @@
-"""``dbt build`` of dbt_tiktok_organic over a DuckDB warehouse, with .venv-report's dbt-duckdb.
+"""``dbt build`` of dbt_tiktok_organic over a DuckDB or PostgreSQL warehouse, with .venv-report's dbt.
 
 Runs under .venv. dbt's profile, target and logs go to a work directory: the package folder stays
 as committed.
@@ -11,6 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tools.report import REPO_ROOT
 
@@ -27,9 +28,24 @@ def report_python() -> Path:
     return python
 
 
-def write_profile(db_path: Path, workdir: Path, schema: str, attach: dict[str, Path]) -> Path:
-    """A profiles.yml naming the DuckDB file, and other DuckDB files by alias (JSON is YAML)."""
-    output: dict[str, Any] = {"type": "duckdb", "path": str(db_path), "schema": schema, "threads": 2}
+def write_profile(warehouse: Path | str, workdir: Path, schema: str, attach: dict[str, Path]) -> Path:
+    """A profiles.yml (JSON is YAML) naming the warehouse: a DuckDB file, with other DuckDB files by
+    alias, or a PostgreSQL database by its ``postgresql://user@host:port/database`` DSN."""
+    output: dict[str, Any]
+    if isinstance(warehouse, str):
+        url = urlsplit(warehouse)
+        output = {
+            "type": "postgres",
+            "host": url.hostname,
+            "port": url.port,
+            "user": url.username,
+            "password": url.password or "",
+            "dbname": url.path.lstrip("/"),
+            "schema": schema,
+            "threads": 2,
+        }
+    else:
+        output = {"type": "duckdb", "path": str(warehouse), "schema": schema, "threads": 2}
     if attach:
         output["attach"] = [
             {"path": str(path), "alias": alias, "read_only": True} for alias, path in attach.items()
@@ -41,17 +57,21 @@ def write_profile(db_path: Path, workdir: Path, schema: str, attach: dict[str, P
 
 
 def dbt_build(
-    db_path: Path,
+    warehouse: Path | str,
     workdir: Path,
     dbt_vars: dict[str, Any] | None = None,
     *,
     schema: str = MARTS_SCHEMA,
     attach: dict[str, Path] | None = None,
+    select: str | None = None,
 ) -> str:
-    """Run ``dbt build`` into ``schema`` of ``db_path``, with ``attach``'s DuckDB files readable as
+    """Run ``dbt build`` (of the ``select``ed models only, when given) into ``schema`` of
+    ``warehouse`` (a DuckDB file, or a PostgreSQL DSN), with ``attach``'s DuckDB files readable as
     databases; returns dbt's output, raises with it when a model or a test failed."""
-    profiles_dir = write_profile(db_path, workdir / "dbt", schema, attach or {})
+    profiles_dir = write_profile(warehouse, workdir / "dbt", schema, attach or {})
     command = [str(report_python().with_name("dbt")), "build", "--project-dir", str(PROJECT_DIR)]
+    if select:
+        command += ["--select", select]
     command += ["--profiles-dir", str(profiles_dir), "--target-path", str(workdir / "dbt" / "target")]
     command += ["--log-path", str(workdir / "dbt" / "logs")]
     if dbt_vars:

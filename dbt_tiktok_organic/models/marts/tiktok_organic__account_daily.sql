@@ -46,7 +46,7 @@ video_gains as (
         cast(sum(views_gained) as {{ dbt.type_bigint() }}) as views,
         cast(sum(likes_gained) as {{ dbt.type_bigint() }}) as likes,
         cast(sum(comments_gained) as {{ dbt.type_bigint() }}) as comments,
-        cast(sum(shares_gained) as {{ dbt.type_bigint() }}) as shares,
+        cast(sum(shares_gained) as {{ dbt.type_bigint() }}) as shares
     from {{ ref('tiktok_organic__video_daily') }}
     group by source_relation, account_id, date_day
 ),

@@ -32,13 +32,13 @@ days as (
         source_relation,
         account_id,
         date_day,
-        sum(mentioned_posts) as mentioned_posts,
-        coalesce(sum(views), 0) as mentioned_post_views,
-        coalesce(sum(likes), 0) as mentioned_post_likes,
-        coalesce(sum(comments), 0) as mentioned_post_comments,
-        count(distinct creator_handle_name) as mentioning_creators,
-        sum(comment_mentions) as comment_mentions,
-        sum(brand_hashtag_posts) as brand_hashtag_posts
+        cast(sum(mentioned_posts) as {{ dbt.type_bigint() }}) as mentioned_posts,
+        cast(coalesce(sum(views), 0) as {{ dbt.type_bigint() }}) as mentioned_post_views,
+        cast(coalesce(sum(likes), 0) as {{ dbt.type_bigint() }}) as mentioned_post_likes,
+        cast(coalesce(sum(comments), 0) as {{ dbt.type_bigint() }}) as mentioned_post_comments,
+        cast(count(distinct creator_handle_name) as {{ dbt.type_bigint() }}) as mentioning_creators,
+        cast(sum(comment_mentions) as {{ dbt.type_bigint() }}) as comment_mentions,
+        cast(sum(brand_hashtag_posts) as {{ dbt.type_bigint() }}) as brand_hashtag_posts
     from mentions
     where date_day is not null
     group by 1, 2, 3
