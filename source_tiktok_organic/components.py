@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import InitVar, dataclass, field
@@ -140,6 +140,8 @@ def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator
 def _config_value(config: Mapping[str, Any], path: AccountPath) -> Any:
     node: Any = config
     for step in path:
+        if isinstance(node, list) and isinstance(step, str) and step.isdigit():
+            step = int(step)  # a dpath-style path names a list element by its digits
         if isinstance(step, int):
             node = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
         else:
@@ -504,10 +506,27 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         # refresh token is not presented again.
         self._refusals: dict[AccountPath, TokenRefused] = {}
 
+    def _get_config_value_by_path(self, config_path: str | Sequence[str], default: str | None = None) -> Any:
+        """The value at ``config_path``, looked up step by step.
+
+        Why not the CDK's: it reads with ``dpath.get``, which walks the whole config to match the
+        path as a glob. With several accounts, one account's refresh adds its keys (a first
+        ``access_token``) while another account's thread reads, and the walk fails with
+        ``RuntimeError: dictionary changed size during iteration``. The paths are always literal.
+        """
+        steps = (config_path,) if isinstance(config_path, str) else tuple(config_path)
+        value = _config_value(self._connector_config, steps)
+        return (default if default is not None else "") if value is None else value
+
     def for_account(self, account: AccountPath) -> Self:
         """The same authenticator for another account of the config: its tokens are kept at
         ``account`` (see ``account_paths``). Built with the CDK's public constructor from this one's
-        settings, as the factory built this one from the manifest."""
+        settings, as the factory built this one from the manifest; under the refresh lock, since
+        that constructor reads the config as the CDK does (see ``_get_config_value_by_path``)."""
+        with self._token_refresh_lock:
+            return self._built_for(account)
+
+    def _built_for(self, account: AccountPath) -> Self:
         oauth = DeclarativeSingleUseRefreshTokenOauth2Authenticator(  # type: ignore[abstract]
             connector_config=self._tiktok_config,
             token_refresh_endpoint=self.get_token_refresh_endpoint(),
@@ -544,7 +563,9 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         """Write the account's open_id that TikTok's token answer names (every request of the
         Accounts API needs it; an account of several is told apart by it)."""
         if open_id:
-            _set_config_value(self._tiktok_config, (*self._account, "open_id"), str(open_id))
+            # Under the lock every config write and CONNECTOR_CONFIG message of a refresh holds.
+            with self._token_refresh_lock:
+                _set_config_value(self._tiktok_config, (*self._account, "open_id"), str(open_id))
 
     def get_access_token(self) -> str:
         token: str = super().get_access_token()
@@ -569,7 +590,8 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         """Write TikTok's ``scope`` answer to the config, and tell a running check."""
         if not isinstance(scope, str):
             return
-        _set_config_value(self._tiktok_config, (*self._account, "granted_scopes"), scope)
+        with self._token_refresh_lock:
+            _set_config_value(self._tiktok_config, (*self._account, "granted_scopes"), scope)
         run = current_check()
         if run is not None:
             run.record_grant(_scope_set(scope))

@@ -119,3 +119,47 @@ def test_the_days_a_display_refresh_token_has_left_are_logged_and_warned_in_its_
     assert "tiktok-organic-auth" in next(
         m.log.message for m in near.of_type("LOG") if "expires in 13" in m.log.message
     )
+
+
+class _Unwalkable(dict):  # type: ignore[type-arg]
+    """A config whose every walk fails, as one does while another account's refresh adds a key."""
+
+    def _walked(self, *args: Any) -> Any:
+        raise RuntimeError("dictionary changed size during iteration")
+
+    __iter__ = items = keys = values = _walked  # type: ignore[assignment]
+
+
+def _unwalkable(node: Any) -> Any:
+    if isinstance(node, dict):
+        return _Unwalkable({key: _unwalkable(value) for key, value in dict.items(node)})
+    if isinstance(node, list):
+        return [_unwalkable(item) for item in node]
+    return node
+
+
+def test_an_accounts_tokens_are_read_without_walking_the_config() -> None:
+    """With several accounts, one account's refresh writes the config while another account's
+    thread reads its tokens: the CDK's dpath reads walk the whole config and fail then."""
+    from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefreshTokenOauth2Authenticator
+
+    from source_tiktok_organic.components import TikTokOAuthAuthenticator
+
+    config = make_config()
+    second = {
+        "refresh_token": "rft.second",
+        "access_token": "act.second",
+        "token_expiry_date": "2099-01-01T00:00:00Z",
+    }
+    config["credentials"]["accounts"] = [second]
+    oauth = DeclarativeSingleUseRefreshTokenOauth2Authenticator(  # type: ignore[abstract]
+        connector_config=config,
+        token_refresh_endpoint="https://open.tiktokapis.com/v2/oauth/token/",
+        client_id="key",
+        client_secret="secret",
+    )
+    account = TikTokOAuthAuthenticator(oauth, config).for_account(("credentials", "accounts", 0))
+    account._connector_config = _unwalkable(config)
+
+    assert (account.get_refresh_token(), account.access_token) == ("rft.second", "act.second")
+    assert not account.token_has_expired()
