@@ -443,7 +443,7 @@ def test_the_packages_sql_keeps_to_portable_spellings() -> None:
         assert not found, f"{path.relative_to(REPO_ROOT)}: {found}"
 
 
-def _mentioned_posts_read(warehouse: Warehouse, account: BusinessAccount) -> dict[str, dict[str, Any]]:
+def _mentioned_posts_read(account: BusinessAccount) -> dict[str, dict[str, Any]]:
     """Every mentioned post the two syncs read of ``account``, by id, as the emulator served it on the
     last day that listed it (the window moves a day between the syncs)."""
     read: dict[str, dict[str, Any]] = {}
@@ -457,7 +457,7 @@ def test_mentions_daily_counts_what_the_emulator_served_and_posts_carry_the_ment
     business: Warehouse,
 ) -> None:
     account = business.emulator.business_accounts[0]
-    served = _mentioned_posts_read(business, account)
+    served = _mentioned_posts_read(account)
     daily, mention_posts = business.query(
         f"select cast(date_day as varchar), mentioned_posts, mentioned_post_likes "
         f"from {MARTS}.tiktok_organic__mentions_daily where account_id = '{account.open_id}'",
