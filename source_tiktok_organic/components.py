@@ -61,6 +61,7 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_boolean import InterpolatedBoolean
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.interpolation.jinja import JinjaInterpolation
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.declarative.partition_routers.single_partition_router import SinglePartitionRouter
@@ -130,6 +131,31 @@ def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator
     authenticator from the nested ``OAuthAuthenticator`` definition and offers no hook to subclass
     it, so its instance attributes (all private) are taken over as they are."""
     target.__dict__.update(built.__dict__)
+
+
+def take_turns_at_literal_eval() -> None:
+    """Make the CDK's templates call ``ast.literal_eval`` one thread at a time, on CPython 3.11.
+
+    CPython 3.11 keeps the ``ast`` constructor's recursion depth per interpreter, not per thread
+    (gh-106905, fixed in 3.12 only): two threads parsing at once fail one of them with
+    ``SystemError: AST constructor recursion depth mismatch``. The CDK renders every template in its
+    worker threads and literal-evals the result (``JinjaInterpolation._literal_eval``), so a sync could
+    lose a stream to it; no manifest setting reaches that code, hence a lock around it, applied when
+    this file is loaded."""
+    unguarded = JinjaInterpolation._literal_eval
+    if sys.version_info >= (3, 12) or getattr(unguarded, "takes_turns", False):
+        return
+    turn = threading.Lock()
+
+    def literal_eval_in_turn(self: JinjaInterpolation, result: str | None, valid_types: Any) -> Any:
+        with turn:
+            return unguarded(self, result, valid_types)
+
+    literal_eval_in_turn.takes_turns = True  # type: ignore[attr-defined]
+    JinjaInterpolation._literal_eval = literal_eval_in_turn  # type: ignore[method-assign]
+
+
+take_turns_at_literal_eval()
 
 
 # --------------------------------------------------------------------------------------------------
