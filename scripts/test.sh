@@ -34,10 +34,16 @@ case "${CI:-}" in
   "" | 0 | false | False | FALSE) in_ci=0 ;;
   *) in_ci=1 ;;
 esac
-static_checks
-bash scripts/pyairbyte_test.sh --setup-only
-bash scripts/manifest_only_env.sh
-bash scripts/report_env.sh   # .venv-report and Chromium, for dbt_tiktok_organic's and the report's tests
+# What must be there before pytest starts, at once: the side environments build in the background
+# (uv, no apt) while Debian's packages install, then the image lane starts (its container engine's
+# set-up uses apt too, so after ours), then ruff and mypy run.
+trap 'jobs -pr | xargs -r kill 2>/dev/null || true' EXIT
+setup_logs="$(mktemp -d)"
+bash scripts/manifest_only_env.sh >"$setup_logs/manifest-only.log" 2>&1 &
+manifest_env=$!
+bash scripts/report_env.sh >"$setup_logs/report.log" 2>&1 &   # with .venv-pyairbyte
+report_env=$!
+bash scripts/system_packages.sh   # Chromium and PostgreSQL
 export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
 # The tests run on TEST_WORKERS pytest-xdist workers (testkit/xdist_scopes.py says what each gets):
 # three on the two cores, because several tests spend a minute waiting, as TikTok's rate limits ask.
@@ -52,6 +58,8 @@ if [ "$in_ci" = 1 ] || python -m tools.container_engine setup; then
   image_tmp="$(mktemp -d)"
   (
     bash scripts/image_test.sh &&
+      until [ -s "$setup_logs/ready" ]; do sleep 2; done &&
+      [ "$(cat "$setup_logs/ready")" = yes ] &&   # .venv-pyairbyte
       python -m pytest -p no:cacheprovider --basetemp "$image_tmp" -k "test_pyairbyte and docker_image" \
         integration_tests/test_pyairbyte.py
   ) >"$image_log" 2>&1 &
@@ -59,10 +67,24 @@ if [ "$in_ci" = 1 ] || python -m tools.container_engine setup; then
 else
   skipped=1
 fi
+static_checks
+for env in manifest_env report_env; do
+  if ! wait "${!env}"; then
+    echo no >"$setup_logs/ready"
+    cat "$setup_logs"/*.log >&2
+    echo "FAILED: preparing the test environments (above)" >&2
+    exit 1
+  fi
+done
+cat "$setup_logs"/*.log >&2
+echo yes >"$setup_logs/ready"
+echo "[scripts/test.sh] environments ready after ${SECONDS} s; pytest on $workers workers" >&2
 python -m pytest -n "$workers" -k "not (test_pyairbyte and docker_image)" || status=$?
 if [ -n "$image_lane" ]; then
   image_status=0
+  echo "[scripts/test.sh] pytest done after ${SECONDS} s" >&2
   wait "$image_lane" || image_status=$?
+  echo "[scripts/test.sh] the image lane done after ${SECONDS} s" >&2
   echo
   echo "== the image lane: scripts/image_test.sh, then PyAirbyte's [docker_image] tests"
   cat "$image_log"
