@@ -2,29 +2,22 @@
 Everything else (refresh, rotation, retries, pagination) stays the CDK's own.
 
 This file stands alone: Airbyte's manifest-only runtime and the Connector Builder load ``manifest.yaml``
-plus this one file, so it imports nothing from its package and keeps the two CDK internals it relies on
-(``adopt_authenticator_state``, ``sync_scoped_attribute``; ``cdk_internals.py`` lists and re-exports them).
-Nothing here is module-level state: a source's components share its config, one sync's streams share that
-sync's API budget, and a check shares ``CheckRun`` with its components through a context variable.
+plus this one file, so it imports nothing from its package, and keeps the two CDK internals it relies on
+(``adopt_authenticator_state``, ``sync_scoped_attribute``; ``cdk_internals.py`` lists them). No state is
+module-level: a source's components share its config, a sync's streams its API budget, and a check's
+components its ``CheckRun`` (through a context variable).
 
-Sections, in this order, each opening with a one-line ``# --- <title> ---`` banner (the titles are the
-banners'; unit_tests/test_components_file.py checks them):
+Sections, in this order, each opening with a ``# --- <title> ---`` banner (unit_tests/test_components_file.py
+checks that these titles are the banners'):
 
-- Accounts in the config: where each account's tokens, scopes, open_id and label are kept; how messages
-  and partitions name an account; which account a slice or a request is for.
-- Checks and refresh tokens: what a check shares with its components (``CheckRun``), and when a refresh
-  token may be spent (``refresh_tokens_kept``, ``RefreshWithheld``).
-- Authenticators: TikTok's token requests for the Display API (``TikTokOAuthAuthenticator``) and the
-  Accounts API (``TikTokBusinessOAuthAuthenticator``); each request as its account's
-  (``TikTokAccountsAuthenticator``).
-- Reading TikTok's answers: errors that name missing scopes, each page decoded once, records, cursors
-  that must move, and record filters.
-- Several accounts' partitions, state, records and pacing: one partition, cursor and request pace per
-  account, and the account's fields on its records.
-- Pages shared within one sync: each page asked once for every stream that reads it (``SharedPages``).
-- Fields TikTok refuses: finding them once per sync (``RefusedFields``, ``refused_fields``).
-- Requesters: each request as its slice's account without refused fields (``AccountRequester``), pages
-  shared by streams (``SharedPageRequester``), and each stream's own fields of them (``KeepFields``).
+- Accounts in the config: where each account's tokens, scopes and name live; which account a request is for.
+- Checks and refresh tokens: what a check shares with its components; when a refresh token may be spent.
+- Authenticators: TikTok's token requests (Display API, Accounts API); each request as its account's.
+- Reading TikTok's answers: errors naming missing scopes, pages decoded once, records, cursors, filters.
+- Several accounts' partitions, state, records and pacing: each account's partition, cursor, fields, pace.
+- Pages shared within one sync: each page asked once for every stream that reads it.
+- Fields TikTok refuses: found once per sync, then left out of every request.
+- Requesters: each request as its slice's account, without refused fields; pages shared; fields kept.
 """
 
 from __future__ import annotations
@@ -61,8 +54,7 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies import Cur
 from airbyte_cdk.sources.declarative.requesters.request_options import InterpolatedRequestOptionsProvider
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
-from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import AbstractOauth2Authenticator
 from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.utils import AirbyteTracedException
@@ -77,21 +69,18 @@ REAUTHENTICATE_HINT = (
 
 
 # --- Accounts in the config -----------------------------------------------------------------------
-# An account's tokens, open_id, granted scopes and label are kept together, in the config every component
-# of a source reads and which is persisted with the tokens: the first account's (a single-account config's
-# only one; the Airbyte UI's OAuth button fills it for the Display API) in `credentials`, each other's in
-# an element of `credentials.accounts`.
+# An account's tokens, open_id, granted scopes and label are kept together in the config (read by every
+# component, persisted with the tokens): the first's in `credentials`, the others' in `credentials.accounts`.
 AccountPath = tuple[str | int, ...]
 FIRST_ACCOUNT: AccountPath = ("credentials",)
 OTHER_ACCOUNTS_PATH: AccountPath = ("credentials", "accounts")
 # The partition field naming an account: its open_id, called business_id by the Accounts API.
 ACCOUNT_KEY_FIELDS = ("business_id", "open_id")
-# The partition key of an account whose open_id is unknown and could not be learnt (its token was
-# refused): its reads fail with the refusal, naming it, and never reach the state.
+# The partition key of an account whose open_id could not be learnt: its reads fail, and reach no state.
 _UNRESOLVED_ACCOUNT = "unresolved account number "
 # How an error about one account of several begins: the account's name follows, then ": ".
 ACCOUNT_ERROR_PREFIX = "TikTok account "
-# The account whose request this thread is sending (None: the first), set by ``using_account``.
+# The account whose request this thread is sending (None: the first), set by AccountRequester.
 _account_in_use: ContextVar[AccountPath | None] = ContextVar("tiktok_account_in_use", default=None)
 
 
@@ -161,8 +150,8 @@ def _position(account: AccountPath) -> int:
 
 
 def account_of_slice(config: Mapping[str, Any], stream_slice: Mapping[str, Any] | None) -> AccountPath:
-    """The account a stream slice reads: the ``business_id`` (Display API: ``open_id``) of its partition
-    or its parent's (a comment's); the first account when the slice names none (one account, a benchmark)."""
+    """The account a stream slice reads: the ``business_id`` (Display API: ``open_id``) of its partition or
+    its parent's (a comment's); the first account when the slice names none (one account, a benchmark)."""
     key = _account_key_of(stream_slice)
     if key is None:
         return FIRST_ACCOUNT
@@ -193,25 +182,16 @@ def _account_key_of(stream_slice: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-@contextmanager
-def using_account(account: AccountPath) -> Iterator[None]:
-    """Send the ``with`` block's requests as ``account``: its token (and its business_id)."""
-    reset = _account_in_use.set(account)
-    try:
-        yield
-    finally:
-        _account_in_use.reset(reset)
-
-
 class TokenRefused(AirbyteTracedException):
-    """TikTok refused an account's refresh token or the app's credentials: no request of that account
-    can succeed until it is re-authorised."""
+    """TikTok refused an account's refresh token or the app's credentials: it must be re-authorised."""
 
 
 def _named(
     error: AirbyteTracedException, config: Mapping[str, Any], account: AccountPath
 ) -> AirbyteTracedException:
-    """``error``, saying which account it is about."""
+    """``error``, saying which account it is about when the config has several."""
+    if not has_several_accounts(config):
+        return error
     name = f"{ACCOUNT_ERROR_PREFIX}{account_name(config, account)}: "
     kind = TokenRefused if isinstance(error, TokenRefused) else AirbyteTracedException
     return kind(
@@ -224,12 +204,10 @@ def _named(
 # --- Checks and refresh tokens --------------------------------------------------------------------
 @dataclass
 class CheckRun:
-    """What one ``check`` asks of the components it builds, and what they tell it back: the scopes the
-    Accounts API's token inspector says a live access token has, the accounts whose credentials it could
-    not send without spending a refresh token (``RefreshWithheld``), and TikTok's rate-limit answer if it
-    throttled the check. ``source.checking`` sets it in ``check_in_progress`` for its own thread only, so
-    a sync, or a second source in the process, never sees it.
-    """
+    """What one ``check`` asks of the components it builds, and what they tell it: the scopes the Accounts
+    API's token inspector says a live token has, the accounts whose credentials it could not send without
+    spending a refresh token (``RefreshWithheld``), and TikTok's answer if it throttled the check. Set in
+    ``check_in_progress`` by ``source.checking`` for its own thread: no sync or other source sees it."""
 
     # The account this check is about, when the config has several (each is checked in turn).
     account: AccountPath | None = None
@@ -269,35 +247,28 @@ class CheckRun:
 
 # The check this thread is running, if any.
 check_in_progress: ContextVar[CheckRun | None] = ContextVar("tiktok_check_run", default=None)
-# The protocol commands that never spend a refresh token, as the CDK's entrypoint takes them: the first
-# argument of the process (`check --config config.json`).
+# The protocol commands that never spend a refresh token: the process's first argument (`check --config`).
 _COMMANDS_THAT_KEEP_TOKENS = ("check", "discover")
 
 
 def refresh_tokens_kept() -> bool:
-    """Whether this process must not spend a refresh token: it runs ``check`` or ``discover``.
-
-    TikTok's refresh tokens work once, and the Airbyte platform drops the config a new source's pre-save
-    check emits and runs each operation on a copy of the config taken at its creation
-    (docs/tiktok-organic.md, "Set-up in the Airbyte UI"): a refresh there would leave the saved source a
-    spent token. Only ``read``, whose every CONNECTOR_CONFIG the platform saves at once, refreshes.
-
+    """Whether this process must not spend a refresh token: it runs ``check`` or ``discover``. TikTok's
+    refresh tokens work once, and the Airbyte platform drops the config a new source's pre-save check
+    emits and runs each operation on a copy of the config taken at its creation (docs/tiktok-organic.md,
+    "Set-up in the Airbyte UI"), so only ``read``, whose every CONNECTOR_CONFIG it saves at once, refreshes.
     Why the process's arguments: the CDK tells a component nothing of the command, and the manifest-only
     runtime runs the CDK's own check (no ``source.py``), but every runtime starts ``<entrypoint> check
-    --config ...``. ``source.py`` also sets ``check_in_progress``, for in-process checks (the tests').
-    """
+    --config ...``; ``source.py`` also sets ``check_in_progress``, for in-process checks (the tests')."""
     command = sys.argv[1] if len(sys.argv) > 1 else None
     return check_in_progress.get() is not None or command in _COMMANDS_THAT_KEEP_TOKENS
 
 
 class RefreshWithheld(AirbyteTracedException):
-    """A check or discover needed a new access token, and did not spend the refresh token on it.
-
-    A config error, so that the CDK's HTTP client hands it up from a ``REFRESH_TOKEN_THEN_RETRY`` refresh
-    instead of retrying with the refused token. ``AccountRequester`` makes it "not verified" when no usable
-    access token was stored (``reason``: what was missing), or a failed check when TikTok ``refused`` one
-    that had not expired (its tokens do not end early unless the grant was revoked).
-    """
+    """A check or discover needed a new access token, and did not spend the refresh token on it. A config
+    error, so that the CDK's HTTP client hands it up from a ``REFRESH_TOKEN_THEN_RETRY`` refresh instead of
+    retrying. ``AccountRequester`` makes it "not verified" when no usable access token was stored
+    (``reason``: what was missing), or a failed check when TikTok ``refused`` one that had not expired (its
+    tokens do not end early unless the grant was revoked)."""
 
     def __init__(self, reason: str, refused: bool = False) -> None:
         if refused:
@@ -337,8 +308,7 @@ TOKEN_REFRESH_RETRY_SECONDS = 300.0
 _OAuth = DeclarativeSingleUseRefreshTokenOauth2Authenticator
 # The name the refusals of a sync hang on its API budget under.
 _REFUSALS = "tiktok_refused_accounts"
-# The Accounts API's "throttled" codes (request too frequent, frequency limited, too many requests):
-# business_protocol.THROTTLED_CODES, which this module cannot import (see the module docstring).
+# The Accounts API's "throttled" codes: business_protocol.THROTTLED_CODES, which this file cannot import.
 _BUSINESS_THROTTLED_CODES = (40100, 40132, 61000)
 # A refresh token closer than this to its end is worth a warning at every refresh.
 _REFRESH_TOKEN_WARNING_DAYS = 14
@@ -351,27 +321,21 @@ _ACCOUNT_REAUTHORISE = "re-authorise it ({command}, signed in as that account)"
 
 
 def adopt_authenticator_state(target: object, built: AbstractOauth2Authenticator) -> None:
-    """Make ``target`` the authenticator ``built`` is: the factory builds the CDK's OAuth authenticator
-    from the nested ``OAuthAuthenticator`` definition with no hook to subclass it, so its instance
-    attributes (all private) are taken over as they are. A CDK internal (airbyte-cdk 7.39, like
-    ``sync_scoped_attribute``): unit_tests/test_cdk_contract.py fails with one clear message if it moved."""
+    """Make ``target`` the authenticator ``built`` is, taking over its (private) instance attributes: a CDK
+    internal, item 1 of ``cdk_internals.py``, which says why and how the contract test guards it."""
     target.__dict__.update(built.__dict__)
 
 
 class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
-    """The CDK's rotating-refresh-token OAuth authenticator (the manifest's nested ``oauth``, whose state
-    this adopts: the factory has no hook to subclass it), with TikTok-specific guards.
-
-    Why not plain YAML: the ``OAuthAuthenticator`` keeps the tokens in the config, rotates them and emits
-    the CONNECTOR_CONFIG message, but four things cannot be said in YAML, so the token request itself
-    (``refresh_access_token``) is this class's. TikTok's token endpoint can answer HTTP 200 with an error
-    body, from which the CDK would store ``access_token: null`` and send ``Bearer None`` until the stored
-    expiry: here it is an error. Rejections get actionable messages (``invalid_grant``: a revoked,
-    expired or already-rotated refresh token; ``invalid_client``: a wrong Client key or secret), every
-    secret taken out of what TikTok echoed. The granted scopes are written to the config
-    (``credentials.granted_scopes``), for the error handlers and the check to name the missing ones. A
-    check or discover never spends the refresh token (``refresh_tokens_kept``, ``RefreshWithheld``).
-    """
+    """The CDK's rotating-refresh-token OAuth authenticator (the manifest's nested ``oauth``, whose state this
+    adopts: the factory has no hook to subclass it), with TikTok-specific guards. Why not plain YAML: the
+    ``OAuthAuthenticator`` keeps, rotates and emits the tokens, but the token request itself
+    (``refresh_access_token``) must be this class's. TikTok can answer HTTP 200 with an error body, from
+    which the CDK would store ``access_token: null`` and send ``Bearer None``; rejections get actionable
+    messages (``invalid_grant``: a revoked, expired or already-rotated refresh token; ``invalid_client``: a
+    wrong Client key or secret), without the secrets TikTok echoed; the granted scopes are written to the
+    config (``credentials.granted_scopes``) for the error handlers and the check; and a check or discover
+    never spends the refresh token (``refresh_tokens_kept``)."""
 
     # Declared for the component factory, which passes these by name.
     oauth: _OAuth
@@ -383,22 +347,19 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         adopt_authenticator_state(self, oauth)
         self._tiktok_config: Mapping[str, Any] = config if config is not None else {}
         self._account: AccountPath = FIRST_ACCOUNT
-        # The refusals of this sync, per account (see TikTokAccountsAuthenticator): a refused refresh
-        # token is not presented again.
+        # The sync's refusals per account (see TikTokAccountsAuthenticator): a refused token is not resent.
         self._refusals: dict[AccountPath, TokenRefused] = {}
 
     def _get_config_value_by_path(self, config_path: str | Sequence[str], default: str | None = None) -> Any:
-        """The value at the (always literal) ``config_path``, looked up step by step: the CDK's
-        ``dpath.get`` walks the whole config, and fails ("dictionary changed size during iteration") when
-        another account's refresh adds a key meanwhile."""
+        """The value at the (literal) ``config_path``, looked up step by step: the CDK's ``dpath.get`` walks
+        the config, and fails ("dictionary changed size") when another account's refresh adds a key."""
         steps = (config_path,) if isinstance(config_path, str) else tuple(config_path)
         value = _config_value(self._connector_config, steps)
         return (default if default is not None else "") if value is None else value
 
     def for_account(self, account: AccountPath) -> Self:
-        """The same authenticator for the account whose tokens are kept at ``account``, built with the CDK's
-        public constructor from this one's settings; under the refresh lock, as that constructor reads the
-        config (see ``_get_config_value_by_path``)."""
+        """The same authenticator for the account whose tokens are at ``account``, built with the CDK's public
+        constructor; under the refresh lock, as it reads the config (see ``_get_config_value_by_path``)."""
         with self._token_refresh_lock:
             oauth = _OAuth(  # type: ignore[abstract]
                 connector_config=self._tiktok_config,
@@ -431,8 +392,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
         return stored_open_id(self._tiktok_config, self._account)
 
     def _keep_open_id(self, open_id: Any) -> None:
-        """Write the open_id TikTok's token answer names (every request of the Accounts API needs it; an
-        account of several is told apart by it)."""
+        """Write the open_id the token answer names (for the Accounts API and the partitions of accounts)."""
         if open_id:
             # Under the lock every config write and CONNECTOR_CONFIG message of a refresh holds.
             with self._token_refresh_lock:
@@ -449,8 +409,7 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
 
     def _learn_granted_scopes(self, run: CheckRun) -> str:
         """Tell the check the token's scopes if TikTok can without a refresh; the access token to use. The
-        Display API tells them only in a token answer, so the check goes by the grant stored with the token
-        (the Airbyte UI's OAuth flow, tiktok-organic-auth and every refresh write it)."""
+        Display API tells them only in a token answer: the check goes by the grant stored with the token."""
         run.record_grant(None)
         return self.access_token
 
@@ -614,17 +573,13 @@ class TikTokOAuthAuthenticator(DeclarativeSingleUseRefreshTokenOauth2Authenticat
 
 
 class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
-    """The rotating OAuth authenticator for TikTok's Accounts API (API for Business).
+    """The rotating OAuth authenticator for TikTok's Accounts API (API for Business). Why not plain YAML,
+    beyond the Display API's reasons: the refresh endpoint takes a JSON body (the CDK sends a form) and
+    answers every outcome as HTTP 200 with a ``code`` and the token fields in ``data``; calls carry the
+    token in an ``Access-Token`` header, and the token's ``open_id`` as ``business_id``, which only the
+    refresh answer tells (so it is written to the config, persisted with the rotated refresh token)."""
 
-    Why not plain YAML, beyond the Display API's reasons: the refresh endpoint takes a JSON body (the CDK
-    sends a form) and answers every outcome as HTTP 200 with a ``code`` and the token fields in ``data``;
-    calls carry the token in an ``Access-Token`` header, and need the token's ``open_id`` as
-    ``business_id``, which only the refresh answer tells (so it is written to the config, persisted with
-    the rotated refresh token).
-    """
-
-    # The token inspector's URL (tt_user/token_info/get/), a template over the config, declared in the
-    # manifest next to the refresh endpoint.
+    # The token inspector's URL (tt_user/token_info/get/), a template over the config.
     token_info_endpoint: str
     _auth_command = "tiktok-organic-auth --business"
 
@@ -632,13 +587,12 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         self, oauth: _OAuth, config: Mapping[str, Any] | None = None, token_info_endpoint: str = "", **_: Any
     ) -> None:
         super().__init__(oauth, config)
-        self._token_info_url = InterpolatedString.create(token_info_endpoint, parameters={}).eval(
-            self._tiktok_config
-        )
+        url = InterpolatedString.create(token_info_endpoint, parameters={})
+        self._token_info_url = url.eval(self._tiktok_config)
 
     def _learn_granted_scopes(self, run: CheckRun) -> str:
-        """The token inspector tells the scopes of a live access token without rotating anything; when it
-        does not answer them, the check goes by the grant stored with the token."""
+        """The token inspector tells a live access token's scopes without rotating anything; when it does
+        not, the check goes by the grant stored with the token."""
         token: str = self.access_token
         try:
             payload = {"app_id": str(self.get_client_id()), "access_token": token}
@@ -659,8 +613,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
 
     def build_refresh_request_body(self) -> Any:
         body = dict(super().build_refresh_request_body())
-        # An App ID is all digits, which the CDK's interpolation reads as a number: TikTok gets the string
-        # it issued.
+        # The CDK's interpolation reads an App ID (all digits) as a number: TikTok gets the string it issued.
         body["client_id"] = str(body["client_id"])
         # requests sends a str body as it is: the JSON document the endpoint expects.
         return json.dumps(body)
@@ -669,8 +622,7 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
         return {"Access-Token": self.get_access_token()}
 
     def get_access_token(self) -> str:
-        # A config saved with a live access token but no open_id (written by hand, say) refreshes once:
-        # only a refresh tells the open_id every request needs.
+        # A config with a live access token but no open_id (written by hand) refreshes: only that tells it.
         if not self._open_id():
             self.refresh_and_set_access_token()
         token: str = super().get_access_token()
@@ -726,20 +678,17 @@ class TikTokBusinessOAuthAuthenticator(TikTokOAuthAuthenticator):
 
 @dataclass
 class TikTokAccountsAuthenticator(DeclarativeAuthenticator):
-    """Every authorised account's authenticator, each request sent with its account's.
-
-    Why not plain YAML: an authenticator has one token, and the CDK asks for it without the stream slice
-    (``get_auth_header()``), so a manifest cannot pick an account's token by partition. The requester names
-    the account (``using_account``) and this hands that account's authenticator every call. The others are
-    made from the manifest's (``first_account``), each keeping its rotating tokens at its own place in the
-    config, which every CONNECTOR_CONFIG message carries whole.
-    """
+    """Every authorised account's authenticator, each request sent with its account's. Why not plain YAML:
+    an authenticator has one token, which the CDK asks for without the stream slice (``get_auth_header()``),
+    so a manifest cannot pick an account's token by partition. The requester names the account
+    (``_account_in_use``) and this hands that account's authenticator every call; the others are made from
+    the manifest's (``first_account``), each keeping its tokens at its own place in the config (which every
+    CONNECTOR_CONFIG message carries whole)."""
 
     first_account: TikTokOAuthAuthenticator
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
-    # The sync's API budget, passed by the factory: the refusals of the sync hang on it, so that an
-    # account whose refresh token TikTok refused is not asked again by every stream.
+    # The sync's API budget: its refusals hang on it, so no stream asks again for a refused refresh token.
     api_budget: Any = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -817,15 +766,12 @@ _decoded_page = threading.local()
 @dataclass
 class ScopeNamingErrorHandler(ErrorHandler):
     """The manifest's error handler (wrapping its filters, retries and backoff), whose config errors name
-    every scope the token lacks.
-
-    Why not plain YAML: TikTok's scope error names no scope, and an ``HttpResponseFilter`` message can
-    only say what the failing stream needs. The granted scopes are in the source's config (the
-    authenticator writes them), so a config error names every missing one, in ``check`` and in a sync,
-    under any runtime. It also tells a running check of a rate-limit answer, decodes each response once
-    for every filter and extractor (``page_body``), and hands TikTok refusing an optional field
-    (``field_refusal``) back to the requester, which asks without it, instead of failing the stream.
-    """
+    every scope the token lacks. Why not plain YAML: TikTok's scope error names no scope, and an
+    ``HttpResponseFilter`` message can only say what the failing stream needs; the granted scopes are in
+    the source's config (the authenticator writes them), so a config error names every missing one, in a
+    check and a sync, under any runtime. It also tells a running check of a rate-limit answer, decodes each
+    response once for every filter and extractor (``page_body``), and hands TikTok refusing an optional
+    field (``field_refusal``) back to the requester, which asks without it."""
 
     error_handler: ErrorHandler
     required_scopes: list[str]
@@ -837,13 +783,13 @@ class ScopeNamingErrorHandler(ErrorHandler):
     how_to_reauthenticate: str = REAUTHENTICATE_HINT
     # The source's config, passed by the component factory: where the granted scopes are kept.
     config: Mapping[str, Any] = field(default_factory=dict)
-    # What TikTok answers a request for a field it does not serve the app or region: a condition on the
-    # decoded body.
+    # A condition on the decoded body: TikTok refusing a field it does not serve the app or region.
     field_refusal: str = ""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        refusal = self.field_refusal
-        self._field_refusal = InterpolatedBoolean(refusal, parameters) if refusal else None
+        self._field_refusal = (
+            InterpolatedBoolean(self.field_refusal, parameters) if self.field_refusal else None
+        )
 
     def is_field_refusal(self, response: requests.Response | None) -> bool:
         """Whether ``response`` is TikTok refusing a field (which one, it may not say)."""
@@ -918,11 +864,10 @@ def missing_scopes_message(
 
 
 def page_body(response: requests.Response) -> Any:
-    """The JSON body of ``response``, decoded once (with orjson) for everything that reads it: the CDK's
-    error handler decodes it once per predicate (ten for the Accounts API), then each extractor again.
-    Kept for the page the thread decoded last only: the worker that asks a page reads its records next,
-    and a page kept for other streams keeps no decoded copy. Nothing may change what this returns: the
-    extractors copy each record out of it."""
+    """The JSON body of ``response``, decoded once (with orjson) for everything that reads it: the CDK's error
+    handler decodes it once per predicate (ten for the Accounts API), then each extractor again. Kept for
+    the page the thread decoded last (the worker that asks a page reads its records next; a page kept for
+    other streams keeps no decoded copy). Nothing may change it: the extractors copy each record out."""
     if getattr(_decoded_page, "response", None) is response:
         return _decoded_page.body
     try:
@@ -950,8 +895,7 @@ class DecodedOnceResponse(requests.Response):
 
 
 class PageBodyDecoder(JsonDecoder):
-    """The CDK's JSON decoder, reading ``page_body``: a paginator's look at the page its stream has just
-    decoded."""
+    """The CDK's JSON decoder, reading ``page_body``: a paginator's look at the page just decoded."""
 
     def decode(self, response: requests.Response) -> Generator[MutableMapping[str, Any], None, None]:
         body = _decoded_or_none(response)
@@ -968,8 +912,8 @@ def _objects_at(body: Any, path: list[str]) -> list[Mapping[str, Any]]:
 
 
 def _cast_integers(row: dict[str, Any], names: Iterable[str]) -> None:
-    """Casts the fields TikTok sends as text (``create_time``, ``hour``) to the integers the schema
-    declares, as the CDK's schema normalization did: text that is no integer stays as it is."""
+    """Casts the fields TikTok sends as text (``create_time``, ``hour``) to the integers the schema declares,
+    as the CDK's schema normalization did: text that is no integer stays as it is."""
     for name in names:
         value = row.get(name)
         if isinstance(value, str):
@@ -979,12 +923,9 @@ def _cast_integers(row: dict[str, Any], names: Iterable[str]) -> None:
 
 @dataclass
 class PageRecordsExtractor(RecordExtractor):
-    """The objects at ``path`` of a page, one record each, with ``integer_fields`` cast from text.
-
-    Why not plain YAML: after a ``DpathExtractor``, only the selector's ``schema_normalization`` can cast
-    the numbers TikTok sends as text, walking every field of every record through jsonschema validators
-    (about half of a business sync's CPU); here the cast touches the named fields only.
-    """
+    """The objects at ``path`` of a page, one record each, with ``integer_fields`` cast from text. Why not
+    plain YAML: after a ``DpathExtractor``, only ``schema_normalization`` casts what TikTok sends as text,
+    by walking every field of every record through jsonschema validators (half a business sync's CPU)."""
 
     path: list[str]
     parameters: InitVar[Mapping[str, Any]]
@@ -999,19 +940,14 @@ class PageRecordsExtractor(RecordExtractor):
 
 @dataclass
 class ArrayRowsExtractor(RecordExtractor):
-    """One record per element of arrays nested in the response, with the parent's identifying fields.
-
-    Why not plain YAML: a ``DpathExtractor`` reaching into ``data.metrics[*].audience_activity[*]`` yields
-    the elements without the ``date`` of their day, or which of several arrays (``audience_ages``,
-    ``audience_genders``, ...) each came from. TikTok nests hourly activity in daily rows, demographics in
-    the profile, and retention, traffic sources and viewers in each video.
-
-    ``parents_path``: the parent objects (a list, or one object). ``arrays``: array field -> the element key
-    naming the row (``hour``, ``age``), or its ``alternative_keys``. A row holds the parent's
-    ``parent_fields``, the array's name (renamed by ``array_names``) under ``array_name_field`` and the key's
-    value, as a string, under ``key_field`` (if set; the key then leaves the element), then the element's
-    other fields, ``integer_fields`` cast from text.
-    """
+    """One record per element of arrays nested in the response, with the parent's identifying fields. Why not
+    plain YAML: a ``DpathExtractor`` into ``data.metrics[*].audience_activity[*]`` yields elements without
+    their day's ``date``, or which array (``audience_ages``, ``audience_genders``, ...) each came from.
+    ``arrays``: array field -> the element key naming the row (``hour``, ``age``), else its
+    ``alternative_keys``. A row holds the ``parent_fields`` of its parent (at ``parents_path``: a list, or
+    one object), the array's name (renamed by ``array_names``) under ``array_name_field``, the key's value,
+    as a string, under ``key_field`` (if set; the key then leaves the element), and the element's other
+    fields, ``integer_fields`` cast from text."""
 
     parents_path: list[str]
     arrays: Mapping[str, str]
@@ -1045,15 +981,12 @@ class ArrayRowsExtractor(RecordExtractor):
 
 @dataclass
 class AdvancingCursorPagination(CursorPaginationStrategy):
-    """CursorPagination that stops when TikTok's cursor stops moving back in time (``cursor_moves:
-    forward``: stops growing, for the Mentions API's offsets).
-
-    Why not plain YAML: the video list cursor is a millisecond timestamp meaning "videos created before",
-    so each must be older than the one sent, which a ``stop_condition`` cannot see (neither the request
-    nor the previous token is in its context); a server repeating a cursor with ``has_more: true`` would
-    be paged forever. The cursor sent is read from the request body, so a window's first page (cursor from
-    the window) is guarded too; the repeating page is still emitted, only the next request is not sent.
-    """
+    """CursorPagination that stops when TikTok's cursor stops moving back in time (``cursor_moves: forward``:
+    stops growing, for the Mentions API's offsets). Why not plain YAML: the video list cursor is a
+    millisecond timestamp meaning "videos created before", so each must be older than the one sent, which a
+    ``stop_condition`` cannot see; a server repeating a cursor with ``has_more: true`` would be paged
+    forever. The cursor sent is read from the request body, so a window's first page is guarded too. The
+    repeating page is still emitted; only the next request, for the same videos again, is not sent."""
 
     cursor_moves: str = "back"
 
@@ -1100,13 +1033,10 @@ class AdvancingCursorPagination(CursorPaginationStrategy):
 
 
 class WindowVideos(RecordFilter):
-    """Keeps the videos of the time window being read (the window after it emits those its last page
-    reaches into), and adds ``created_at``: ``create_time`` as an RFC 3339 UTC timestamp.
-
-    Why not plain YAML: a ``RecordFilter`` condition and an ``AddFields`` value did the same, but each is
-    a Jinja template rendered per video, together a sixth of a sync's CPU; here the bounds are read once
-    per page.
-    """
+    """Keeps the videos of the time window being read (the next window emits those its last page reaches
+    into), adding ``created_at``: ``create_time`` in RFC 3339. Why not plain YAML: a ``RecordFilter``
+    condition and an ``AddFields`` value did it, but as Jinja templates rendered per video (a sixth of a
+    sync's CPU); here the bounds are read once per page."""
 
     def filter_records(
         self,
@@ -1121,22 +1051,18 @@ class WindowVideos(RecordFilter):
         for record in records:
             create_time = record["create_time"]
             if start <= create_time <= end:
-                record["created_at"] = datetime.fromtimestamp(create_time, tz=timezone.utc).strftime(  # type: ignore[index]
-                    "%Y-%m-%dT%H:%M:%SZ"
-                )
+                created_at = datetime.fromtimestamp(create_time, tz=timezone.utc)
+                record["created_at"] = created_at.strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[index]
                 yield record
 
 
 @dataclass
 class FirstSightings(RecordFilter):
-    """Keeps the first record with each value of ``key_field`` per account (a post may mention two brands
-    of one connection); with a ``condition``, only the first sightings that meet it.
-
-    Why not plain YAML: comment/list pages may repeat comments past a video's 500th, and the Mentions
-    API's offset pages repeat items when a mention arrives mid-read, but a ``RecordFilter`` condition sees
-    one record at a time. The ids seen (a few thousand at most) are kept for the stream's read, locked
-    as partitions are read on several threads.
-    """
+    """Keeps the first record with each value of ``key_field`` per account (a post may mention two brands of
+    one connection); with a ``condition``, only the first sightings that meet it. Why not plain YAML:
+    comment/list pages may repeat comments past a video's 500th, and the Mentions API's offset pages repeat
+    items when a mention arrives mid-read, but a ``RecordFilter`` condition sees one record at a time. The
+    ids seen (a few thousand at most) are kept for the stream's read, locked: partitions run on threads."""
 
     key_field: str = "id"
 
@@ -1172,14 +1098,11 @@ class FirstSightings(RecordFilter):
 # --- Several accounts' partitions, state, records and pacing --------------------------------------
 @dataclass
 class TikTokAccountPartitions(PartitionRouter):
-    """One partition per authorised account of the config: ``{key_field: <its open_id>}`` (a check of one
-    account, ``CheckRun.account``: that account's only).
-
-    Why not plain YAML: a ``ListPartitionRouter`` over the config's open_ids would miss an account whose
-    open_id only a refresh tells (the Display API's first account, or one pasted in by hand), so this asks
-    its authenticator. An account whose token TikTok refuses is keyed ``unresolved account number N``:
-    reading it fails with the refusal, naming it, while the others are read.
-    """
+    """One partition per authorised account of the config, ``{key_field: <its open_id>}`` (for a check of one
+    account, that account's only). Why not plain YAML: a ``ListPartitionRouter`` over the config's open_ids
+    would miss an account whose open_id only a refresh tells (the Display API's first account, or one
+    pasted in by hand), so this asks its authenticator. An account whose token TikTok refuses is keyed
+    ``unresolved account number N``: reading it fails with the refusal, naming it; the others are read."""
 
     authenticator: TikTokAccountsAuthenticator
     config: Mapping[str, Any]
@@ -1218,13 +1141,9 @@ def partitions_by_account(
     key_field: str = "business_id",
 ) -> PartitionRouter:
     """The partition router of a stream that reads every account: one partition per account
-    (``TikTokAccountPartitions``), or, with one account, none at all.
-
-    Why a function (which the manifest's ``class_name`` names, called with the fields a class would get):
-    with one account, a connection stays what every connection was before several were possible. The CDK
-    treats a stream whose router is its ``SinglePartitionRouter`` as unpartitioned: one cursor, the state
-    every existing connection holds.
-    """
+    (``TikTokAccountPartitions``), or, with one account, the CDK's ``SinglePartitionRouter``, which it
+    treats as unpartitioned: one cursor, the state every connection held before several accounts. Why a
+    function: the manifest's ``class_name`` may name one, called with the fields a class would get."""
     if not has_several_accounts(config):
         return SinglePartitionRouter(parameters=parameters)
     return TikTokAccountPartitions(
@@ -1234,24 +1153,19 @@ def partitions_by_account(
 
 @dataclass
 class PerAccountState(StateMigration):
-    """Makes an incremental stream's state one cursor per account, and no cursor for all of them.
-
-    Why not plain YAML: the CDK's per-partition cursor starts a partition without state from its
-    ``state`` key, the newest cursor over all, so an added account would get the last few days instead
-    of its history; without that key (and its lookback) it starts from the stream's start. A state from
-    before the config had several accounts becomes the first account's.
-    """
+    """Makes an incremental stream's state one cursor per account, and no cursor for all of them. Why not
+    plain YAML: the CDK's per-partition cursor starts a partition without state from its ``state`` key, the
+    newest cursor over all, so an added account would get the last few days, not its history; without that
+    key (and its lookback) it starts from the stream's start. A state from before the config had several
+    accounts (one cursor) becomes the first account's."""
 
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     key_field: str = "business_id"
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
-        return (
-            has_several_accounts(self.config)
-            and bool(stream_state)
-            and ("states" not in stream_state or "state" in stream_state)
-        )
+        several = has_several_accounts(self.config)
+        return several and bool(stream_state) and ("states" not in stream_state or "state" in stream_state)
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
         if "states" in stream_state:
@@ -1267,23 +1181,19 @@ class PerAccountState(StateMigration):
 
 @dataclass
 class AddAccountFields(RecordTransformation):
-    """Adds the record's account: ``id_field`` (its open_id: ``business_id`` in the Accounts API's
-    records, ``open_id`` in the Display API's) and, when the config labels it, ``account_label``.
-
-    Why not plain YAML: an ``AddFields`` value can read the partition, but a comment's account is in its
-    parent's (two levels up for a reply), and the label is looked up by open_id in a list of accounts.
-    """
+    """Adds the record's account: ``id_field`` (its open_id: ``business_id`` in the Accounts API's records,
+    ``open_id`` in the Display API's) and, when the config labels it, ``account_label``. Why not plain YAML:
+    an ``AddFields`` value can read the partition, but a comment's account is in its parent's (two levels
+    up for a reply), and the label is looked up by open_id in a list of accounts."""
 
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     id_field: str = "business_id"
-    # Whether a connection with one account names it too (the Accounts API's records always did; the
-    # Display API's records stay as they were).
+    # Whether one account's records name it too (the Accounts API's always did; the Display API's did not).
     with_one_account: bool = True
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        # Each account's fields, by its key, looked up once per account, not per record (a sync brings
-        # hundreds of thousands); and the last slice's, as a page's records come with the same slice.
+        # Each account's fields, looked up once per account, not per record; and the last slice's (a page's).
         self._fields_by_key: dict[str | None, dict[str, str | None]] = {}
         self._last: tuple[object, dict[str, str | None]] = (None, {})
 
@@ -1317,11 +1227,9 @@ class AddAccountFields(RecordTransformation):
 
 
 class AccountPacing:
-    """Each account's requests per endpoint per minute, for one sync: one moving window (the CDK's public
-    rate-limit classes) per account and endpoint. TikTok limits each account on its own (about 40 a
-    minute per endpoint) and the app over all (the manifest's API budget), so an account never waits for
-    another's minute: ten accounts' requests go out in about one's time (README, figure (f)).
-    """
+    """Each account's requests per endpoint per minute in one sync, a moving window of the CDK's public
+    rate-limit classes each. TikTok limits each account on its own (about 40 a minute per endpoint) and
+    the app over all (the manifest's API budget): no account waits for another's minute (README, (f))."""
 
     def __init__(self, calls_per_minute: int) -> None:
         self._calls_per_minute = calls_per_minute
@@ -1332,29 +1240,23 @@ class AccountPacing:
         with self._lock:
             budget = self._budgets.get((account_key, endpoint))
             if budget is None:
-                window = MovingWindowCallRatePolicy(
-                    rates=[Rate(limit=self._calls_per_minute, interval=timedelta(minutes=1))], matchers=[]
-                )
+                rate = Rate(limit=self._calls_per_minute, interval=timedelta(minutes=1))
+                window = MovingWindowCallRatePolicy(rates=[rate], matchers=[])
                 budget = self._budgets[(account_key, endpoint)] = APIBudget(policies=[window])
         budget.acquire_call(f"{account_key} {endpoint}")
 
 
 # --- Pages shared within one sync -----------------------------------------------------------------
 def sync_scoped_attribute(api_budget: object, name: str, make: Callable[[], Any]) -> Any:
-    """The object named ``name`` that lives as long as ``api_budget``, made by ``make`` on first use.
-
-    A CDK internal: the factory hands its one API budget to every custom component declaring an
-    ``api_budget`` field, and builds a new one each time it builds the streams (once per command): the one
-    object every component of a sync shares and no other sync sees.
-    """
+    """The object named ``name`` that lives as long as ``api_budget`` (made by ``make`` on first use): as
+    long as one sync, seen by no other. A CDK internal, item 4 of ``cdk_internals.py``, which says why."""
     attributes = vars(api_budget)
     if name not in attributes:
         attributes[name] = make()
     return attributes[name]
 
 
-# A requester's own request for a page (with its retries), and whether its error handler calls an answer
-# a success.
+# A requester's own request for a page (with its retries); whether its error handler calls an answer good.
 _Ask = Callable[[], requests.Response | None]
 _IsSuccess = Callable[[requests.Response], bool]
 
@@ -1371,17 +1273,11 @@ class _Flight:
 
 class SharedPages:
     """The answers of one sync, each asked of the API once and handed to every stream sending that request.
-
-    The first requester wanting a page asks; the others wait for its answer. Only answers its error
-    handler calls a success are handed on: a throttled or rejected answer, or a failed request, is the
-    asker's to handle (its retries), and one of those waiting asks in its place.
-
-    The last ``keep`` answers of each list of pages (an account's endpoint) are kept for the streams
-    reading behind: ``business_video_breakdowns`` turns a page into many records, and reads slower. So none
-    falls out of that window, a requester ``keep`` pages ahead of another waits before asking a new page,
-    until the other catches up or takes no page for ``idle_seconds`` (it finished or stopped early). The
-    sync ends with its slowest stream anyway; a stream finding its page gone asks again.
-    """
+    The first requester wanting a page asks; the others wait for its answer, handed on only if its error
+    handler calls it a success (else the asker retries, and one of those waiting asks in its place). The
+    last ``keep`` answers of each list of pages (an account's endpoint) are kept for slower streams
+    (``business_video_breakdowns``): a requester ``keep`` pages ahead of another waits until the other
+    catches up or takes no page for ``idle_seconds``. A stream still finding its page gone asks again."""
 
     def __init__(
         self, keep: int, idle_seconds: float = 15.0, clock: Callable[[], float] = time.monotonic
@@ -1397,8 +1293,7 @@ class SharedPages:
     def get(
         self, page_list: str, key: str, reader: object, ask: _Ask, is_success: _IsSuccess
     ) -> requests.Response | None:
-        """The answer to the request ``key`` names (a request to ``page_list`` by ``reader``): kept,
-        awaited, or asked by ``ask`` and kept when ``is_success`` says so."""
+        """The answer to the request ``key`` (to ``page_list``, by ``reader``): kept, awaited, or asked."""
         while True:
             with self._changed:
                 flight = self._pages.get(key)
@@ -1419,7 +1314,10 @@ class SharedPages:
                     continue  # the asker got no answer to hand on: ask, or wait for the next asker
                 response = flight.response
             if response is not None and not flight.failed:
-                self._taken(page_list, id(reader))
+                with self._changed:  # one more page taken by the reader
+                    readers = self._readers.setdefault(page_list, {})
+                    readers[id(reader)] = (readers.get(id(reader), (0, 0.0))[0] + 1, self._clock())
+                    self._changed.notify_all()
             return response
 
     def _seconds_to_wait(self, page_list: str, reader: int) -> float:
@@ -1433,12 +1331,6 @@ class SharedPages:
             if other != reader and taken <= ahead_of and now - last < self._idle_seconds
         ]
         return max(waits, default=0.0)
-
-    def _taken(self, page_list: str, reader: int) -> None:
-        with self._changed:
-            readers = self._readers.setdefault(page_list, {})
-            readers[reader] = (readers.get(reader, (0, 0.0))[0] + 1, self._clock())
-            self._changed.notify_all()
 
     def _ask(self, key: str, flight: _Flight, ask: _Ask, is_success: _IsSuccess) -> requests.Response | None:
         try:
@@ -1463,32 +1355,24 @@ class SharedPages:
             flight.done.set()
 
     def _forget_oldest(self, page_list: str) -> None:
-        answered = [
-            key
-            for key, flight in self._pages.items()
-            if flight.page_list == page_list and flight.done.is_set()
-        ]
+        answered = [k for k, f in self._pages.items() if f.page_list == page_list and f.done.is_set()]
         for key in answered[: max(0, len(answered) - self._keep)]:
             del self._pages[key]
 
 
 # --- Fields TikTok refuses ------------------------------------------------------------------------
-# Set while a request that may be refused for its optional fields is sent: the error handler then hands a
-# refusal back to the requester instead of failing the stream.
+# Set while a request TikTok may refuse for its optional fields is sent: the refusal fails no stream.
 _field_refusal_expected: ContextVar[bool] = ContextVar("tiktok_field_refusal_expected", default=False)
 # Fields a probe leaves out of the request being sent, besides those refused in this sync.
 _probe_leaves_out: ContextVar[frozenset[str]] = ContextVar("tiktok_probe_leaves_out", default=frozenset())
 
 
 class RefusedFields:
-    """The fields TikTok refused in one sync, per endpoint, which every stream and account then asks
-    without (the next sync asks again). Lives on the sync's API budget, like ``SharedPages``.
-
-    TikTok adds and retires fields often, and refuses a whole request for a field it does not serve the
-    app or region. So one refused field costs a few requests, not one per stream and window, the first
-    request for each list of fields goes alone (``first_answer``), and one requester at a time finds which
-    fields an endpoint refuses (``finding``).
-    """
+    """The fields TikTok refused in one sync (on its API budget), per endpoint, which every stream and
+    account then asks without. TikTok adds and retires fields often, and refuses a whole request for one
+    it does not serve the app or region; so that this costs a few requests, not one per stream and window,
+    the first request for each list of fields goes alone (``first_answer``), and one requester at a time
+    finds which fields an endpoint refuses (``finding``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -1513,12 +1397,11 @@ class RefusedFields:
 
     @contextmanager
     def first_answer(self, endpoint: str, fields: frozenset[str]) -> Iterator[None]:
-        """The first request asking ``endpoint`` for ``fields`` runs the block alone; the others wait for
-        it to end (with the refused fields found, if any) before running theirs."""
+        """The first request asking ``endpoint`` for ``fields`` runs the block alone; the others wait for it
+        to end (and find the refused fields, if any) before running theirs."""
         with self._lock:
             answered = self._answered.get((endpoint, fields))
-            leads = answered is None
-            if answered is None:
+            if leads := answered is None:
                 answered = self._answered[(endpoint, fields)] = threading.Event()
         if not leads:
             answered.wait()
@@ -1546,13 +1429,11 @@ def refused_fields(
 ) -> tuple[list[str], list[str]]:
     """Which fields an endpoint refuses, when a request for ``core`` and ``optional`` was refused without
     saying which: the refused optional fields, and a refused core field. ``refused_without(left_out)``
-    asks again without ``left_out`` and says whether that was refused too.
-
-    Halves of the optional fields are asked for while they may hold a refused field (one of 15 costs at
-    most 8 requests). If the core fields alone are refused, the refusal is about one of them if asking
-    without it is served (with two or more), else about no field. With no core field, the first of the
-    first two optional fields that is served alone is the base.
-    """
+    asks again without ``left_out`` and says whether that was refused too. Halves of the optional fields
+    are asked for while they may hold a refused field (one of 15 costs at most 8 requests). If the core
+    fields alone are refused, the refusal is about one of them if asking without it is served (with two
+    or more), else about no field. With no core field, the first of the first two optional fields that is
+    served alone is the base."""
     base: list[str] = []
 
     def refused_with(kept: list[str], core_left_out: frozenset[str] = frozenset()) -> bool:
@@ -1589,15 +1470,13 @@ def refused_fields(
 # --- Requesters -----------------------------------------------------------------------------------
 @dataclass
 class AccountRequester(HttpRequester):
-    """The CDK's ``HttpRequester``, sending each request as the account its stream slice reads.
-
-    Why not plain YAML: the CDK asks the authenticator for the token without the slice, so this names the
-    slice's account (``using_account``) for ``TikTokAccountsAuthenticator``. Its errors name the account
-    when the config has several; an account whose refresh token was refused in this sync fails its other
-    reads at once. While TikTok refuses optional fields, it finds which (from the message, else by asking
-    for halves of them) and asks without them. ``request_parameters`` and ``request_body_json`` are the
-    manifest's, as for an ``HttpRequester`` (the factory hands a custom requester its fields as written).
-    """
+    """The CDK's ``HttpRequester``, sending each request as the account its stream slice reads. Why not plain
+    YAML: the CDK asks the authenticator for the token without the slice, so this names the slice's
+    account (``_account_in_use``) for ``TikTokAccountsAuthenticator``. Its errors name the account when the
+    config has several; an account whose refresh token was refused in this sync fails its other reads at
+    once. While TikTok refuses optional fields, it finds which (from the message, else by asking for halves
+    of them) and asks without them. The factory hands a custom requester its fields as written, so
+    ``request_parameters`` and ``request_body_json`` are taken as an ``HttpRequester`` takes them."""
 
     request_parameters: Mapping[str, Any] | None = None
     request_body_json: dict[str, Any] | None = None
@@ -1624,8 +1503,7 @@ class AccountRequester(HttpRequester):
         return sync_scoped_attribute(self.api_budget, name, make) if self.api_budget is not None else make()
 
     def get_path(self, **kwargs: Any) -> str:
-        """The manifest's path, without the fields left out (``fields`` as a JSON array in the query, as the
-        Accounts API takes it)."""
+        """The manifest's path without the fields left out (``fields``: the Accounts API's JSON array)."""
         path = super().get_path(**kwargs)
         endpoint, marker, listed = path.partition("?fields=")
         left_out = self._left_out(endpoint)
@@ -1635,8 +1513,7 @@ class AccountRequester(HttpRequester):
         return f"{endpoint}{marker}{quote(json.dumps(kept), safe='')}"
 
     def get_request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        """The manifest's parameters, without the fields left out (``fields`` as a comma-separated list, as
-        the Display API takes it)."""
+        """The manifest's parameters without the fields left out (``fields``: the Display API's list)."""
         params = super().get_request_params(**kwargs)
         for name in self.json_parameters:
             if isinstance(params.get(name), list):
@@ -1665,14 +1542,13 @@ class AccountRequester(HttpRequester):
         request = _Request(*args, **kwargs)  # bound as HttpRequester.send_request binds its parameters
         account = account_of_slice(self.config, request.stream_slice)
         authenticator = self.get_authenticator()
-        refused = (
-            authenticator.refusal(account) if isinstance(authenticator, TikTokAccountsAuthenticator) else None
-        )
-        if refused is not None:
-            raise _named(refused, self.config, account) if has_several_accounts(self.config) else refused
+        if isinstance(authenticator, TikTokAccountsAuthenticator) and (
+            refused := authenticator.refusal(account)
+        ):
+            raise _named(refused, self.config, account)
+        reset = _account_in_use.set(account)  # for the authenticator, which cannot see the slice
         try:
-            with using_account(account):
-                return self._send_minding_fields(account, request)
+            return self._send_minding_fields(account, request)
         except AirbyteTracedException as error:
             if isinstance(error, RefreshWithheld) and not error.refused:
                 self._not_verified(account, error)
@@ -1680,18 +1556,17 @@ class AccountRequester(HttpRequester):
             if not has_several_accounts(self.config):
                 raise
             raise _named(error, self.config, account) from None
+        finally:
+            _account_in_use.reset(reset)
 
     def _not_verified(self, account: AccountPath, withheld: RefreshWithheld) -> None:
-        """A check could not send ``account``'s request without spending its refresh token: the stream
-        reads nothing for it, the check says so (``source.py``), and so does the log: once per account, or
-        under the manifest-only runtime (whose check says nothing else) once per stream checked."""
+        """A check could not send ``account``'s request without spending its refresh token: the stream reads
+        nothing for it, and the check (``source.py``) and the log say so, once per account (under the
+        manifest-only runtime, whose check says nothing else, once per stream checked)."""
         run = check_in_progress.get()
         first_time = run.record_unverified(account, withheld.reason) if run is not None else True
         if first_time:
-            message = withheld.message or ""
-            if has_several_accounts(self.config):
-                message = _named(withheld, self.config, account).message or message
-            logger.warning(message)
+            logger.warning(_named(withheld, self.config, account).message or "")
 
     def _send_as(self, account: AccountPath, request: _Request) -> requests.Response | None:
         """Send ``request`` (the account's token is the one in use)."""
@@ -1742,10 +1617,9 @@ class AccountRequester(HttpRequester):
         account: AccountPath,
         request: _Request,
     ) -> None:
-        """Note the fields of ``optional`` that ``endpoint`` refuses, warning once for each: those TikTok's
-        message names, else those found by asking without some (``refused_fields``). A refused core field
-        raises a config error; a refusal not about any field (the request is refused without them too)
-        fails the stream as the error handler says, TikTok's message in."""
+        """Note the fields of ``optional`` that ``endpoint`` refuses (named by TikTok, else found by asking
+        without some), warning once for each. A refused core field is a config error; a refusal whatever the
+        fields fails the stream as the error handler says, TikTok's message in."""
         message = _answer_message(refusal)
         named_core = sorted(name for name in core if _named_in(message, name))
         if named_core:
@@ -1804,23 +1678,17 @@ class _Request(NamedTuple):
 @dataclass
 class SharedPageRequester(AccountRequester):
     """An ``AccountRequester`` whose pages are shared by every stream of the sync sending the same request
-    (account, method, URL, parameters, headers and body, the token aside), pacing each account on its own
-    (``AccountPacing``).
-
-    Why not plain YAML: several streams read the same pages (three page ``business/video/list``, four read
+    (account, method, URL, parameters, headers and body; not the token), pacing each account on its own.
+    Why not plain YAML: streams read the same pages (three page ``business/video/list``, four read
     ``business/get``) at about 40 requests a minute per account and endpoint. The CDK's HTTP cache
     (``use_cache``) keeps every HTTP 200, which is how this API answers throttling and dead tokens; serves
-    only pages already answered, while concurrent streams ask at the same moment; and is one in-memory
-    database per process (every sync in it), or a file holding each request's headers, the token among
-    them. Here the pages hang on the sync's API budget (``sync_scoped_attribute``), and each request still
-    goes through this requester's authenticator, error handler, retries and budget.
-    """
+    only pages already answered, while concurrent streams ask at once; and is one in-memory database per
+    process, or a file holding each request's headers, token included. Here the pages hang on the sync's
+    API budget, and each request still goes through this requester's authenticator, handler and retries."""
 
-    # Answers kept per account and endpoint for the streams behind: about 125 KB a page of 20 business
-    # videos.
+    # Answers kept per account and endpoint for the streams behind (a page of 20 videos: about 125 KB).
     pages_kept: int = 32
-    # Each account's requests per endpoint per minute (see AccountPacing), a template over the config; the
-    # app's limit over every account is the manifest's API budget.
+    # Each account's requests per endpoint per minute (AccountPacing), a template over the config.
     account_calls_per_minute: str | int = 38
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -1828,9 +1696,8 @@ class SharedPageRequester(AccountRequester):
         self.use_cache = False
         super().__post_init__(parameters)
         keep = self.pages_kept
-        calls = int(
-            InterpolatedString.create(str(self.account_calls_per_minute), parameters={}).eval(self.config)
-        )
+        calls_per_minute = InterpolatedString.create(str(self.account_calls_per_minute), parameters={})
+        calls = int(calls_per_minute.eval(self.config))
         self._shared_pages: SharedPages = self._sync_scoped("tiktok_shared_pages", lambda: SharedPages(keep))
         self._pacing: AccountPacing = self._sync_scoped("tiktok_account_pacing", lambda: AccountPacing(calls))
 
@@ -1842,21 +1709,14 @@ class SharedPageRequester(AccountRequester):
             self._pacing.wait_for_turn(str(_position(account)), endpoint)
             return super(SharedPageRequester, self)._send_as(account, request)
 
-        # Each account's pages of an endpoint are a list of their own (pages kept, how far each stream
-        # read), named by the account's place in the config, which a sync never changes: its open_id may
-        # be learnt mid-sync, and a list named by it would be two lists, counting streams a page behind.
-        account_list = f"{_position(account)} {endpoint}"
-        return self._shared_pages.get(
-            account_list, self._page_key(account, request), self, ask, self._is_success
-        )
+        # An account's pages of an endpoint are a list of their own, named by its place in the config: its
+        # open_id may be learnt mid-sync, making two lists of one, with streams counted a page behind.
+        account_list, key = f"{_position(account)} {endpoint}", self._page_key(account, request)
+        return self._shared_pages.get(account_list, key, self, ask, self._is_success)
 
     def _page_key(self, account: AccountPath, request: _Request) -> str:
-        """What ``request`` asks, as this requester sends it for ``account``, but for what the
-        authenticator adds (the token, and the account's business_id)."""
-        at: dict[str, Any] = {
-            "stream_slice": request.stream_slice,
-            "next_page_token": request.next_page_token,
-        }
+        """What ``request`` asks for ``account``, but for what the authenticator adds (token, business_id)."""
+        at: dict[str, Any] = dict(stream_slice=request.stream_slice, next_page_token=request.next_page_token)
         # The path too: the CDK's get_url is the `url` field only, empty beside url_base and path.
         url = self.get_url_base(**at) + (request.path or self.get_path(**at))
         return json.dumps(
