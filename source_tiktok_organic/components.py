@@ -1228,8 +1228,8 @@ class AddAccountFields(RecordTransformation):
 
 class AccountPacing:
     """Each account's requests per endpoint per minute in one sync, a moving window of the CDK's public
-    rate-limit classes each. TikTok limits each account on its own (about 40 a minute per endpoint) and
-    the app over all (the manifest's API budget): no account waits for another's minute (README, (f))."""
+    rate-limit classes each. TikTok limits each account on its own (about 40 a minute per endpoint) and the
+    app over all (the manifest's API budget): no account waits for another's minute (README, figure (f))."""
 
     def __init__(self, calls_per_minute: int) -> None:
         self._calls_per_minute = calls_per_minute
