@@ -4,8 +4,7 @@ The page is rendered from the session's warehouses (``report_warehouses``: two e
 apart, dbt build; Display API, API for Business, and one business connection of several accounts)
 and opened by ``tools.report.browser_check`` under .venv-report, which routes every request
 (anything but file:// is aborted and listed) and counts the marks each chart, and each series of
-it, drew.
-The last test runs the command users run, ``bash scripts/sync.sh --report``, end to end.
+it, drew. ``test_report_command.py`` runs the command users run, ``bash scripts/sync.sh --report``.
 """
 
 from __future__ import annotations
@@ -131,21 +130,3 @@ def test_the_page_asks_nothing_of_any_server(rendered: tuple[Warehouse, Path, di
     page = report.read_text(encoding="utf-8")
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?https?:""", page)
     assert page.count("plotly.js v") >= 1  # the library is inlined
-
-
-def test_sync_sh_report_writes_the_report_and_prints_its_path(tmp_path: Path) -> None:
-    done = subprocess.run(
-        ["bash", "scripts/sync.sh", "--report", "--days", "2", "--videos", "4", "--output", str(tmp_path)]
-        # Never the real account of secrets/config.json: the emulator.
-        + ["--config", str(tmp_path / "no-such-config.json")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    report = tmp_path / "report-display.html"
-    assert done.stdout.strip().splitlines()[-1] == f"Report: {report}"
-    seen = run_report_module("browser_check", str(report))
-    assert [chart["title"] for chart in seen["charts"]] == CHARTS["display"]
-    assert all(chart["marks"] > 0 for chart in seen["charts"])

@@ -5,7 +5,7 @@ Airbyte chooses the version, so the connector keeps these few. On an upgrade, re
 ``unit_tests/test_cdk_contract.py`` exercises every one and fails with a message naming the item that
 moved, so an upgrade breaks in one clear test rather than in the middle of a sync.
 
-Used by the connector itself (four; each has no public alternative):
+Used by the connector itself (five; each has no public alternative):
 
 1. ``adopt_authenticator_state`` (in ``components.py``, which must stand alone under the
    manifest-only runtime, so it cannot import this module; re-exported here): the factory builds the
@@ -24,14 +24,18 @@ Used by the connector itself (four; each has no public alternative):
    budget each time it builds the streams (``_prepare_for_stream_build``, once per command), so
    ``SharedPageRequester`` keeps the pages of one sync on that sync's budget: the one object every
    component of a sync shares and no other sync sees.
+5. ``take_turns_at_literal_eval`` (in ``components.py``, re-exported here): CPython 3.11's ``ast``
+   race (gh-106905) fails a stream when two of the CDK's worker threads literal-eval a rendered
+   template at once, so ``JinjaInterpolation._literal_eval`` is wrapped in a lock on 3.11
+   (``unit_tests/test_interpolation_threads.py`` fails without it).
 
 Used only by the tests and tools (not by a running connector):
 
-5. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
+6. ``run_command``: ``airbyte_cdk.test.entrypoint_wrapper._run_command`` runs a command through
    the real entrypoint with a source the caller built (there is no public ``check`` helper).
-6. ``api_budget_of``: a declarative source keeps the API budget it built in
+7. ``api_budget_of``: a declarative source keeps the API budget it built in
    ``_constructor._api_budget``.
-7. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
+8. ``interpolation_globals``: the manifest's Jinja macros (``now_utc``, ``today_utc``) are the
    globals of the CDK's one module-level environment, ``jinja._ENVIRONMENT``; tests replace the
    clock there.
 
@@ -61,18 +65,23 @@ from typing import TYPE_CHECKING, Any
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
-from source_tiktok_organic.components import adopt_authenticator_state, sync_scoped_attribute
+from source_tiktok_organic.components import (
+    adopt_authenticator_state,
+    sync_scoped_attribute,
+    take_turns_at_literal_eval,
+)
 
 if TYPE_CHECKING:
     from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
 __all__ = [
-    # The connector's own uses, 1 to 4 above.
+    # The connector's own uses, 1 to 5 above.
     "adopt_authenticator_state",
     "check_failure_reason",
     "record_queue_of",
     "sync_scoped_attribute",
-    # The tests' and tools' uses, 5 to 7.
+    "take_turns_at_literal_eval",
+    # The tests' and tools' uses, 6 to 8.
     "run_command",
     "api_budget_of",
     "interpolation_globals",

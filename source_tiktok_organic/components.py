@@ -2,14 +2,16 @@
 Everything else (refresh, rotation, retries, pagination) stays the CDK's own.
 
 This file stands alone: Airbyte's manifest-only runtime and the Connector Builder load ``manifest.yaml``
-plus this one file, so it imports nothing from its package, and keeps the two CDK internals it relies on
-(``adopt_authenticator_state``, ``sync_scoped_attribute``; ``cdk_internals.py`` lists them). No state is
+plus this one file, so it imports nothing from its package, and keeps the three CDK internals it relies
+on (``adopt_authenticator_state``, ``sync_scoped_attribute``, ``take_turns_at_literal_eval``;
+``cdk_internals.py`` lists them). No state is
 module-level: a source's components share its config, a sync's streams its API budget, and a check's
 components its ``CheckRun`` (through a context variable).
 
 Sections, in this order, each opening with a ``# --- <title> ---`` banner (unit_tests/test_components_file.py
 checks that these titles are the banners'):
 
+- CPython 3.11's ast race: the CDK's templates literal-evaluated one thread at a time.
 - Accounts in the config: where each account's tokens, scopes and name live; which account a request is for.
 - Checks and refresh tokens: what a check shares with its components; when a refresh token may be spent.
 - Authenticators: TikTok's token requests (Display API, Accounts API); each request as its account's.
@@ -47,6 +49,7 @@ from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.extractors import RecordFilter
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedBoolean, InterpolatedString
+from airbyte_cdk.sources.declarative.interpolation.jinja import JinjaInterpolation
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers import PartitionRouter, SinglePartitionRouter
 from airbyte_cdk.sources.declarative.requesters import HttpRequester
@@ -66,6 +69,30 @@ REAUTHENTICATE_HINT = (
     "Re-authenticate this source (the Authenticate button in Airbyte, or the tiktok-organic-auth "
     "command) to get a new refresh token."
 )
+
+
+# --- CPython 3.11's ast race ----------------------------------------------------------------------
+def take_turns_at_literal_eval() -> None:
+    """Make the CDK's templates call ``ast.literal_eval`` one thread at a time, on CPython 3.11: it
+    keeps the ``ast`` constructor's recursion depth per interpreter, not per thread (gh-106905, fixed
+    in 3.12 only), so two threads parsing at once fail one with ``SystemError: AST constructor
+    recursion depth mismatch``. The CDK literal-evals every rendered template in its worker threads
+    (``JinjaInterpolation._literal_eval``, a CDK internal) and no manifest setting reaches that code:
+    a lock around it, applied when this file is loaded, keeps a sync from losing a stream to it."""
+    unguarded = JinjaInterpolation._literal_eval
+    if sys.version_info >= (3, 12) or getattr(unguarded, "takes_turns", False):
+        return
+    turn = threading.Lock()
+
+    def literal_eval_in_turn(self: JinjaInterpolation, result: str | None, valid_types: Any) -> Any:
+        with turn:
+            return unguarded(self, result, valid_types)
+
+    literal_eval_in_turn.takes_turns = True  # type: ignore[attr-defined]
+    JinjaInterpolation._literal_eval = literal_eval_in_turn  # type: ignore[method-assign]
+
+
+take_turns_at_literal_eval()
 
 
 # --- Accounts in the config -----------------------------------------------------------------------
