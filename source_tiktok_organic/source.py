@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic import business_protocol, components, tiktok_protocol
 from source_tiktok_organic.cdk_internals import check_failure_reason, record_queue_of
-from source_tiktok_organic.components import CheckRun, checking
+from source_tiktok_organic.components import CheckRun
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yaml"
 
@@ -290,6 +291,19 @@ def is_business(config: Mapping[str, Any]) -> bool:
         isinstance(credentials, Mapping)
         and credentials.get("auth_type") == business_protocol.BUSINESS_AUTH_TYPE
     )
+
+
+@contextmanager
+def checking(account: components.AccountPath | None = None) -> Iterator[CheckRun]:
+    """Run the ``with`` block as a check (see ``components.CheckRun``) of every account, or of
+    ``account``, which the components find in ``components.check_in_progress``; run the check's work in
+    a copy of this context (``contextvars.copy_context()``) when it happens on another thread."""
+    run = CheckRun(account=account)
+    reset = components.check_in_progress.set(run)
+    try:
+        yield run
+    finally:
+        components.check_in_progress.reset(reset)
 
 
 def _throttled_message(run: CheckRun) -> str | None:
