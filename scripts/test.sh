@@ -23,8 +23,20 @@ static_checks() {
 
 if [ "${1:-}" = "--fast" ]; then
   shift
-  static_checks
-  exec python -m pytest -n auto --dist load unit_tests "$@"   # one worker per core, tests dealt singly
+  ruff check .
+  ruff format --check .
+  # mypy beside the unit tests (one worker per core, tests dealt singly): about 15 s sooner.
+  mypy_log="$(mktemp)"
+  mypy >"$mypy_log" 2>&1 &
+  mypy_job=$!
+  tests_status=0
+  python -m pytest -n auto --dist load unit_tests "$@" || tests_status=$?
+  mypy_status=0
+  wait "$mypy_job" || mypy_status=$?
+  cat "$mypy_log"
+  rm -f "$mypy_log"
+  [ "$mypy_status" = 0 ] || echo "FAILED: mypy (above)" >&2
+  exit $((tests_status != 0 ? tests_status : mypy_status))
 fi
 if [ "$#" -gt 0 ]; then
   exec python -m pytest "$@"
