@@ -3,9 +3,13 @@
 Each test file is one unit of work, run whole by one worker, so a file's module fixtures are built
 once (xdist's ``loadfile``), with two changes:
 
-- the files that read the dbt warehouses (``integration_tests/report_warehouses.py``: two PyAirbyte
-  syncs and a ``dbt build`` each, about a minute apiece, built once per worker process) are one unit,
-  so each warehouse is built once per run rather than once per worker that reads it;
+- the tests of the files that read the dbt warehouses (``integration_tests/report_warehouses.py``:
+  two PyAirbyte syncs and a ``dbt build`` each, about a minute apiece, built once per worker process)
+  make two units, so each warehouse is built once per run rather than once per worker that reads it:
+  the tests of the several-accounts warehouses (``ACCOUNT_WAREHOUSES``), and the others. The
+  scheduler sees only test ids, so the first are those whose id says ``accounts``; each worker
+  checks that rule against the warehouses each test's fixtures build, and stops the run if they
+  disagree;
 - units start longest first (``LONGEST_FIRST``, measured with ``--durations``), so the last unit to
   finish is a short one; the rest follow in collection order.
 """
@@ -17,6 +21,10 @@ from xdist.remote import Producer
 from xdist.scheduler import LoadScopeScheduling
 
 WAREHOUSE_UNIT = "dbt warehouses"
+ACCOUNT_WAREHOUSE_UNIT = "dbt warehouses of several accounts"
+#: report_warehouses.MODES: the warehouses, by the name of the fixture or parameter that builds one.
+WAREHOUSES = ("display", "business", "accounts", "display_accounts")
+ACCOUNT_WAREHOUSES = frozenset({"accounts", "display_accounts"})
 #: Every test file that calls ``report_warehouses.built_warehouse`` (a unit test checks the list).
 WAREHOUSE_FILES = (
     "integration_tests/test_dbt_package.py",
@@ -24,11 +32,13 @@ WAREHOUSE_FILES = (
     "integration_tests/test_report.py",
 )
 #: The units that take longest on one worker (seconds, from ``--durations=0`` on the 2-core machine):
-#: the warehouses about 400, the end-to-end files 225 (three of its tests wait out TikTok's minute of
-#: rate limiting), the platform's sequences 120, PyAirbyte 86, the manifest-only runtime 82.
+#: the display and business warehouses about 300, the end-to-end file 225 (three of its tests wait
+#: out TikTok's minute of rate limiting), the several-accounts warehouses 150, the platform's
+#: sequences 120, PyAirbyte 86, the manifest-only runtime 82.
 LONGEST_FIRST = (
     WAREHOUSE_UNIT,
     "integration_tests/test_end_to_end.py",
+    ACCOUNT_WAREHOUSE_UNIT,
     "integration_tests/test_airbyte_platform.py",
     "integration_tests/test_pyairbyte.py",
     "integration_tests/test_manifest_only_runtime.py",
@@ -38,8 +48,34 @@ LONGEST_FIRST = (
 
 def unit_of(nodeid: str) -> str:
     """The unit of work a test belongs to."""
-    path = nodeid.split("::", 1)[0]
-    return WAREHOUSE_UNIT if path in WAREHOUSE_FILES else path
+    path, _, test = nodeid.partition("::")
+    if path not in WAREHOUSE_FILES:
+        return path
+    return ACCOUNT_WAREHOUSE_UNIT if "accounts" in test else WAREHOUSE_UNIT
+
+
+def warehouses_built_for(item: pytest.Item) -> set[str]:
+    """The warehouses a test's fixtures build: fixtures named after one, or parametrised by one."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec else ()
+    return {name for name in getattr(item, "fixturenames", ()) if name in WAREHOUSES} | {
+        value for value in params if isinstance(value, str) and value in WAREHOUSES
+    }
+
+
+def check_warehouse_units(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("::", 1)[0] not in WAREHOUSE_FILES:
+            continue
+        built = warehouses_built_for(item)
+        wanted = ACCOUNT_WAREHOUSE_UNIT if built and built <= ACCOUNT_WAREHOUSES else WAREHOUSE_UNIT
+        if unit_of(item.nodeid) != wanted:
+            raise pytest.UsageError(
+                f"{item.nodeid} builds the warehouses {sorted(built)}, so it belongs to the unit "
+                f"{wanted!r}, but its id puts it in {unit_of(item.nodeid)!r}: a test of only the "
+                "several-accounts warehouses says 'accounts' in its name or parameter, no other test "
+                "does (testkit/xdist_scopes.py)"
+            )
 
 
 class WarehouseFileScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
@@ -55,6 +91,7 @@ class WarehouseFileScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdi
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    check_warehouse_units(items)
     rank = {unit: index for index, unit in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(unit_of(item.nodeid), len(rank)))  # stable: file order kept
 
