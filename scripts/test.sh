@@ -15,16 +15,18 @@
 # With other arguments, only pytest runs, with those arguments: bash scripts/test.sh -k pagination
 source "$(dirname "$0")/bootstrap.sh"
 
-static_checks() {
+lint() {
   ruff check .
   ruff format --check .
+}
+static_checks() {
+  lint
   mypy   # strict on the connector package; the files checked are listed in pyproject.toml
 }
 
 if [ "${1:-}" = "--fast" ]; then
   shift
-  ruff check .
-  ruff format --check .
+  lint
   # mypy beside the unit tests (one worker per core, tests dealt singly): about 15 s sooner.
   mypy_log="$(mktemp)"
   mypy >"$mypy_log" 2>&1 &
@@ -80,16 +82,15 @@ else
   skipped=1
 fi
 static_checks
-for env in manifest_env report_env; do
-  if ! wait "${!env}"; then
-    echo no >"$setup_logs/ready"
-    cat "$setup_logs"/*.log >&2
-    echo "FAILED: preparing the test environments (above)" >&2
-    exit 1
-  fi
-done
+ready=yes
+wait "$manifest_env" || ready=no
+wait "$report_env" || ready=no
 cat "$setup_logs"/*.log >&2
-echo yes >"$setup_logs/ready"
+echo "$ready" >"$setup_logs/ready"   # the image lane's PyAirbyte tests wait for it
+if [ "$ready" = no ]; then
+  echo "FAILED: preparing the test environments (above)" >&2
+  exit 1
+fi
 echo "[scripts/test.sh] environments ready after ${SECONDS} s; pytest on $workers workers" >&2
 python -m pytest -n "$workers" -k "not (test_pyairbyte and docker_image)" || status=$?
 if [ -n "$image_lane" ]; then

@@ -22,8 +22,7 @@ from xdist.scheduler import LoadScopeScheduling
 
 WAREHOUSE_UNIT = "dbt warehouses"
 ACCOUNT_WAREHOUSE_UNIT = "dbt warehouses of several accounts"
-#: report_warehouses.MODES: the warehouses, by the name of the fixture or parameter that builds one.
-WAREHOUSES = ("display", "business", "accounts", "display_accounts")
+#: Of report_warehouses.MODES (the warehouses, by the name of the fixture or parameter building one).
 ACCOUNT_WAREHOUSES = frozenset({"accounts", "display_accounts"})
 #: Every test file that calls ``report_warehouses.built_warehouse`` (a unit test checks the list).
 WAREHOUSE_FILES = (
@@ -54,20 +53,24 @@ def unit_of(nodeid: str) -> str:
     return ACCOUNT_WAREHOUSE_UNIT if "accounts" in test else WAREHOUSE_UNIT
 
 
-def warehouses_built_for(item: pytest.Item) -> set[str]:
-    """The warehouses a test's fixtures build: fixtures named after one, or parametrised by one."""
+def warehouses_built_for(item: pytest.Item, modes: tuple[str, ...]) -> set[str]:
+    """The warehouses (of ``modes``) a test's fixtures build: fixtures named after one, or
+    parametrised by one."""
     callspec = getattr(item, "callspec", None)
     params = callspec.params.values() if callspec else ()
-    return {name for name in getattr(item, "fixturenames", ()) if name in WAREHOUSES} | {
-        value for value in params if isinstance(value, str) and value in WAREHOUSES
+    return {name for name in getattr(item, "fixturenames", ()) if name in modes} | {
+        value for value in params if isinstance(value, str) and value in modes
     }
 
 
 def check_warehouse_units(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.nodeid.split("::", 1)[0] not in WAREHOUSE_FILES:
-            continue
-        built = warehouses_built_for(item)
+    readers = [item for item in items if item.nodeid.split("::", 1)[0] in WAREHOUSE_FILES]
+    if not readers:
+        return  # the unit tests alone, say: nothing to import
+    from integration_tests.report_warehouses import MODES
+
+    for item in readers:
+        built = warehouses_built_for(item, MODES)
         wanted = ACCOUNT_WAREHOUSE_UNIT if built and built <= ACCOUNT_WAREHOUSES else WAREHOUSE_UNIT
         if unit_of(item.nodeid) != wanted:
             raise pytest.UsageError(
