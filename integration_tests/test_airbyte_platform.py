@@ -29,6 +29,8 @@ from testkit.manifest_only import manifest_only_command, require_manifest_only
 from testkit.platform_oauth import business_form, display_form, manifest_spec
 from tiktok_emulator import TikTokEmulator
 
+pytestmark = pytest.mark.side_environments
+
 DAY = 24 * 3600.0
 VIDEOS = 4
 # What the syncs read: each API's profile and videos (every other stream refreshes the same way).

@@ -39,6 +39,8 @@ from tools.report import REPO_ROOT
 from tools.report.dbt_build import dbt_build
 from tools.report.warehouse import LAST_DAY
 
+pytestmark = pytest.mark.side_environments
+
 MARTS = "analytics"
 
 

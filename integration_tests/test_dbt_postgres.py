@@ -30,6 +30,8 @@ from testkit.postgres import PostgresServer, server_bin
 from tools.report.dbt_build import MARTS_SCHEMA, dbt_build
 from tools.report.warehouse import RAW_SCHEMA
 
+pytestmark = pytest.mark.side_environments
+
 MARTS = (
     "tiktok_organic__account_daily",
     "tiktok_organic__video_daily",

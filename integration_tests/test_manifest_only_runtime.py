@@ -30,6 +30,8 @@ from testkit.platform_oauth import authenticated_config, business_form
 from testkit.secrets import assert_no_secrets, config_secrets
 from tiktok_emulator import TikTokEmulator
 
+pytestmark = pytest.mark.side_environments
+
 RunManifestOnly = Callable[..., ConnectorOutput]
 
 

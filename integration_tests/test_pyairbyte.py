@@ -34,6 +34,8 @@ from testkit.secrets import assert_no_secrets
 from tiktok_emulator import USER_FIELD_SCOPES, VIDEO_FIELDS, TikTokEmulator
 from tools.container_engine import IMAGE_TAG, EngineError, docker_cli, ensure_engine, ensure_image
 
+pytestmark = pytest.mark.side_environments
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYAIRBYTE_PYTHON = Path(
     os.environ.get("PYAIRBYTE_PYTHON") or REPO_ROOT / ".venv-pyairbyte" / "bin" / "python"

@@ -26,6 +26,8 @@ from integration_tests.report_warehouses import (
 from tools.report import REPO_ROOT
 from tools.report.dbt_build import REPORT_VENV
 
+pytestmark = pytest.mark.side_environments
+
 ACCOUNT = "@emu.creator_5305"  # the emulator's default account (seed 7)
 CHARTS = {
     "display": ["Followers", "Views per day", "Top 10 videos by views gained in the last 7 days"],

@@ -8,9 +8,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from integration_tests.report_warehouses import run_report_module
 from integration_tests.test_report import CHARTS
 from tools.report import REPO_ROOT
+
+pytestmark = pytest.mark.side_environments
 
 
 def test_sync_sh_report_writes_the_report_and_prints_its_path(tmp_path: Path) -> None:

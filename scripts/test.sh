@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: ruff (lint and format) and mypy, then two lanes side by side:
-# the container image (built and run against the loopback emulator on Docker, which image_test.sh
-# sets up itself, podman only if no Docker engine can be started) followed by PyAirbyte running it,
-# and pytest on several workers (pytest-xdist) over unit_tests (mocked HTTP) and integration_tests
-# (emulator end to end, the CDK's standard tests, PyAirbyte from the venv, the manifest-only
-# runtime, dbt_tiktok_organic and the report, packaging and docs checks).
+# The whole test suite, as CI runs it: pytest on several workers (pytest-xdist) over unit_tests
+# (mocked HTTP) and integration_tests (emulator end to end, the CDK's standard tests, PyAirbyte from
+# the venv, the manifest-only runtime, dbt_tiktok_organic and the report, packaging and docs checks),
+# started as soon as .venv is there, with beside it: the side environments the tests wait for, the
+# image lane (the container image built and run against the loopback emulator on Docker, which
+# image_test.sh sets up itself, podman only if no Docker engine can be started, then PyAirbyte
+# running it), and ruff (lint and format) and mypy.
 # Where no container engine answers nor can be set up (tools/container_engine.py decides, as for the
 # image test and the PyAirbyte test), everything that needs none still runs, and a banner at the end
 # names what was skipped: the image test and PyAirbyte's docker_image tests. Under CI (the CI
@@ -48,66 +49,72 @@ case "${CI:-}" in
   "" | 0 | false | False | FALSE) in_ci=0 ;;
   *) in_ci=1 ;;
 esac
-# What must be there before pytest starts, at once: the side environments build in the background
-# (uv, no apt) while Debian's packages install, then the image lane starts (its container engine's
-# set-up uses apt too, so after ours), then ruff and mypy run.
+export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
+# pytest starts as soon as .venv is there. Beside it, in the background: the side environments
+# (.venv-manifest-only, .venv-report, .venv-pyairbyte, Debian's Chromium and PostgreSQL), whose tests
+# wait until TEST_ENVIRONMENTS_READY says yes (testkit/side_environments.py); the image lane; ruff
+# and mypy. Each one's output is printed after pytest's.
 trap 'jobs -pr | xargs -r kill 2>/dev/null || true' EXIT
 setup_logs="$(mktemp -d)"
-bash scripts/manifest_only_env.sh >"$setup_logs/manifest-only.log" 2>&1 &
-manifest_env=$!
-bash scripts/report_env.sh >"$setup_logs/report.log" 2>&1 &   # with .venv-pyairbyte
-report_env=$!
-bash scripts/system_packages.sh   # Chromium and PostgreSQL
-export CI="${CI:-1}"   # the full suite runs the PyAirbyte and manifest-only tests, never skips them
+export TEST_ENVIRONMENTS_READY="$setup_logs/ready"
+(
+  ready=yes
+  bash scripts/manifest_only_env.sh >"$setup_logs/manifest-only.log" 2>&1 &
+  manifest_env=$!
+  bash scripts/report_env.sh >"$setup_logs/report.log" 2>&1 || ready=no   # PyAirbyte, dbt, Chromium, PostgreSQL
+  wait "$manifest_env" || ready=no
+  echo "[scripts/test.sh] side environments ready after ${SECONDS} s: $ready" >"$setup_logs/ready.log"
+  echo "$ready" >"$TEST_ENVIRONMENTS_READY"
+) &
+environments=$!
+# The image lane: Debian's packages first (the container engine's set-up uses apt too, and two apt
+# runs at once fail on dpkg's lock), then the image test (under CI, no engine fails it: nothing is
+# skipped), then PyAirbyte running the image it leaves.
+image_tmp="$(mktemp -d)"
+(
+  bash scripts/system_packages.sh
+  if [ "$in_ci" = 0 ] && ! python -m tools.container_engine setup; then
+    touch "$setup_logs/no-engine"
+    exit 0
+  fi
+  bash scripts/image_test.sh &&
+    python -m pytest -p no:cacheprovider --basetemp "$image_tmp" -k "test_pyairbyte and docker_image" \
+      integration_tests/test_pyairbyte.py
+) >"$setup_logs/image-lane.log" 2>&1 &
+image_lane=$!
+static_checks >"$setup_logs/static-checks.log" 2>&1 &
+static_job=$!
 # The tests run on TEST_WORKERS pytest-xdist workers (testkit/xdist_scopes.py says what each gets):
 # three on the two cores, because several tests spend a minute waiting, as TikTok's rate limits ask.
 workers="${TEST_WORKERS:-3}"
+echo "[scripts/test.sh] pytest starts after ${SECONDS} s on $workers workers" >&2
 status=0
-skipped=0
-image_lane=""
-if [ "$in_ci" = 1 ] || python -m tools.container_engine setup; then
-  # The image lane, beside the other tests: the image test (under CI, no engine fails it: nothing
-  # is skipped), then PyAirbyte running the image it leaves. Its output follows the other tests'.
-  image_log="$(mktemp)"
-  image_tmp="$(mktemp -d)"
-  (
-    bash scripts/image_test.sh &&
-      until [ -s "$setup_logs/ready" ]; do sleep 2; done &&
-      [ "$(cat "$setup_logs/ready")" = yes ] &&   # .venv-pyairbyte
-      python -m pytest -p no:cacheprovider --basetemp "$image_tmp" -k "test_pyairbyte and docker_image" \
-        integration_tests/test_pyairbyte.py
-  ) >"$image_log" 2>&1 &
-  image_lane=$!
-else
-  skipped=1
-fi
-static_checks
-ready=yes
-wait "$manifest_env" || ready=no
-wait "$report_env" || ready=no
-cat "$setup_logs"/*.log >&2
-echo "$ready" >"$setup_logs/ready"   # the image lane's PyAirbyte tests wait for it
-if [ "$ready" = no ]; then
-  echo "FAILED: preparing the test environments (above)" >&2
-  exit 1
-fi
-echo "[scripts/test.sh] environments ready after ${SECONDS} s; pytest on $workers workers" >&2
 python -m pytest -n "$workers" -k "not (test_pyairbyte and docker_image)" || status=$?
-if [ -n "$image_lane" ]; then
-  image_status=0
-  echo "[scripts/test.sh] pytest done after ${SECONDS} s" >&2
-  wait "$image_lane" || image_status=$?
-  echo "[scripts/test.sh] the image lane done after ${SECONDS} s" >&2
-  echo
-  echo "== the image lane: scripts/image_test.sh, then PyAirbyte's [docker_image] tests"
-  cat "$image_log"
-  rm -rf "$image_log" "$image_tmp"
-  if [ "$image_status" != 0 ]; then
-    echo "FAILED: the image lane (exit $image_status)" >&2
-    status="$image_status"
-  fi
+echo "[scripts/test.sh] pytest done after ${SECONDS} s" >&2
+
+echo
+echo "== ruff and mypy"
+static_status=0
+wait "$static_job" || static_status=$?
+cat "$setup_logs/static-checks.log"
+[ "$static_status" = 0 ] || { echo "FAILED: ruff or mypy (above)" >&2; status=1; }
+echo
+echo "== the side environments"
+wait "$environments" || true
+cat "$setup_logs/manifest-only.log" "$setup_logs/report.log" "$setup_logs/ready.log"
+[ "$(cat "$TEST_ENVIRONMENTS_READY")" = yes ] || { echo "FAILED: preparing the side environments (above)" >&2; status=1; }
+image_status=0
+wait "$image_lane" || image_status=$?
+echo "[scripts/test.sh] the image lane done after ${SECONDS} s" >&2
+echo
+echo "== the image lane: scripts/image_test.sh, then PyAirbyte's [docker_image] tests"
+cat "$setup_logs/image-lane.log"
+rm -rf "$image_tmp"
+if [ "$image_status" != 0 ]; then
+  echo "FAILED: the image lane (exit $image_status)" >&2
+  status="$image_status"
 fi
-if [ "$skipped" = 1 ]; then
+if [ -f "$setup_logs/no-engine" ]; then
   cat >&2 <<'EOF'
 
 ################################################################################################
@@ -119,4 +126,5 @@ if [ "$skipped" = 1 ]; then
 ################################################################################################
 EOF
 fi
+rm -rf "$setup_logs"
 exit "$status"

@@ -10,8 +10,9 @@ once (xdist's ``loadfile``), with two changes:
   scheduler sees only test ids, so the first are those whose id says ``accounts``; each worker
   checks that rule against the warehouses each test's fixtures build, and stops the run if they
   disagree;
-- units start longest first (``LONGEST_FIRST``, measured with ``--durations``), so the last unit to
-  finish is a short one; the rest follow in collection order.
+- the longest units start first (``LONGEST_FIRST``, measured with ``--durations``), so the last unit
+  to finish is a short one, with the warehouses just behind two that need no side environment;
+  the rest follow in collection order.
 """
 
 from __future__ import annotations
@@ -30,18 +31,24 @@ WAREHOUSE_FILES = (
     "integration_tests/test_dbt_postgres.py",
     "integration_tests/test_report.py",
 )
-#: The units that take longest on one worker (seconds, from ``--durations=0`` on the 2-core machine):
-#: the display and business warehouses about 300, the end-to-end file 225 (three of its tests wait
-#: out TikTok's minute of rate limiting), the several-accounts warehouses 150, the platform's
-#: sequences 120, PyAirbyte 86, the manifest-only runtime 82.
+#: The units that start first, in this order (seconds on one worker, from ``--durations`` on the
+#: 2-core machine): the display and business warehouses about 300, the end-to-end file 225 (three of
+#: its tests wait out TikTok's minute of rate limiting), the several-accounts warehouses 150, the
+#: platform's sequences 120, PyAirbyte 100, the manifest-only runtime 80. xdist deals each worker
+#: one unit at the start, and the next in line when its unit has two tests left. The warehouses need
+#: the side environments, still being prepared for about a minute when pytest starts
+#: (testkit/side_environments.py), so the first three units need none: two end-to-end files of about
+#: 85 and 50 s, whose workers then take the warehouses, and the end-to-end file. The rest follow in
+#: collection order.
 LONGEST_FIRST = (
-    WAREHOUSE_UNIT,
+    "integration_tests/test_business_end_to_end.py",
+    "integration_tests/test_several_accounts_end_to_end.py",
     "integration_tests/test_end_to_end.py",
+    WAREHOUSE_UNIT,
     ACCOUNT_WAREHOUSE_UNIT,
     "integration_tests/test_airbyte_platform.py",
     "integration_tests/test_pyairbyte.py",
     "integration_tests/test_manifest_only_runtime.py",
-    "integration_tests/test_business_end_to_end.py",
 )
 
 
