@@ -89,7 +89,7 @@ static_job=$!
 workers="${TEST_WORKERS:-3}"
 echo "[scripts/test.sh] pytest starts after ${SECONDS} s on $workers workers" >&2
 status=0
-python -m pytest -n "$workers" -k "not (test_pyairbyte and docker_image)" || status=$?
+python -m pytest -n "$workers" --durations=25 -k "not (test_pyairbyte and docker_image)" || status=$?
 echo "[scripts/test.sh] pytest done after ${SECONDS} s" >&2
 
 echo

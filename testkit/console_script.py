@@ -8,7 +8,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -49,24 +48,16 @@ def run_console_script(
     started = time.perf_counter()
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     if preloaded.enabled():
-        with tempfile.TemporaryDirectory() as outputs:
-            stdout_path, stderr_path = Path(outputs, "stdout"), Path(outputs, "stderr")
-            returncode = _preloaded_script().run(
-                args,
-                cwd=cwd,
-                env=environment,
-                timeout=timeout,
-                stdout_path=stdout_path,
-                stderr_path=stderr_path,
+        output = _preloaded_script().output(args, cwd=cwd, env=environment, timeout=timeout)
+        if output is not None:
+            returncode, stdout, stderr = output
+            return ConnectorOutput(
+                stdout,
+                stderr,
+                command=shlex.join(args),
+                returncode=returncode,
+                seconds=time.perf_counter() - started,
             )
-            if returncode is not None:
-                return ConnectorOutput(
-                    stdout_path.read_text(encoding="utf-8"),
-                    stderr_path.read_text(encoding="utf-8"),
-                    command=shlex.join(args),
-                    returncode=returncode,
-                    seconds=time.perf_counter() - started,
-                )
     completed = subprocess.run(
         [str(console_script()), *args],
         capture_output=True,
@@ -86,7 +77,7 @@ def run_console_script(
 
 
 @cache
-def _preloaded_script() -> preloaded.PreloadedConsoleScript:
-    script = preloaded.PreloadedConsoleScript(console_script())
+def _preloaded_script() -> preloaded.PreloadedProgram:
+    script = preloaded.PreloadedProgram(console_script(), "source_tiktok_organic.run:run")
     atexit.register(script.close)
     return script

@@ -8,16 +8,19 @@ way.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shlex
 import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from source_tiktok_organic.source import MANIFEST_PATH
+from testkit import preloaded
 from testkit.connector_clock import launch_code
 from testkit.connector_output import ConnectorOutput
 
@@ -49,6 +52,15 @@ def manifest_only_command(
         path = workdir / f"{command}-{name}.json"
         path.write_text(json.dumps(content))
         args += [f"--{name}", str(path)]
+    # The runtime refuses custom components unless the workspace allows them.
+    environment = {**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"}
+    if preloaded.enabled():
+        output = _preloaded_cli().output(
+            args, cwd=workdir, env=environment, timeout=300, clock_ahead=clock_ahead
+        )
+        if output is not None:
+            returncode, stdout, stderr = output
+            return ConnectorOutput(stdout, stderr, command=shlex.join(args), returncode=returncode)
     launcher = (
         [str(MANIFEST_ONLY_CLI.with_name("python")), "-c", launch_code(clock_ahead, _CLI_ENTRYPOINT)]
         if clock_ahead
@@ -61,12 +73,21 @@ def manifest_only_command(
         encoding="utf-8",
         timeout=300,
         cwd=workdir,
-        # The runtime refuses custom components unless the workspace allows them.
-        env={**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"},
+        env=environment,
     )
     return ConnectorOutput(
         completed.stdout, completed.stderr, command=shlex.join(args), returncode=completed.returncode
     )
+
+
+@cache
+def _preloaded_cli() -> preloaded.PreloadedProgram:
+    """source-declarative-manifest, preloaded in .venv-manifest-only (testkit.preloaded)."""
+    cli = preloaded.PreloadedProgram(
+        MANIFEST_ONLY_CLI, _CLI_ENTRYPOINT, python=MANIFEST_ONLY_CLI.with_name("python")
+    )
+    atexit.register(cli.close)
+    return cli
 
 
 def require_manifest_only() -> None:

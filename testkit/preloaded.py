@@ -1,13 +1,17 @@
-"""The console script's processes, forked from one that has already imported the connector.
+"""Console scripts' processes, forked from one that has already imported the program.
 
 Every ``source-tiktok-organic`` process spends about 2.5 s of CPU importing the CDK before it reads
-its first argument, and the end-to-end tests start over a hundred of them. So each test process keeps
-one *preloaded* process that has imported ``source_tiktok_organic.run`` and nothing more (no thread,
-no config, no socket); each run is a fork of it that becomes the console script: a process of its own
-(its own pid, exit status, stdout, stderr, ``sys.argv``, environment and working folder), running the
-function the console script's wrapper runs (``source_tiktok_organic.run:run``, pyproject.toml's
-``[project.scripts]``). What a fork cannot give, a fresh interpreter, the packaging test and the
-image test still exercise through the installed script itself.
+its first argument, and the end-to-end tests start over a hundred of them; the manifest-only
+runtime's ``source-declarative-manifest`` (in .venv-manifest-only) pays the same, dozens of times. So
+each test process keeps, per program, one *preloaded* process that has imported the module of the
+console script's entry point and nothing more (no thread, no config, no socket); each run is a fork
+of it that becomes the console script: a process of its own (its own pid, exit status, stdout,
+stderr, ``sys.argv``, environment and working folder), running the function the console script's
+wrapper runs (``source_tiktok_organic.run:run``, pyproject.toml's ``[project.scripts]``). The
+preloaded process runs under the program's own interpreter with ``-P`` (no working folder on
+``sys.path``, as for an installed script), loading this file by its path, so the manifest-only
+runtime's environment still holds nothing of this repository. What a fork cannot give, a fresh
+interpreter, the packaging test and the image test still exercise through the installed script itself.
 
 Set ``TESTKIT_PRELOADED=0`` to start the installed script for every run instead.
 """
@@ -15,30 +19,64 @@ Set ``TESTKIT_PRELOADED=0`` to start the installed script for every run instead.
 from __future__ import annotations
 
 import atexit
+import importlib
+import importlib.util
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["PreloadedConsoleScript", "enabled"]
+__all__ = ["PreloadedProgram", "enabled"]
 
 
 def enabled() -> bool:
     return hasattr(os, "fork") and os.environ.get("TESTKIT_PRELOADED", "1") != "0"
 
 
-class PreloadedConsoleScript:
-    """One preloaded process; ``run`` forks it once per command, one command at a time."""
+class PreloadedProgram:
+    """One preloaded process of the console script ``script``, whose entry point is ``entrypoint``
+    (``module:function``) under the interpreter ``python``; ``run`` forks it once per command, one
+    command at a time."""
 
-    def __init__(self, script: Path) -> None:
+    def __init__(self, script: Path, entrypoint: str, python: Path | None = None) -> None:
         self._script = script
+        self._entrypoint = entrypoint
+        self._python = python or Path(sys.executable)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
+
+    def output(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path | None,
+        env: Mapping[str, str],
+        timeout: float | None,
+        clock_ahead: float = 0.0,
+    ) -> tuple[int, str, str] | None:
+        """``run``'s exit status with what the program printed on stdout and stderr; None when a
+        run is already going on in another thread (the caller starts the program itself then)."""
+        with tempfile.TemporaryDirectory() as outputs:
+            stdout_path, stderr_path = Path(outputs, "stdout"), Path(outputs, "stderr")
+            returncode = self.run(
+                args,
+                cwd=cwd,
+                env=env,
+                timeout=timeout,
+                stdout_path=stdout_path,
+                stderr_path=stderr_path,
+                clock_ahead=clock_ahead,
+            )
+            if returncode is None:
+                return None
+            stdout = stdout_path.read_text(encoding="utf-8")
+            return returncode, stdout, stderr_path.read_text(encoding="utf-8")
 
     def run(
         self,
@@ -49,8 +87,10 @@ class PreloadedConsoleScript:
         timeout: float | None,
         stdout_path: Path,
         stderr_path: Path,
+        clock_ahead: float = 0.0,
     ) -> int | None:
-        """The exit status of ``<script> <args>``, its output in the two files; None when a run is
+        """The exit status of ``<script> <args>``, its output in the two files, its clock
+        ``clock_ahead`` seconds past the wall clock (``testkit.connector_clock``); None when a run is
         already going on in another thread (the caller starts the script itself then)."""
         if not self._lock.acquire(blocking=False):
             return None
@@ -63,6 +103,7 @@ class PreloadedConsoleScript:
                 "env": dict(env),
                 "stdout": str(stdout_path),
                 "stderr": str(stderr_path),
+                "clock_ahead": clock_ahead,
             }
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
@@ -85,11 +126,11 @@ class PreloadedConsoleScript:
     def _started(self) -> subprocess.Popen[str]:
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", "from testkit.preloaded import serve; serve()"],
+                [str(self._python), "-P", "-c", _load_and_call(Path(__file__), "serve", self._entrypoint)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=self._script.parent,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         return self._process
@@ -107,17 +148,29 @@ def _read_line(stream: IO[str], timeout: float | None) -> str:
     return line[0]
 
 
-def serve() -> None:
-    """The preloaded process: import the connector, then fork one child per request line."""
-    from source_tiktok_organic import run as connector  # the import every run would pay
+def _load_and_call(path: Path, function: str, *args: object) -> str:
+    """A ``python -c`` program that loads the module at ``path`` by its path and calls ``function``
+    with ``args``: nothing of this repository needs to be importable."""
+    return (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location({path.stem!r}, {str(path)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        f"module.{function}(*{args!r})\n"
+    )
 
+
+def serve(entrypoint: str) -> None:
+    """The preloaded process: import the entry point's module, then fork one child per request line."""
+    module, function = entrypoint.split(":")
+    run = getattr(importlib.import_module(module), function)  # the import every run would pay
     assert threading.active_count() == 1, "forking is safe only from a process with one thread"
     requests_in, answers = sys.stdin, sys.stdout
     for line in requests_in:
         request: dict[str, Any] = json.loads(line)
         child = os.fork()
         if child == 0:
-            _become_the_console_script(request, connector.run)
+            _become_the_console_script(request, run)
         answers.write(f"{child}\n")
         answers.flush()
         _, status = os.waitpid(child, 0)
@@ -138,6 +191,13 @@ def _become_the_console_script(request: dict[str, Any], run: Any) -> None:
             with open(path, "w") as target:
                 os.dup2(target.fileno(), fd)
         sys.argv = request["args"]
+        if request.get("clock_ahead"):
+            clock = Path(__file__).with_name("connector_clock.py")
+            spec = importlib.util.spec_from_file_location("connector_clock", clock)
+            assert spec is not None and spec.loader is not None
+            connector_clock = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(connector_clock)
+            connector_clock.set_connector_clock_ahead(request["clock_ahead"])
         try:
             run()
             code = 0
