@@ -48,16 +48,13 @@ def run_console_script(
     started = time.perf_counter()
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     if preloaded.enabled():
-        output = _preloaded_script().output(args, cwd=cwd, env=environment, timeout=timeout)
-        if output is not None:
-            returncode, stdout, stderr = output
-            return ConnectorOutput(
-                stdout,
-                stderr,
-                command=shlex.join(args),
-                returncode=returncode,
-                seconds=time.perf_counter() - started,
-            )
+        returncode, stdout, stderr = _preloaded_script().output(
+            args, cwd=cwd, env=environment, timeout=timeout
+        )
+        seconds = time.perf_counter() - started
+        return ConnectorOutput(
+            stdout, stderr, command=shlex.join(args), returncode=returncode, seconds=seconds
+        )
     completed = subprocess.run(
         [str(console_script()), *args],
         capture_output=True,

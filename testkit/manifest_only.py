@@ -55,12 +55,10 @@ def manifest_only_command(
     # The runtime refuses custom components unless the workspace allows them.
     environment = {**os.environ, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"}
     if preloaded.enabled():
-        output = _preloaded_cli().output(
+        returncode, stdout, stderr = _preloaded_cli().output(
             args, cwd=workdir, env=environment, timeout=300, clock_ahead=clock_ahead
         )
-        if output is not None:
-            returncode, stdout, stderr = output
-            return ConnectorOutput(stdout, stderr, command=shlex.join(args), returncode=returncode)
+        return ConnectorOutput(stdout, stderr, command=shlex.join(args), returncode=returncode)
     launcher = (
         [str(MANIFEST_ONLY_CLI.with_name("python")), "-c", launch_code(clock_ahead, _CLI_ENTRYPOINT)]
         if clock_ahead
