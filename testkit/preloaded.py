@@ -4,12 +4,12 @@ Every ``source-tiktok-organic`` process spends about 2.5 s of CPU importing the 
 its first argument, and the end-to-end tests start over a hundred of them; the manifest-only
 runtime's ``source-declarative-manifest`` (in .venv-manifest-only) pays the same, dozens of times. So
 each test process keeps, per program, one *preloaded* process that has imported the module of the
-console script's entry point and nothing more (no thread, no config, no socket); each run is a fork
+console script's entry point and nothing more (no thread, no config, no connection); each run is a fork
 of it that becomes the console script: a process of its own (its own pid, exit status, stdout,
 stderr, ``sys.argv``, environment and working folder), running the function the console script's
 wrapper runs (``source_tiktok_organic.run:run``, pyproject.toml's ``[project.scripts]``). The
-preloaded process runs under the program's own interpreter with ``-P`` (no working folder on
-``sys.path``, as for an installed script), loading this file by its path, so the manifest-only
+preloaded process runs under the program's own interpreter without the working folder on
+``sys.path`` (as for an installed script), loading this file by its path, so the manifest-only
 runtime's environment still holds nothing of this repository. What a fork cannot give, a fresh
 interpreter, the packaging test and the image test still exercise through the installed script itself.
 
@@ -127,7 +127,7 @@ class PreloadedProgram:
         code = _load_and_call(
             Path(__file__), "client", str(self.socket_path()), str(self._script), clock_ahead
         )
-        return [sys.executable, "-P", "-c", code]
+        return [sys.executable, "-c", code]
 
     def socket_path(self) -> Path:
         """Where the preloaded process listens, started on first use."""
@@ -137,7 +137,7 @@ class PreloadedProgram:
                 path = Path(self._folder.name, "socket")
                 serve = _load_and_call(Path(__file__), "serve", self._entrypoint, str(path), self._preload)
                 self._process = subprocess.Popen(
-                    [str(self._python), "-P", "-c", serve],
+                    [str(self._python), "-c", serve],
                     stdin=subprocess.PIPE,  # its end of the pipe closing tells the process to stop
                     stdout=subprocess.PIPE,
                     text=True,
@@ -204,9 +204,12 @@ def client(socket_path: str, script: str, clock_ahead: float) -> None:
 
 def _load_and_call(path: Path, function: str, *args: object) -> str:
     """A ``python -c`` program that loads the module at ``path`` by its path and calls ``function``
-    with ``args``: nothing of this repository needs to be importable."""
+    with ``args``: nothing of this repository needs to be importable. The working folder leaves
+    ``sys.path``, as for an installed script (``-P``, from Python 3.11 only)."""
     return (
-        "import importlib.util\n"
+        "import importlib.util, sys\n"
+        "if sys.path[:1] == ['']:\n"
+        "    del sys.path[0]\n"
         f"spec = importlib.util.spec_from_file_location({path.stem!r}, {str(path)!r})\n"
         "module = importlib.util.module_from_spec(spec)\n"
         "spec.loader.exec_module(module)\n"
