@@ -33,7 +33,7 @@ from testkit.business_responses import (
     days_back,
     mock_business_token_ok,
 )
-from testkit.catalogs import BUSINESS_STREAMS, configure
+from testkit.catalogs import BUSINESS_STREAMS, configure, discovered
 from testkit.configs import (
     APP_ID,
     APP_SECRET,
@@ -69,9 +69,9 @@ def today_utc() -> date:
 
 
 def business_catalog(run_connector: Any, *streams: str, incremental: bool = False) -> Any:
-    discovered = run_connector("discover", make_business_config()).catalog
-    discovered.streams = [s for s in discovered.streams if s.name in streams]
-    return configure(discovered, incremental=incremental)
+    catalog = discovered(run_connector, make_business_config())
+    catalog.streams = [s for s in catalog.streams if s.name in streams]
+    return configure(catalog, incremental=incremental)
 
 
 def answer_business_get(request: Any, context: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 from source_tiktok_organic import business_protocol as business
 from testkit.business_responses import OPEN_ID, business_envelope, mock_business_token_ok
-from testkit.catalogs import MENTION_STREAMS, configure
+from testkit.catalogs import MENTION_STREAMS, configure, discovered
 from testkit.configs import make_business_config
 
 BASE = business.BUSINESS_API_BASE_URL
@@ -20,9 +20,9 @@ def query(request: Any) -> dict[str, list[str]]:
 
 
 def mention_catalog(run_connector: Any, config: dict[str, Any], *streams: str) -> Any:
-    discovered = run_connector("discover", config).catalog
-    assert {s.name for s in discovered.streams} >= set(MENTION_STREAMS)
-    return configure(discovered, only=streams)
+    catalog = discovered(run_connector, config)
+    assert {s.name for s in catalog.streams} >= set(MENTION_STREAMS)
+    return configure(catalog, only=streams)
 
 
 def post(item_id: str, create_time: int) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from testkit.business_responses import (
     business_envelope,
     daily_metrics,
 )
-from testkit.catalogs import configure
+from testkit.catalogs import configure, discovered
 from testkit.configs import APP_SECRET, make_business_config
 from testkit.secrets import assert_no_secrets
 
@@ -137,7 +137,7 @@ class TikTokForSeveralAccounts:
 
 
 def catalog(run_connector: Any, config: dict[str, Any], *streams: str) -> Any:
-    return configure(run_connector("discover", config).catalog, incremental=True, only=streams)
+    return configure(discovered(run_connector, config), incremental=True, only=streams)
 
 
 def test_every_account_is_read_into_one_table_with_its_own_token_and_every_new_token_is_kept(

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import requests_mock as requests_mock_module
 
-from testkit.catalogs import configure
+from testkit.catalogs import configure, discovered
 from testkit.configs import CLIENT_SECRET, make_config
 from testkit.secrets import assert_no_secrets
 from testkit.tiktok_responses import (
@@ -111,7 +111,7 @@ class TikTokForSeveralCreators:
 
 
 def catalog(run_connector: Any, config: dict[str, Any], *streams: str) -> Any:
-    return configure(run_connector("discover", config).catalog, incremental=True, only=streams)
+    return configure(discovered(run_connector, config), incremental=True, only=streams)
 
 
 def test_every_creator_is_read_into_one_table_with_its_own_token_and_every_new_token_is_kept(

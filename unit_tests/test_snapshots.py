@@ -17,7 +17,7 @@ from testkit.business_responses import (
     business_video,
     mock_business_token_ok,
 )
-from testkit.catalogs import configure
+from testkit.catalogs import configure, discovered
 from testkit.clock import utc_clock
 from testkit.configs import make_business_config, make_config
 from testkit.tiktok_responses import USER_INFO_URL, VIDEO_LIST_URL, envelope, mock_token_ok, user, video
@@ -26,9 +26,9 @@ DAY_ONE = datetime(2026, 3, 9, 8, 30, tzinfo=timezone.utc)
 
 
 def snapshot_catalog(run_connector: Any, config: dict[str, Any]) -> Any:
-    discovered = run_connector("discover", config).catalog
-    discovered.streams = [s for s in discovered.streams if s.name.endswith("_snapshots")]
-    return configure(discovered, incremental=True)
+    catalog = discovered(run_connector, config)
+    catalog.streams = [s for s in catalog.streams if s.name.endswith("_snapshots")]
+    return configure(catalog, incremental=True)
 
 
 def videos_answer(views: dict[str, int], created: dict[str, int]) -> dict[str, Any]:
