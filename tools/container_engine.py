@@ -124,10 +124,10 @@ def _start_dockerd_on_overlay(log: Callable[[str], None]) -> bool:
     """Start dockerd as the helper does (no bridge, no iptables), but on overlay2; False where it
     cannot run here (no dockerd yet, not root, or a kernel without overlayfs), the helper then
     starting its own on vfs."""
-    if shutil.which("dockerd") is None and not _helper("setup", log):  # a fresh machine: installs it
-        return False
     if shutil.which("dockerd") is None:
-        return False
+        _helper("setup", log)  # a fresh machine: installs it
+        if shutil.which("dockerd") is None:
+            return False
     started = time.monotonic()
     OVERLAY_DATA_ROOT.mkdir(parents=True, exist_ok=True)
     command = ["dockerd", "--storage-driver=overlay2", f"--data-root={OVERLAY_DATA_ROOT}"]
