@@ -4,13 +4,17 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$REPO_ROOT/.venv"
 PYTHON_BIN="${PYTHON:-python3}"
+# Python's default, which the development machines turn off: each module is compiled once, when a
+# process first imports it, and kept. Turned off, every process compiled all it imported again (the
+# connector's imports: 5.0 s of CPU instead of 2.7; PyAirbyte's: 19 s instead of 10; pytest rewrote
+# every test module's asserts in every worker). Compiling every file at install instead costs more
+# than it saves: PyAirbyte's environment has 10,830 modules and a sync imports a third of them
+# (44 s of CPU at install under the suite's load, against 9 s at its first import).
+unset PYTHONDONTWRITEBYTECODE
 
 # Installs the pip arguments that follow into the virtualenv $1, made first if missing. With uv,
 # which resolves and installs in seconds where pip takes a minute or more (.venv: 32 s against 64 s
-# on the 2-core machine); pip is the fallback. Compiled to bytecode at install, as pip does: where
-# PYTHONDONTWRITEBYTECODE is set (as on the development machines) nothing else ever writes it, and
-# every process would compile what it imports again (the connector's imports: 5.0 s of CPU instead
-# of 2.7; PyAirbyte's: 15 s instead of 9).
+# on the 2-core machine); pip is the fallback.
 #   install_into "$VENV" -e ".[dev]"
 install_into() {
   local venv="$1"
@@ -19,7 +23,7 @@ install_into() {
   local pip_quiet=(--quiet --disable-pip-version-check)
   if "$venv/bin/python" -m pip install "${pip_quiet[@]}" uv >&2 \
      && SSL_CERT_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" \
-        "$venv/bin/uv" pip install --quiet --native-tls --compile-bytecode --python "$venv/bin/python" "$@" >&2; then
+        "$venv/bin/uv" pip install --quiet --native-tls --python "$venv/bin/python" "$@" >&2; then
     return 0
   fi
   echo "uv could not install $*; installing with pip instead (slower) ..." >&2
