@@ -35,7 +35,7 @@ WAREHOUSE_FILES = (
 #: 2-core machine): the display and business warehouses about 300, the end-to-end file 225 (three of
 #: its tests wait out TikTok's minute of rate limiting), the several-accounts warehouses 150, the
 #: platform's sequences 120, PyAirbyte 100, the manifest-only runtime 80, the report command 60 (one
-#: test; dealt in collection order, it started last and ran 40 s alone, one core idle). xdist deals
+#: test; dealt in collection order, it started last and ran 35 s alone, one core idle). xdist deals
 #: each worker one unit at the start, and the next in line when its unit has two tests left. The
 #: warehouses need the side environments, still being prepared when pytest starts
 #: (testkit/side_environments.py), so the first three units need none: two end-to-end files of about
