@@ -9,7 +9,7 @@ PYTHON_BIN="${PYTHON:-python3}"
 # connector's imports: 5.0 s of CPU instead of 2.7; PyAirbyte's: 19 s instead of 10; pytest rewrote
 # every test module's asserts in every worker). Compiling every file at install instead costs more
 # than it saves: PyAirbyte's environment has 10,830 modules and a sync imports a third of them
-# (44 s of CPU at install under the suite's load, against 9 s at its first import).
+# (44 s of CPU at install under the suite's load, against 9 s more at its first import only).
 unset PYTHONDONTWRITEBYTECODE
 
 # Installs the pip arguments that follow into the virtualenv $1, made first if missing. With uv,
